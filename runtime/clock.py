@@ -1,0 +1,18 @@
+"""Time source of the portal, replaceable in tests (token expiry, closing dates)."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+
+class Clock:
+    def __init__(self, offset: timedelta = timedelta(0)):
+        self.offset = offset
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc) + self.offset
+
+    def today(self) -> date:
+        return self.now().astimezone().date()
+
+    def advance(self, **kwargs: float) -> None:
+        self.offset += timedelta(**kwargs)

@@ -1,0 +1,97 @@
+"""Configuration: defaults, overridden by environment variables ``PORTAIL_*``
+and by the mapping given to ``create_app`` (tests)."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Mapping
+
+from . import ROOT
+
+DEFAULTS: dict[str, Any] = {
+    "DATA_DIR": "./var",
+    "SPECS_DIR": str(ROOT / "specs"),
+    "BASE_URL": "http://127.0.0.1:5000",
+    "STORE": "tinydb",  # or "memory" (tests)
+    "PORTAL_NAME": "Portail des subventions",
+    "METROPOLE_NAME": "Métropole Aix Marseille Provence",
+    "METROPOLE_CONTACT": "Direction des finances – subventions@ampmetropole.fr – 04 91 99 99 00",
+    # Accounts (numbers of the user guide, kept here so they can change)
+    "IDENTIFIANT_MIN_LENGTH": 6,
+    "IDENTIFIANT_MAX_LENGTH": 32,
+    "PASSWORD_MIN_LENGTH": 10,
+    "PASSWORD_MAX_LENGTH": 20,
+    "PASSWORD_MIN_KINDS": 3,
+    "ACTIVATION_TTL_HOURS": 72,
+    "RESET_TTL_HOURS": 1,
+    "EMAIL_CHANGE_TTL_HOURS": 24,
+    "REMEMBER_DAYS": 92,
+    "SESSION_HOURS": 8,
+    # Throttling: (max attempts, window in seconds)
+    "THROTTLE_LOGIN": (10, 60),
+    "THROTTLE_REGISTER": (5, 3600),
+    "THROTTLE_RESET": (5, 3600),
+    # Mail
+    "MAIL_BACKEND": "outbox",  # "outbox" (files only) or "smtp" (SMTP, and a copy in the outbox)
+    "MAIL_SENDER": "Portail des subventions <ne-pas-repondre@ampmetropole.fr>",
+    "SMTP_HOST": "localhost",
+    "SMTP_PORT": 25,
+    "SMTP_TLS": "none",  # "none", "starttls", "ssl"
+    "SMTP_USER": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_TIMEOUT": 10,
+    # Anti-robot: "altcha" (self-hosted proof of work) or "recaptcha"
+    "CAPTCHA_BACKEND": "altcha",
+    "CAPTCHA_DIFFICULTY": 20000,
+    "RECAPTCHA_SITE_KEY": "",
+    "RECAPTCHA_SECRET_KEY": "",
+    # Uploads
+    "MAX_CONTENT_LENGTH": 30 * 1024 * 1024,
+    # Web
+    "SECURE_COOKIES": False,  # True when served over HTTPS
+    "DEV_PAGES": False,  # /dev/outbox, for development only
+    "DEMO_DATA": False,
+    "SIRET_LOOKUP_URL": "",  # public company directory adapter, off by default
+}
+
+ENV_PREFIX = "PORTAIL_"
+
+
+def _coerce(default: Any, value: str) -> Any:
+    if isinstance(default, bool):
+        return value.strip().lower() in ("1", "true", "yes", "oui", "on")
+    if isinstance(default, int):
+        return int(value)
+    if isinstance(default, tuple):
+        return tuple(int(v) for v in value.split(","))
+    return value
+
+
+def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    config = dict(DEFAULTS)
+    if "PORTAIL_DATA" in os.environ:
+        config["DATA_DIR"] = os.environ["PORTAIL_DATA"]
+    for key, default in DEFAULTS.items():
+        env = os.environ.get(ENV_PREFIX + key)
+        if env is not None:
+            config[key] = _coerce(default, env)
+    config.update(overrides or {})
+    config["DATA_DIR"] = str(Path(config["DATA_DIR"]).resolve())
+    config["SECURE_COOKIES"] = config["SECURE_COOKIES"] or str(config["BASE_URL"]).startswith("https://")
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = os.environ.get(ENV_PREFIX + "SECRET_KEY") or _secret_key_file(config["DATA_DIR"])
+    return config
+
+
+def _secret_key_file(data_dir: str) -> str:
+    """A random secret kept in the data folder, shared by all workers."""
+    path = Path(data_dir) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_hex(32))
+    return path.read_text().strip()

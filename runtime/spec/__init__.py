@@ -1,0 +1,1 @@
+"""The spec language: JSON Schema, safe YAML loader, frozen model, lint. Never imports Flask."""

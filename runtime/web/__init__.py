@@ -1,0 +1,1 @@
+"""Web layer: one blueprint per domain; views only coordinate."""

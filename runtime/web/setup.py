@@ -1,0 +1,84 @@
+"""Cross-cutting web concerns: CSRF, sessions, security headers, error pages."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from ..services import services
+
+log = logging.getLogger("portail.web")
+csrf = CSRFProtect()
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; worker-src 'self' blob:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+
+ERROR_TEXTS = {
+    400: ("Requête invalide", "La requête n'a pas pu être comprise."),
+    403: ("Accès refusé", "Vous n'avez pas accès à cette page."),
+    404: ("Page introuvable", "La page demandée n'existe pas ou vous n'y avez pas accès."),
+    405: ("Action non permise", "Cette action n'est pas permise sur cette page."),
+    413: ("Fichier trop volumineux", "Le fichier envoyé dépasse la taille maximale autorisée."),
+    429: ("Trop de tentatives", "Trop de tentatives en peu de temps. Veuillez patienter avant de réessayer."),
+    500: ("Erreur du service", "Une erreur est survenue de notre côté. Veuillez réessayer dans quelques instants."),
+}
+
+
+def init_app(app: Flask) -> None:
+    csrf.init_app(app)
+    from . import identity
+
+    identity.init_app(app)
+    app.after_request(_security_headers)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    app.context_processor(_template_globals)
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers.setdefault("Cache-Control", "no-store")
+    if services().config["SECURE_COOKIES"]:
+        response.headers["Strict-Transport-Security"] = "max-age=31536000"
+    return response
+
+
+def _csrf_error(error: CSRFError):
+    log.info("CSRF refusé sur %s : %s", request.path, error.description)
+    message = (
+        "Votre session a expiré ou le formulaire a été envoyé deux fois. "
+        "Rechargez la page : ce que vous aviez enregistré est conservé."
+    )
+    return render_template("error.html", code=400, title="Formulaire expiré", message=message), 400
+
+
+def _http_error(error: HTTPException):
+    code = error.code or 500
+    title, message = ERROR_TEXTS.get(code, (error.name, "Une erreur est survenue."))
+    response = error.get_response()
+    response.data = render_template("error.html", code=code, title=title, message=message)
+    response.content_type = "text/html; charset=utf-8"
+    return response
+
+
+def _unexpected_error(error: Exception):
+    log.exception("Erreur inattendue sur %s", request.path)
+    title, message = ERROR_TEXTS[500]
+    return render_template("error.html", code=500, title=title, message=message), 500
+
+
+def _template_globals():
+    config = services().config
+    return {
+        "portal_name": config["PORTAL_NAME"],
+        "metropole_name": config["METROPOLE_NAME"],
+    }

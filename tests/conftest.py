@@ -1,0 +1,43 @@
+"""Shared fixtures: a fresh app with a temporary data folder."""
+from __future__ import annotations
+
+import pytest
+
+from runtime.app import create_app
+from runtime.clock import Clock
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture(params=["memory"])
+def store_kind(request):
+    return request.param
+
+
+@pytest.fixture
+def app(tmp_path, clock):
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATA_DIR": str(tmp_path / "data"),
+            "STORE": "tinydb",
+            "BASE_URL": "http://portail.test",
+            "CLOCK": clock,
+            "SECRET_KEY": "test-secret",
+            "CAPTCHA_BACKEND": "test",
+        }
+    )
+    yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def services(app):
+    return app.extensions["portail"]
