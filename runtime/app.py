@@ -20,6 +20,7 @@ BLUEPRINTS = (
     "runtime.web.tiers",
     "runtime.web.demandes",
     "runtime.web.staff",
+    "runtime.web.echanges",
     "runtime.web.dev",
 )
 
@@ -64,6 +65,8 @@ def _build_services(config: dict[str, Any]) -> Services:
 
     clock = config.get("CLOCK") or Clock()
     store = open_store(config)
+    for problem in store.check():  # refused until an operator restores it: see docs/storage.md
+        log.error("Partition illisible, écritures refusées : %s", problem)
     return Services(
         config=config,
         clock=clock,

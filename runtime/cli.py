@@ -63,3 +63,113 @@ def schema(teleservice_id: str) -> None:
         click.echo(f"Téléservice inconnu : {teleservice_id}", err=True)
         sys.exit(1)
     click.echo(json.dumps(answers_schema(spec), ensure_ascii=False, indent=2))
+
+
+def _open_storage():
+    from .config import load_config
+    from .storage import open_store
+    from .storage.files import FileStore
+
+    config = load_config()
+    return open_store(config), FileStore(Path(config["DATA_DIR"]) / "uploads")
+
+
+@main.group()
+def storage() -> None:
+    """Data store maintenance."""
+
+
+@storage.command("check")
+def storage_check() -> None:
+    """Report unreadable partitions (exit 1); otherwise clean temp files and recount the index."""
+    from .storage.maintenance import check_store
+
+    report = check_store(_open_storage()[0])
+    for problem in report.corrupt:
+        click.echo(f"Partition illisible : {problem}", err=True)
+    if report.corrupt:
+        click.echo("Restaurez chaque fichier depuis sa copie .bak (voir docs/storage.md).", err=True)
+        sys.exit(1)
+    for path in report.removed_temp_files:
+        click.echo(f"Fichier temporaire abandonné supprimé : {path}")
+    if report.index_repaired:
+        click.echo("Compteurs de l'index des demandes recalculés.")
+    click.echo("Stockage en bon état.")
+
+
+@main.group()
+def files() -> None:
+    """Uploaded files."""
+
+
+@files.command("sweep")
+@click.option("--older-than-hours", default=24, show_default=True, help="Délai de grâce après le dépôt.")
+def files_sweep(older_than_hours: int) -> None:
+    """Remove uploaded files that no document references."""
+    from datetime import timedelta
+
+    from .storage.base import CorruptPartition
+    from .storage.maintenance import sweep_files
+
+    store, file_store = _open_storage()
+    try:
+        removed = sweep_files(store, file_store, timedelta(hours=older_than_hours))
+    except CorruptPartition as problem:
+        click.echo(f"Nettoyage refusé, partition illisible : {problem}", err=True)
+        sys.exit(1)
+    for name in removed:
+        click.echo(f"Supprimé : {name}")
+    click.echo(f"{len(removed)} fichier(s) supprimé(s).")
+
+
+def _app_for_command():
+    from .app import create_app
+
+    return create_app()
+
+
+@main.group()
+def staff() -> None:
+    """Comptes des agents de la Métropole."""
+
+
+@staff.command("add")
+@click.argument("identifiant")
+@click.option("--email", required=True, help="Adresse électronique de l'agent.")
+@click.option("--role", type=click.Choice(["instructeur", "administrateur"]), default="instructeur",
+              show_default=True)
+@click.option("--teleservice", "teleservices", multiple=True, help="Téléservice instruit (répétable).")
+@click.option("--nom", default="", help="Nom affiché dans l'historique des demandes.")
+def staff_add(identifiant: str, email: str, role: str, teleservices: tuple[str, ...], nom: str) -> None:
+    """Create a staff account; its generated password is printed once."""
+    from .storage.repositories.staff import DuplicateIdentifiant
+    from .web.staff import create_staff_account
+
+    app = _app_for_command()
+    with app.app_context():
+        unknown = [t for t in teleservices if app.extensions["portail"].catalog.get(t) is None]
+        if unknown:
+            click.echo(f"Téléservice inconnu : {', '.join(unknown)}", err=True)
+            sys.exit(1)
+        try:
+            _, password = create_staff_account(identifiant, email, role, list(teleservices), nom)
+        except DuplicateIdentifiant:
+            click.echo(f"L'identifiant {identifiant} est déjà utilisé.", err=True)
+            sys.exit(1)
+    click.echo(f"Agent {identifiant} créé ({role}). Mot de passe : {password}")
+
+
+@main.command()
+def reload() -> None:
+    """Re-read specs/ and make every worker process serve the new versions."""
+    app = _app_for_command()
+    catalog = app.extensions["portail"].catalog
+    errors = catalog.reload()
+    catalog.bump_generation()
+    for error in errors:
+        click.echo(str(error), err=True)
+    if errors:
+        click.echo(f"{len(errors)} erreur(s) : les versions en erreur sont refusées, la précédente reste en service.",
+                   err=True)
+        sys.exit(1)
+    click.echo(f"Specs rechargées : {len(catalog.all())} spec(s) en service.")

@@ -28,6 +28,10 @@ DEFAULTS: dict[str, Any] = {
     "EMAIL_CHANGE_TTL_HOURS": 24,
     "REMEMBER_DAYS": 92,
     "SESSION_HOURS": 8,
+    # Password hashing (argon2id; argon2-cffi's defaults, RFC 9106 low-memory profile)
+    "ARGON2_TIME_COST": 3,
+    "ARGON2_MEMORY_COST": 65536,
+    "ARGON2_PARALLELISM": 4,
     # Throttling: (max attempts, window in seconds)
     "THROTTLE_LOGIN": (10, 60),
     "THROTTLE_REGISTER": (5, 3600),
@@ -88,10 +92,15 @@ def _secret_key_file(data_dir: str) -> str:
     """A random secret kept in the data folder, shared by all workers."""
     path = Path(data_dir) / "secret_key"
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as f:
-        f.write(secrets.token_hex(32))
+    if not path.exists():
+        # Written aside then linked: a concurrent worker sees either no file or the whole key.
+        tmp = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+        tmp.write_text(secrets.token_hex(32))
+        os.chmod(tmp, 0o600)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
     return path.read_text().strip()

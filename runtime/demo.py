@@ -1,6 +1,76 @@
-"""Demo data for a newcomer (owner: accounts domain; extended by others)."""
+"""Demo data for a newcomer, created by ``portail serve`` when the data folder
+has no account yet (owner: accounts domain; extended by others).
+
+Other domains append their own seeders to ``DEMO_SEEDERS``: functions
+``(app, context) -> list[str]`` run in order inside an application context.
+``context["account"]`` is the demo applicant account document when it was
+just created (absent otherwise); a seeder may add keys for the next ones.
+Each returned line is printed on the console.
+"""
+
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable
+from typing import Any
 
-def seed_demo_data(app) -> list[str]:
-    return []
+from flask import Flask
+
+Seeder = Callable[[Flask, dict[str, Any]], list[str]]
+
+DEMO_IDENTIFIANT = "demo2024"
+
+
+def seed_demo_account(app: Flask, context: dict[str, Any]) -> list[str]:
+    from .passwords import hash_password
+    from .services import services
+
+    repos = services().repos
+    if repos.accounts.count():
+        return []
+    password = f"Demo-{secrets.token_hex(4)}{secrets.randbelow(10)}"
+    account = repos.accounts.create(
+        {
+            "civilite": "madame",
+            "nom": "Martin",
+            "prenom": "Camille",
+            "identifiant": DEMO_IDENTIFIANT,
+            "email": "camille.martin@exemple.fr",
+            "password_hash": hash_password(password, services().config),
+            "professionnel": False,
+        }
+    )
+    context["account"] = repos.accounts.activate(account["id"])
+    context["account_password"] = password
+    return [f"Compte usager de démonstration : identifiant {DEMO_IDENTIFIANT} / mot de passe {password}"]
+
+
+DEMO_SEEDERS: list[Seeder] = [seed_demo_account]
+
+
+def _seed_demo_tiers(app: Flask, context: dict[str, Any]) -> list[str]:
+    from .tiers_service import seed_demo_tiers
+
+    return seed_demo_tiers(app, context)
+
+
+DEMO_SEEDERS.append(_seed_demo_tiers)
+
+
+def _seed_demo_staff(app: Flask, context: dict[str, Any]) -> list[str]:
+    from .web.staff import seed_demo_staff
+
+    return seed_demo_staff(app, context)
+
+
+DEMO_SEEDERS.append(_seed_demo_staff)
+
+
+def seed_demo_data(app: Flask) -> list[str]:
+    """Run every demo seeder; return the lines to print."""
+    context: dict[str, Any] = {}
+    lines: list[str] = []
+    with app.app_context():
+        for seeder in DEMO_SEEDERS:
+            lines.extend(seeder(app, context))
+    return lines

@@ -28,6 +28,10 @@ def app(tmp_path, clock):
             "CLOCK": clock,
             "SECRET_KEY": "test-secret",
             "CAPTCHA_BACKEND": "test",
+            # Cheap argon2id parameters: tests hash many passwords on a small machine.
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_COST": 1024,
+            "ARGON2_PARALLELISM": 1,
         }
     )
     yield app

@@ -1,8 +1,238 @@
-"""The catalog of loaded specs (owner: spec domain)."""
+"""The catalog of published specs.
+
+Loads every ``*.yaml`` under the specs folder; a bad file is logged and left
+out (or, on reload, its previous valid version keeps serving). Every published
+version is snapshotted into the store (partition ``specs``, table
+``versions``) so that a demande filed under an old version always renders.
+"""
 from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .errors import SpecError, SpecErrors
+from .loader import load_spec_file, load_spec_text
+from .model import Spec
+
+log = logging.getLogger("portail.spec")
+
+PARTITION = "specs"
+VERSIONS = "versions"
+GENERATION = "generation"
+GENERATION_ID = "current"
+REFRESH_INTERVAL = 1.0  # seconds between two cheap change checks
+VERSION_CACHE_SIZE = 64
+
+
+@dataclass(frozen=True)
+class SpecState:
+    """What the staff page shows for one spec file."""
+
+    source: str
+    spec_id: str | None
+    title: str | None
+    kind: str | None
+    valid: bool
+    errors: tuple[SpecError, ...]
+    opens: Any = None
+    closes: Any = None
+    version: str | None = None
+    serving_version_key: str | None = None  # the version served (maybe an older one)
 
 
 class Catalog:
+    def __init__(self, specs_dir: Path, store: Any = None):
+        self.specs_dir = Path(specs_dir)
+        self.store = store
+        self._published: dict[str, Spec] = {}  # spec id -> served version
+        self._by_source: dict[str, Spec] = {}  # file -> last valid version of that file
+        self._file_errors: dict[str, tuple[SpecError, ...]] = {}
+        self._versions: OrderedDict[str, Spec] = OrderedDict()
+        self._lock = threading.RLock()
+        self._fingerprint: tuple = ()
+        self._generation: Any = None
+        self._checked_at = 0.0
+
     @classmethod
-    def load(cls, specs_dir, store=None):
-        return cls()
+    def load(cls, specs_dir: str | Path, store: Any = None) -> Catalog:
+        catalog = cls(Path(specs_dir), store)
+        catalog.reload()
+        return catalog
+
+    # -- reading ---------------------------------------------------------------
+    def get(self, spec_id: str) -> Spec | None:
+        return self._published.get(spec_id)
+
+    def teleservices(self) -> list[Spec]:
+        return sorted((s for s in self._published.values() if s.kind == "teleservice"), key=lambda s: s.title)
+
+    def all(self) -> list[Spec]:
+        return sorted(self._published.values(), key=lambda s: (s.kind, s.title))
+
+    @property
+    def tiers_creation(self) -> Spec | None:
+        return self._first_of_kind("tiers_creation")
+
+    @property
+    def rattachement(self) -> Spec | None:
+        return self._first_of_kind("rattachement")
+
+    def _first_of_kind(self, kind: str) -> Spec | None:
+        return next((s for s in self.all() if s.kind == kind), None)
+
+    @property
+    def errors(self) -> list[SpecError]:
+        return [e for errors in self._file_errors.values() for e in errors]
+
+    def version(self, version_key: str) -> Spec | None:
+        """Any version ever published: served now, cached, or rebuilt from its snapshot."""
+        with self._lock:
+            if version_key in self._versions:
+                self._versions.move_to_end(version_key)
+                return self._versions[version_key]
+        for spec in self._published.values():
+            if spec.version_key == version_key:
+                return self._remember(spec)
+        snapshot = self._snapshot(version_key)
+        if snapshot is None:
+            return None
+        try:
+            spec = load_spec_text(snapshot["text"], snapshot.get("source", snapshot["spec_id"]))
+        except SpecErrors as exc:  # the language became stricter since: should not happen, say it loudly
+            log.error("version %s illisible : %s", version_key, exc)
+            return None
+        return self._remember(spec)
+
+    def _remember(self, spec: Spec) -> Spec:
+        with self._lock:
+            self._versions[spec.version_key] = spec
+            self._versions.move_to_end(spec.version_key)
+            while len(self._versions) > VERSION_CACHE_SIZE:
+                self._versions.popitem(last=False)
+        return spec
+
+    def _snapshot(self, version_key: str) -> dict[str, Any] | None:
+        if self.store is None:
+            return None
+        return self.store.read(PARTITION).table(VERSIONS).get(version_key)
+
+    def states(self) -> list[SpecState]:
+        states = []
+        for source in sorted(set(self._by_source) | set(self._file_errors)):
+            spec = self._by_source.get(source)
+            errors = self._file_errors.get(source, ())
+            states.append(SpecState(
+                source=source,
+                spec_id=spec.id if spec else None,
+                title=spec.title if spec else None,
+                kind=spec.kind if spec else None,
+                valid=not errors,
+                errors=errors,
+                opens=spec.opens if spec else None,
+                closes=spec.closes if spec else None,
+                version=spec.version if spec else None,
+                serving_version_key=spec.version_key if spec and self.get(spec.id) is spec else None,
+            ))
+        return states
+
+    # -- loading ---------------------------------------------------------------
+    def spec_files(self) -> list[Path]:
+        return sorted(p for p in self.specs_dir.rglob("*.yaml") if p.is_file())
+
+    def reload(self) -> list[SpecError]:
+        """Re-read every file; invalid new versions are refused, the previous one keeps serving."""
+        with self._lock:
+            self._fingerprint = self._directory_fingerprint()
+            self._generation = self._stored_generation()
+            self._checked_at = time.monotonic()
+            loaded: dict[str, Spec] = {}
+            file_errors: dict[str, tuple[SpecError, ...]] = {}
+            for path in self.spec_files():
+                source = str(path)
+                try:
+                    loaded[source] = load_spec_file(path)
+                except SpecErrors as exc:
+                    file_errors[source] = tuple(exc.errors)
+                    for error in exc.errors:
+                        log.error("%s", error)
+                    if source in self._by_source:  # keep serving the last valid version
+                        loaded[source] = self._by_source[source]
+            published: dict[str, Spec] = {}
+            for source, spec in loaded.items():
+                other = published.get(spec.id)
+                if other is not None:
+                    error = SpecError(source, 1, 1, f"identifiant « {spec.id} » déjà utilisé par {other.source}")
+                    log.error("%s", error)
+                    file_errors[source] = file_errors.get(source, ()) + (error,)
+                    continue
+                published[spec.id] = spec
+            self._by_source = {s: spec for s, spec in loaded.items() if published.get(spec.id) is spec}
+            self._published = published
+            self._file_errors = file_errors
+            for spec in published.values():
+                self._save_snapshot(spec)
+            return self.errors
+
+    def _save_snapshot(self, spec: Spec) -> None:
+        if self.store is None:
+            return
+        if self.store.read(PARTITION).table(VERSIONS).get(spec.version_key) is not None:
+            return
+        with self.store.transaction(PARTITION) as part:
+            versions = part.table(VERSIONS)
+            if versions.get(spec.version_key) is None:
+                versions.insert({
+                    "id": spec.version_key,
+                    "spec_id": spec.id,
+                    "version": spec.version,
+                    "digest": spec.digest,
+                    "text": spec.text,
+                    "source": spec.source,
+                    "published_at": datetime.now(UTC).isoformat(),
+                })
+
+    # -- multi-process refresh -------------------------------------------------
+    def refresh_if_changed(self) -> bool:
+        """Reload when the folder or the shared generation changed (checked at most once a second)."""
+        now = time.monotonic()
+        if now - self._checked_at < REFRESH_INTERVAL:
+            return False
+        self._checked_at = now
+        if self._directory_fingerprint() == self._fingerprint and self._stored_generation() == self._generation:
+            return False
+        self.reload()
+        return True
+
+    def bump_generation(self) -> None:
+        """Tell every worker process to reload (at its next ``refresh_if_changed``)."""
+        if self.store is None:
+            return
+        with self.store.transaction(PARTITION) as part:
+            table = part.table(GENERATION)
+            current = table.get(GENERATION_ID)
+            if current is None:
+                table.insert({"id": GENERATION_ID, "value": 1})
+            else:
+                table.update(GENERATION_ID, {"value": current["value"] + 1})
+
+    def _stored_generation(self) -> Any:
+        if self.store is None:
+            return None
+        doc = self.store.read(PARTITION).table(GENERATION).get(GENERATION_ID)
+        return doc["value"] if doc else 0
+
+    def _directory_fingerprint(self) -> tuple:
+        entries = []
+        for path in self.spec_files():
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            entries.append((str(path), stat.st_mtime_ns, stat.st_size))
+        return tuple(entries)

@@ -1,8 +1,9 @@
 """Storage: a partitioned document store (TinyDB files or memory) and a file store."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .base import Store
 
@@ -14,4 +15,5 @@ def open_store(config: Mapping[str, Any]) -> Store:
         return MemoryStore()
     from .tinydb_store import TinyDBStore
 
-    return TinyDBStore(Path(config["DATA_DIR"]) / "db")
+    # STORE_FSYNC=False is for test suites only: atomic still, but not power-cut proof
+    return TinyDBStore(Path(config["DATA_DIR"]) / "db", fsync=config.get("STORE_FSYNC", True))

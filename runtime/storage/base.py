@@ -26,11 +26,13 @@ top of this interface; views never touch a store directly.
 """
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 Document = dict[str, Any]
 
@@ -49,6 +51,34 @@ class CorruptPartition(StorageError):
 
 class NotFound(KeyError):
     pass
+
+
+class DuplicateId(ValueError):
+    """``insert`` of a document whose ``id`` is already in the table."""
+
+    def __init__(self, doc_id: str):
+        self.doc_id = doc_id
+        super().__init__(f"id déjà utilisé : {doc_id}")
+
+
+# Partition names become file paths: lower-case words separated by single slashes,
+# so no "..", no leading slash, no empty segment can ever escape the data folder.
+PARTITION_NAME = re.compile(r"[a-z0-9_-]+(?:/[a-z0-9_-]+)*")
+
+
+def check_partition_name(name: str) -> str:
+    if not isinstance(name, str) or not PARTITION_NAME.fullmatch(name):
+        raise ValueError(f"nom de partition invalide : {name!r}")
+    return name
+
+
+def clone(value: Any) -> Any:
+    """A deep copy of a JSON value (several times faster than ``copy.deepcopy``)."""
+    if isinstance(value, dict):
+        return {k: clone(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clone(v) for v in value]
+    return value
 
 
 def new_id() -> str:

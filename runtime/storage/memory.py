@@ -1,44 +1,60 @@
-"""In-memory implementation of the store, for fast unit tests."""
+"""In-memory implementation of the store, for fast unit tests.
+
+It behaves like ``TinyDBStore`` in every observable way (same errors, same
+rollback, same reentrant transactions), which ``tests/storage`` checks by
+running every behaviour test against both.
+"""
 from __future__ import annotations
 
-import copy
 import threading
 from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Iterator, Mapping
+from typing import Any
 
-from .base import Document, NotFound, Partition, Store, Table, new_id
+from .base import (
+    Document,
+    DuplicateId,
+    NotFound,
+    Partition,
+    Store,
+    Table,
+    check_partition_name,
+    clone,
+    new_id,
+)
 
 
 class MemoryTable(Table):
-    def __init__(self, docs: dict[str, Document]):
+    def __init__(self, docs: dict[str, Document], copy_out: Callable[[Document], Document] = clone):
         self._docs = docs
+        self._out = copy_out
 
     def insert(self, doc: Mapping[str, Any]) -> str:
-        doc = copy.deepcopy(dict(doc))
+        doc = clone(dict(doc))
         doc_id = doc.setdefault("id", new_id())
         if doc_id in self._docs:
-            raise ValueError(f"id déjà utilisé : {doc_id}")
+            raise DuplicateId(doc_id)
         self._docs[doc_id] = doc
         return doc_id
 
     def get(self, doc_id: str) -> Document | None:
         doc = self._docs.get(doc_id)
-        return copy.deepcopy(doc) if doc is not None else None
+        return self._out(doc) if doc is not None else None
 
     def all(self) -> list[Document]:
-        return [copy.deepcopy(d) for d in self._docs.values()]
+        return [self._out(d) for d in self._docs.values()]
 
     def update(self, doc_id: str, changes: Mapping[str, Any]) -> Document:
         if doc_id not in self._docs:
             raise NotFound(doc_id)
-        self._docs[doc_id].update(copy.deepcopy(dict(changes)))
-        return copy.deepcopy(self._docs[doc_id])
+        self._docs[doc_id].update(clone(dict(changes)))
+        return self._out(self._docs[doc_id])
 
     def replace(self, doc_id: str, doc: Mapping[str, Any]) -> None:
         if doc_id not in self._docs:
             raise NotFound(doc_id)
-        new = copy.deepcopy(dict(doc))
+        new = clone(dict(doc))
         new["id"] = doc_id
         self._docs[doc_id] = new
 
@@ -46,17 +62,26 @@ class MemoryTable(Table):
         if self._docs.pop(doc_id, None) is None:
             raise NotFound(doc_id)
 
+    def find(self, predicate: Callable[[Document], bool] | None = None, **equals: Any) -> list[Document]:
+        return [
+            self._out(d)
+            for d in self._docs.values()
+            if all(d.get(k) == v for k, v in equals.items()) and (predicate is None or predicate(d))
+        ]
+
 
 class MemoryPartition(Partition):
-    def __init__(self, name: str, tables: dict[str, dict[str, Document]]):
+    def __init__(self, name: str, tables: dict[str, dict[str, Document]], snapshot: bool = False):
         self.name = name
         self._tables = tables
+        # a snapshot is private to its caller: its documents need no second copy
+        self._copy_out = dict if snapshot else clone
 
     def table(self, name: str) -> Table:
-        return MemoryTable(self._tables.setdefault(name, {}))
+        return MemoryTable(self._tables.setdefault(name, {}), self._copy_out)
 
     def table_names(self) -> list[str]:
-        return sorted(self._tables)
+        return sorted(name for name, docs in self._tables.items() if docs)
 
 
 class MemoryStore(Store):
@@ -64,19 +89,35 @@ class MemoryStore(Store):
         self._data: dict[str, dict[str, dict[str, Document]]] = {}
         self._locks: dict[str, threading.RLock] = defaultdict(threading.RLock)
         self._guard = threading.Lock()
+        self._local = threading.local()
 
     @contextmanager
     def transaction(self, partition: str) -> Iterator[Partition]:
+        check_partition_name(partition)
+        active = self._active()
+        if partition in active:  # nested in the same thread: one transaction
+            yield active[partition]
+            return
         with self._guard:
             lock = self._locks[partition]
         with lock:
-            working = copy.deepcopy(self._data.get(partition, {}))
-            yield MemoryPartition(partition, working)
+            working = clone(self._data.get(partition, {}))
+            active[partition] = MemoryPartition(partition, working)
+            try:
+                yield active[partition]
+            finally:
+                del active[partition]
             if any(working.values()) or partition in self._data:
                 self._data[partition] = working
 
     def read(self, partition: str) -> Partition:
-        return MemoryPartition(partition, copy.deepcopy(self._data.get(partition, {})))
+        check_partition_name(partition)
+        return MemoryPartition(partition, clone(self._data.get(partition, {})), snapshot=True)
 
     def partitions(self, prefix: str = "") -> Iterator[str]:
         return iter(sorted(p for p in list(self._data) if p.startswith(prefix)))
+
+    def _active(self) -> dict[str, MemoryPartition]:
+        if not hasattr(self._local, "partitions"):
+            self._local.partitions = {}
+        return self._local.partitions

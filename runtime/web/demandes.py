@@ -1,5 +1,638 @@
+"""Déposer une demande: choice of the téléservice, the multi-step form,
+récapitulatif, transmission, accusé de réception and documents.
+
+Domain logic lives in ``runtime.demande_service``; this blueprint coordinates.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+import logging
+from collections.abc import Iterator, Mapping
+from io import BytesIO
+from typing import Any
 
-bp = Blueprint("demandes", __name__, url_prefix="/demandes" or None)
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, validate_csrf
+from werkzeug.datastructures import MultiDict
+from wtforms.validators import ValidationError
+
+from ..demande_service import (
+    EDITABLE_STATUSES,
+    DemandeService,
+    TransmissionRefused,
+    closed_message,
+    format_date,
+    next_step,
+    partition_for,
+    summary_lines,
+)
+from ..forms.wizard import (
+    PageResult,
+    page_form,
+    page_states,
+    raw_from_answers,
+    validate_demande,
+    validate_page,
+    visible_pages,
+)
+from ..mail import MailError
+from ..pdf import accuse_reception
+from ..services import services
+from ..spec.errors import FieldError
+from ..spec.model import Spec
+from ..storage.base import NotFound
+from ..storage.files import safe_filename
+from ..storage.index import DemandeIndex
+from ..storage.repositories.demandes import account_partition, tiers_partition
+from ..storage.repositories.staff import can_see
+from ..tiers_service import TiersError, create_from_demande
+from ..workflow import Actor
+from .context import current_tiers, tiers_required
+from .identity import applicant_required, login_manager
+from .setup import csrf
+
+bp = Blueprint("demandes", __name__, url_prefix="/demandes")
+log = logging.getLogger("portail.demandes")
+access_log = logging.getLogger("portail.access")
+
+PENDING_KEY = "pending_draft"
+# The step views check CSRF themselves, after keeping an expired session's data.
+NO_CSRF = {"csrf": False}
+RECAP_TARGET = "__recap"  # value of the "goto" button leading to the récapitulatif
+READ_ONLY_MESSAGE = (
+    "Cette demande a été transmise : elle ne peut plus être modifiée. "
+    "Si vous devez la compléter, contactez le service instructeur."
+)
+ATTESTATION_ERROR = "Cochez l'attestation sur l'honneur pour transmettre votre demande."
+
+
+# --- helpers shared with the espace blueprint ---------------------------------
+
+
+def demande_service() -> DemandeService:
+    s = services()
+    return DemandeService(s.repos.demandes, s.catalog, s.clock, index=DemandeIndex(s.store), tiers_repo=s.repos.tiers)
+
+
+def applicant_actor() -> Actor:
+    return Actor(kind="applicant", id=current_user.id, name=getattr(current_user, "display_name", ""))
+
+
+def own_partitions() -> list[str]:
+    """Where the current applicant's demandes live: the current Tiers, and
+    the account's own Tiers-creation drafts."""
+    partitions = [account_partition(current_user.id)]
+    tiers = current_tiers()
+    if tiers:
+        partitions.insert(0, tiers_partition(tiers["id"]))
+    return partitions
+
+
+def own_demandes() -> list[dict[str, Any]]:
+    repo = services().repos.demandes
+    return [d for partition in own_partitions() for d in repo.list(partition)]
+
+
+def find_own_demande(demande_id: str) -> dict[str, Any] | None:
+    repo = services().repos.demandes
+    for partition in own_partitions():
+        doc = repo.get(partition, demande_id)
+        if doc is not None:
+            return doc
+    return None
+
+
+def load_demande(demande_id: str) -> tuple[dict[str, Any], Spec]:
+    """The applicant's demande and the spec to render it with, or 404."""
+    demande = find_own_demande(demande_id)
+    if demande is None:
+        access_log.warning("Demande %s refusée au compte %s", demande_id, current_user.id)
+        abort(404)
+    demande, spec = demande_service().spec_of(demande, prefill_context(demande))
+    if spec is None:
+        log.error("Aucune version de spec pour la demande %s (%s)", demande_id, demande.get("version_key"))
+        abort(404)
+    return demande, spec
+
+
+def prefill_context(demande: Mapping[str, Any]) -> dict[str, Any]:
+    tiers = current_tiers() if demande.get("tiers_id") else None
+    return {"tiers": dict(tiers or {}), "account": dict(current_user.doc)}
+
+
+def resume_url(spec: Spec, demande: Mapping[str, Any]) -> str:
+    if demande["status"] == "complement_demande":
+        pages = (demande.get("complement") or {}).get("pages") or []
+        if pages:
+            return url_for("demandes.step", demande_id=demande["id"], page_id=pages[0])
+    page = next_step(spec, demande)
+    if page is None:
+        return url_for("demandes.recap", demande_id=demande["id"])
+    return url_for("demandes.step", demande_id=demande["id"], page_id=page.id)
+
+
+def teleservice_state(spec: Spec) -> str:
+    today = services().clock.today()
+    if spec.opens and today < spec.opens:
+        return "a_venir"
+    if spec.closes and today > spec.closes:
+        return "fermee"
+    return "ouverte"
+
+
+def offered_teleservices(tiers: Mapping[str, Any] | None) -> list[tuple[Spec, str]]:
+    famille = (tiers or {}).get("famille")
+    return [
+        (spec, teleservice_state(spec))
+        for spec in services().catalog.teleservices()
+        if not famille or famille in spec.families
+    ]
+
+
+def apply_pending_draft() -> None:
+    """Save into its draft what was posted while the session had expired."""
+    pending_id = session.pop(PENDING_KEY, None)
+    if not pending_id or not current_user.is_authenticated or current_user.kind != "applicant":
+        return
+    pending = services().repos.demandes.pop_pending(pending_id)
+    if pending is None:
+        return
+    demande = find_own_demande(pending["demande_id"])
+    if demande is None:
+        return
+    demande, spec = demande_service().spec_of(demande, prefill_context(demande))
+    if spec is None or pending["page_id"] not in demande_service().editable_pages(demande, spec):
+        return
+    formdata = MultiDict([(k, v) for k, values in pending["form"].items() for v in values])
+    _save_page(demande, spec, pending["page_id"], formdata, MultiDict())
+    flash("Ce que vous aviez saisi avant l'expiration de votre session a été enregistré dans votre brouillon.",
+          "success")
+
+
+# --- choice and start --------------------------------------------------------
+
+
+@bp.get("/")
+@applicant_required
+@tiers_required
+def choose():
+    tiers = current_tiers()
+    return render_template(
+        "demandes/choose.html",
+        page_title="Choix du téléservice",
+        teleservices=offered_teleservices(tiers),
+        tiers=tiers,
+        format_date=format_date,
+    )
+
+
+@bp.post("/nouvelle")
+@applicant_required
+def start():
+    catalog = services().catalog
+    spec = catalog.get(request.form.get("teleservice", ""))
+    if spec is None or spec.kind not in ("teleservice", "tiers_creation"):
+        abort(404)
+    tiers = current_tiers() if spec.kind == "teleservice" else None
+    if spec.kind == "teleservice":
+        if tiers is None:
+            return redirect(url_for("espace.dashboard"))
+        if teleservice_state(spec) != "ouverte" or (tiers.get("famille") and tiers["famille"] not in spec.families):
+            flash(f"Le téléservice « {spec.title} » n'est pas ouvert : vous ne pouvez pas y déposer de demande.",
+                  "info")
+            return redirect(url_for(".choose"))
+    return start_demande(spec, tiers, force=bool(request.form.get("force")))
+
+
+def start_demande(spec: Spec, tiers: Mapping[str, Any] | None, force: bool = False):
+    """Start a demande, or offer to resume the draft already begun.
+
+    Also used by ``tiers.create`` for the Tiers-creation demande.
+    """
+    service = demande_service()
+    drafts = service.drafts_of(partition_for(spec, current_user.id, tiers), spec.id)
+    if drafts and not force:
+        return render_template(
+            "demandes/resume_offer.html",
+            page_title="Une demande est déjà en cours",
+            spec=spec,
+            drafts=drafts,
+            resume_urls={d["id"]: resume_url(spec, d) for d in drafts},
+            format_date=format_date,
+        )
+    demande = service.start(spec, applicant_actor(), tiers)
+    return redirect(url_for("demandes.step", demande_id=demande["id"], page_id=spec.pages[0].id))
+
+
+# --- the steps --------------------------------------------------------------
+
+
+def _expired_session_post(demande_id: str, page_id: str):
+    """Keep what was typed (not the files) until the applicant logs in again."""
+    form = {k: v for k, v in request.form.lists() if k not in ("csrf_token", "action", "goto")}
+    pending_id = services().repos.demandes.stash_pending(
+        {"demande_id": demande_id, "page_id": page_id, "form": form}
+    )
+    session[PENDING_KEY] = pending_id
+    target = url_for(".step", demande_id=demande_id, page_id=page_id)
+    if request.path.endswith("/autosave"):
+        return jsonify(saved=False, login_url=url_for("accounts.login", next=target)), 401
+    flash(
+        "Votre session a expiré. Connectez-vous à nouveau : ce que vous venez de saisir "
+        "sera enregistré dans votre brouillon.",
+        "info",
+    )
+    return redirect(url_for("accounts.login", next=target))
+
+
+def _check_csrf() -> None:
+    token = request.form.get("csrf_token") or request.headers.get("X-CSRFToken")
+    try:
+        validate_csrf(token)
+    except ValidationError as error:
+        raise CSRFError(str(error)) from None
+
+
+def _identify_step_caller(demande_id: str, page_id: str):
+    """The step views accept a POST from an expired session (to keep the data),
+    so they check login and CSRF themselves. Returns a response or None."""
+    if not current_user.is_authenticated:
+        if request.method == "POST":
+            return _expired_session_post(demande_id, page_id)
+        return login_manager.unauthorized()
+    if current_user.kind != "applicant":
+        abort(403)
+    if request.method == "POST":
+        _check_csrf()
+    return None
+
+
+def _page_or_404(spec: Spec, page_id: str):
+    try:
+        return spec.page(page_id)
+    except KeyError:
+        abort(404)
+
+
+def _save_page(demande, spec, page_id, formdata, files):
+    result = validate_page(
+        spec,
+        page_id,
+        formdata,
+        files,
+        demande.get("answers") or {},
+        prefill_context(demande),
+        save_file=_save_upload,
+        meta=NO_CSRF,
+    )
+    saved = demande_service().save_page(
+        demande, spec, page_id, result.answers, applicant_actor(), prefill_context(demande)
+    )
+    return result, saved
+
+
+def _save_upload(upload) -> dict[str, Any]:
+    return services().files.save(upload.stream, upload.filename or "fichier", upload.mimetype)
+
+
+def _refuse_read_only(demande):
+    access_log.warning("Modification refusée : demande %s non modifiable (%s)", demande["id"], demande["status"])
+    return render_template("error.html", code=403, title="Demande non modifiable", message=READ_ONLY_MESSAGE), 403
+
+
+def _neighbour(spec: Spec, answers, page_id: str, offset: int):
+    ids = [p.id for p in visible_pages(spec, answers)]
+    if page_id not in ids:
+        return None
+    index = ids.index(page_id) + offset
+    return ids[index] if 0 <= index < len(ids) else None
+
+
+def _step_url(demande_id: str, page_id: str | None) -> str:
+    if page_id is None:
+        return url_for(".recap", demande_id=demande_id)
+    return url_for(".step", demande_id=demande_id, page_id=page_id)
+
+
+@bp.route("/<demande_id>/etape/<page_id>", methods=["GET", "POST"])
+@csrf.exempt
+def step(demande_id: str, page_id: str):
+    refused = _identify_step_caller(demande_id, page_id)
+    if refused is not None:
+        return refused
+    apply_pending_draft()
+    demande, spec = load_demande(demande_id)
+    _page_or_404(spec, page_id)
+    editable = demande_service().editable_pages(demande, spec)
+    if page_id not in editable:
+        if request.method == "POST":
+            return _refuse_read_only(demande)
+        return redirect(url_for(".recap", demande_id=demande_id))
+    answers = demande.get("answers") or {}
+    if page_id not in [p.id for p in visible_pages(spec, answers)]:
+        # A page hidden by a condition: go on to the next visible one.
+        following = _first_visible_after(spec, answers, page_id)
+        return redirect(_step_url(demande_id, following))
+    if request.method == "GET":
+        return _render_step(demande, spec, page_id)
+    result, saved = _save_page(demande, spec, page_id, request.form, request.files)
+    if saved is None:
+        abort(404)
+    return _after_post(saved, spec, page_id, result)
+
+
+def _first_visible_after(spec: Spec, answers, page_id: str) -> str | None:
+    visible = {p.id for p in visible_pages(spec, answers)}
+    ids = [p.id for p in spec.pages]
+    for candidate in ids[ids.index(page_id) + 1 :]:
+        if candidate in visible:
+            return candidate
+    return None
+
+
+def _after_post(demande, spec: Spec, page_id: str, result):
+    answers = demande.get("answers") or {}
+    goto = request.form.get("goto")
+    action = request.form.get("action", "save")
+    if goto == RECAP_TARGET:
+        return redirect(_step_url(demande["id"], None))
+    if goto and goto in {p.id for p in spec.pages}:
+        return redirect(_step_url(demande["id"], goto))
+    if action == "previous":
+        previous = _neighbour(spec, answers, page_id, -1)
+        return redirect(_step_url(demande["id"], previous or page_id))
+    if result.errors:
+        return _render_step(demande, spec, page_id, result=result, status=200)
+    if action == "next":
+        return redirect(_step_url(demande["id"], _neighbour(spec, answers, page_id, +1)))
+    flash("Votre brouillon a été enregistré.", "success")
+    return redirect(_step_url(demande["id"], page_id))
+
+
+def _render_step(demande, spec: Spec, page_id: str, result=None, status: int = 200):
+    answers = demande.get("answers") or {}
+    states = page_states(spec, answers, prefill=prefill_context(demande))
+    if result is None:
+        prefill = prefill_context(demande)
+        if states.get(page_id) == "en erreur":
+            raw = raw_from_answers(spec.page(page_id), answers)
+            result = validate_page(spec, page_id, raw, None, answers, prefill, meta=NO_CSRF)
+        else:
+            result = PageResult(answers, [], page_form(spec, page_id, answers, prefill, meta=NO_CSRF))
+    pages = visible_pages(spec, answers)
+    ids = [p.id for p in pages]
+    number = ids.index(page_id) + 1
+    page = spec.page(page_id)
+    return (
+        render_template(
+            "demandes/step.html",
+            page_title=f"Étape {number} sur {len(pages)} : {page.title} – {spec.title}",
+            demande=demande,
+            spec=spec,
+            page=page,
+            pages=pages,
+            number=number,
+            states=states,
+            form=result.form,
+            errors=result.errors,
+            previous_id=_neighbour(spec, answers, page_id, -1),
+            editable=demande_service().editable_pages(demande, spec),
+            autosave_url=url_for(".autosave", demande_id=demande["id"], page_id=page_id),
+        ),
+        status,
+    )
+
+
+@bp.post("/<demande_id>/etape/<page_id>/autosave")
+@csrf.exempt
+def autosave(demande_id: str, page_id: str):
+    refused = _identify_step_caller(demande_id, page_id)
+    if refused is not None:
+        return refused
+    demande, spec = load_demande(demande_id)
+    _page_or_404(spec, page_id)
+    if page_id not in demande_service().editable_pages(demande, spec):
+        return jsonify(saved=False, message=READ_ONLY_MESSAGE), 403
+    # Files are sent with the full form only, never in the background.
+    result, saved = _save_page(demande, spec, page_id, request.form, MultiDict())
+    return jsonify(
+        saved=True,
+        saved_at=services().clock.now().astimezone().strftime("%H:%M"),  # shown as is by portail.js
+        message="Brouillon enregistré automatiquement.",
+        states=saved.get("page_states") or {},
+        errors=[{"path": e.path, "message": e.message} for e in result.errors],
+    )
+
+
+# --- récapitulatif and transmission ---------------------------------------------
+
+
+@bp.get("/<demande_id>/recapitulatif")
+@applicant_required
+def recap(demande_id: str):
+    demande, spec = load_demande(demande_id)
+    return _render_recap(demande, spec)
+
+
+def _render_recap(demande, spec: Spec, errors: list[FieldError] | None = None, status: int = 200,
+                  refusal: str | None = None):
+    answers = demande.get("answers") or {}
+    return (
+        render_template(
+            "demandes/recap.html",
+            page_title=f"Récapitulatif – {spec.title}",
+            demande=demande,
+            spec=spec,
+            answers=answers,
+            pages=visible_pages(spec, answers),
+            states=page_states(spec, answers, prefill=prefill_context(demande)),
+            editable=demande_service().editable_pages(demande, spec),
+            can_transmit=demande["status"] in EDITABLE_STATUSES,
+            closed=demande["status"] == "brouillon" and teleservice_state(spec) != "ouverte",
+            closed_message=closed_message(spec),
+            errors=errors or [],
+            refusal=refusal,
+            documents=attached_documents(spec, answers),
+            format_date=format_date,
+        ),
+        status,
+    )
+
+
+def attached_documents(spec: Spec, answers: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """``(field label, file reference)`` of the documents of a demande."""
+    return [
+        (f.label, answers[f.id])
+        for f in spec.fields()
+        if f.type == "file" and isinstance(answers.get(f.id), Mapping) and answers[f.id].get("file_id")
+    ]
+
+
+@bp.post("/<demande_id>/transmettre")
+@applicant_required
+def transmit(demande_id: str):
+    demande, spec = load_demande(demande_id)
+    if demande["status"] not in EDITABLE_STATUSES:
+        if demande.get("numero"):
+            return redirect(url_for(".confirmation", demande_id=demande_id))
+        return _refuse_read_only(demande)
+    if spec.attestation and not request.form.get("attestation"):
+        return _render_recap(demande, spec, [FieldError("attestation", ATTESTATION_ERROR)], 400)
+    service = demande_service()
+    created = None
+    try:
+        if spec.kind == "tiers_creation" and demande["status"] == "brouillon":
+            created = _create_tiers(demande, spec)
+            if not isinstance(created, dict):
+                return created
+        outcome = service.transmit(demande, spec, applicant_actor(), prefill_context(demande))
+    except TransmissionRefused as refused:
+        return _render_recap(demande, spec, refused.errors, 400)
+    filed = outcome.demande
+    if outcome.first_time:
+        if created is not None:
+            filed = service.move_to_tiers(filed, created["id"])
+        _send_receipt(filed, spec)
+        log.info("Demande %s transmise sous le numéro %s", filed["id"], filed["numero"])
+    return redirect(url_for(".confirmation", demande_id=filed["id"]))
+
+
+def _create_tiers(demande, spec: Spec):
+    """Check the whole demande, then create the Tiers (SIRET taken → refusal)."""
+    errors = validate_demande(spec, demande.get("answers") or {}, prefill_context(demande))
+    if errors:
+        raise TransmissionRefused(list(errors))
+    try:
+        return create_from_demande(current_user.doc, demande.get("answers") or {})
+    except TiersError as error:
+        return _render_recap(demande, spec, status=400, refusal=getattr(error, "html", None) or str(error))
+
+
+def _send_receipt(demande, spec: Spec) -> None:
+    tiers = services().repos.tiers.get(demande["tiers_id"]) if demande.get("tiers_id") else None
+    recipients = {current_user.doc.get("email"), (tiers or {}).get("email")}
+    context = {
+        "demande": demande,
+        "spec": spec,
+        "tiers": tiers,
+        "lines": summary_lines(spec, demande.get("answers") or {}),
+        "transmitted_on": format_date(demande.get("transmitted_at")),
+        "aides_path": "/espace/aides",
+    }
+    for address in sorted(a for a in recipients if a):
+        try:
+            services().mailer.send(address, "demandes/accuse_reception", **context)
+        except MailError:
+            # The demande is filed whatever the mail server does; the copy stays in the outbox.
+            log.warning("Accusé de réception de %s non transmis au serveur SMTP", demande["numero"])
+
+
+@bp.get("/<demande_id>/confirmation")
+@applicant_required
+def confirmation(demande_id: str):
+    demande, spec = load_demande(demande_id)
+    if not demande.get("numero"):
+        return redirect(url_for(".recap", demande_id=demande_id))
+    return render_template(
+        "demandes/confirmation.html",
+        page_title="Demande transmise",
+        demande=demande,
+        spec=spec,
+        format_date=format_date,
+    )
+
+
+# --- deletion of a draft -------------------------------------------------------
+
+
+@bp.route("/<demande_id>/supprimer", methods=["GET", "POST"])
+@applicant_required
+def delete(demande_id: str):
+    demande, spec = load_demande(demande_id)
+    if demande["status"] != "brouillon":
+        return _refuse_read_only(demande)
+    if request.method == "POST":
+        demande_service().remove_draft(demande)
+        flash(f"Le brouillon « {spec.title} » a été supprimé.", "success")
+        return redirect(url_for("espace.sollicitations"))
+    return render_template("demandes/delete.html", page_title="Supprimer le brouillon", demande=demande,
+                           spec=spec, format_date=format_date)
+
+
+# --- files: accusé de réception and documents --------------------------------------
+
+
+def _readable_demande(demande_id: str) -> dict[str, Any]:
+    """A demande for its Tiers' members (and its author) or for staff, else 404."""
+    if not current_user.is_authenticated:
+        abort(404)
+    if current_user.kind == "staff":
+        demande = services().repos.demandes.find_anywhere(demande_id)
+        if demande is not None and not can_see(current_user.doc, demande["teleservice"]):
+            demande = None
+    else:
+        demande = find_own_demande(demande_id)
+    if demande is None:
+        access_log.warning("Accès refusé à la demande %s pour %s", demande_id, current_user.get_id())
+        abort(404)
+    return demande
+
+
+@bp.get("/<demande_id>/accuse-reception.pdf")
+def receipt(demande_id: str):
+    demande = _readable_demande(demande_id)
+    spec = services().catalog.version(demande["version_key"])
+    if not demande.get("numero") or spec is None:
+        abort(404)
+    tiers = services().repos.tiers.get(demande["tiers_id"]) if demande.get("tiers_id") else None
+    config = services().config
+    content = accuse_reception(demande, spec, tiers, config["METROPOLE_NAME"], config["METROPOLE_CONTACT"])
+    return send_file(
+        BytesIO(content),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"accuse-reception-{demande['numero']}.pdf",
+    )
+
+
+def _file_refs(value: Any) -> Iterator[Mapping[str, Any]]:
+    """Every stored-file reference inside answers (fields, table cells)."""
+    if isinstance(value, Mapping):
+        if "file_id" in value:
+            yield value
+        else:
+            for item in value.values():
+                yield from _file_refs(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _file_refs(item)
+
+
+@bp.get("/<demande_id>/pieces/<file_id>")
+def document(demande_id: str, file_id: str):
+    demande = _readable_demande(demande_id)
+    answers = [demande.get("answers"), demande.get("set_aside")] + [v.get("answers") for v in demande.get("versions") or []]
+    ref = next((r for r in _file_refs(answers) if r.get("file_id") == file_id), None)
+    if ref is None:
+        abort(404)
+    try:
+        location = services().files.path(file_id)
+    except NotFound:
+        abort(404)
+    return send_file(
+        location,
+        mimetype=ref.get("content_type") or "application/octet-stream",
+        as_attachment=True,
+        download_name=safe_filename(ref.get("filename") or "document"),
+    )

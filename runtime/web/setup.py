@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from ..services import services
+from ..storage.base import CorruptPartition, StorageError
 
 log = logging.getLogger("portail.web")
 csrf = CSRFProtect()
@@ -35,10 +36,15 @@ def init_app(app: Flask) -> None:
 
     identity.init_app(app)
     app.after_request(_security_headers)
+    app.before_request(_refresh_specs)
     app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(StorageError, _storage_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     app.context_processor(_template_globals)
+    from ..forms import templating as forms_templating
+
+    forms_templating.init_app(app)
 
 
 def _security_headers(response):
@@ -59,6 +65,26 @@ def _csrf_error(error: CSRFError):
         "Rechargez la page : ce que vous aviez enregistré est conservé."
     )
     return render_template("error.html", code=400, title="Formulaire expiré", message=message), 400
+
+
+def _refresh_specs():
+    """Every worker serves the latest published specs (checked at most once a second)."""
+    refresh = getattr(services().catalog, "refresh_if_changed", None)
+    if refresh is not None:
+        refresh()
+
+
+def _storage_error(error: StorageError):
+    if isinstance(error, CorruptPartition):
+        log.critical("Partition illisible : %s", error)
+        message = (
+            "Ce service est momentanément indisponible pour votre structure. "
+            "Nos équipes ont été prévenues ; vos données sont conservées."
+        )
+    else:
+        log.error("Écriture impossible sur %s : %s", request.path, error)
+        message = str(error) or "Enregistrement impossible pour le moment. Réessayez dans quelques instants."
+    return render_template("error.html", code=503, title="Service momentanément indisponible", message=message), 503
 
 
 def _http_error(error: HTTPException):

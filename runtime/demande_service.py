@@ -1,0 +1,369 @@
+"""Life of a demande, independent of Flask: start or resume a draft, save a
+step, carry a draft over to a new spec version, transmit with a number.
+
+The web layer (``runtime.web.demandes``) coordinates; mails and the PDF are
+made there, from what these functions return.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from .forms.registry import field_type
+from .forms.wizard import page_states, validate_demande, visible_pages
+from .spec.computed import compute, to_decimal
+from .spec.conditions import evaluate
+from .spec.errors import FieldError
+from .spec.model import Field, Spec
+from .storage.repositories.demandes import account_partition, tiers_partition
+from .workflow import Actor, history_entry
+from .workflow import format_amount as workflow_amount
+
+EDITABLE_STATUSES = ("brouillon", "complement_demande")
+PORTAL_ACTOR = Actor(kind="system", id="portail", name="Portail des subventions")
+# Fields holding the amount asked, by the id conventions of the shipped specs.
+REQUESTED_AMOUNT_IDS = ("montant_demande", "montant_sollicite", "subvention_demandee")
+
+
+class TransmissionRefused(Exception):
+    """The demande cannot be transmitted; ``errors`` say why (French)."""
+
+    def __init__(self, errors: list[FieldError]):
+        self.errors = errors
+        super().__init__("; ".join(e.message for e in errors))
+
+
+@dataclass
+class Transmission:
+    demande: dict[str, Any]
+    first_time: bool  # False when the demande had already been transmitted (double submission)
+
+
+def value_fields(spec: Spec) -> dict[str, Field]:
+    """Fields that hold an answer, by id (static blocks left out)."""
+    return {f.id: f for f in spec.fields() if not field_type(f.type).static}
+
+
+def page_field_ids(spec: Spec, page_id: str) -> list[str]:
+    return [f.id for f in spec.page(page_id).fields if not field_type(f.type).static]
+
+
+def partition_for(spec: Spec, account_id: str, tiers: Mapping[str, Any] | None) -> str:
+    """A Tiers-creation demande belongs to its account until the Tiers exists."""
+    if spec.kind == "tiers_creation" or not tiers:
+        return account_partition(account_id)
+    return tiers_partition(tiers["id"])
+
+
+class DemandeService:
+    """Domain operations over ``services().repos.demandes`` and the catalog."""
+
+    def __init__(self, repo, catalog, clock, index=None, tiers_repo=None):
+        self.repo = repo
+        self.catalog = catalog
+        self.clock = clock
+        self.index = index  # runtime.storage.index.DemandeIndex, or None
+        self.tiers_repo = tiers_repo
+
+    # Starting and finding
+
+    def start(self, spec: Spec, actor: Actor, tiers: Mapping[str, Any] | None) -> dict[str, Any]:
+        partition = partition_for(spec, actor.id, tiers)
+        doc = self.repo.create(
+            partition,
+            {
+                "teleservice": spec.id,
+                "teleservice_title": spec.title,
+                "kind": spec.kind,
+                "version_key": spec.version_key,
+                "tiers_id": tiers["id"] if tiers and spec.kind != "tiers_creation" else None,
+                "created_by": actor.id,
+                "history": [self._event(actor, "Demande créée")],
+            },
+        )
+        return doc
+
+    def drafts_of(self, partition: str, teleservice_id: str) -> list[dict[str, Any]]:
+        return [
+            d
+            for d in self.repo.list(partition)
+            if d["teleservice"] == teleservice_id and d["status"] == "brouillon"
+        ]
+
+    def spec_of(
+        self, demande: dict[str, Any], prefill: Mapping[str, Any] | None = None
+    ) -> tuple[dict[str, Any], Spec | None]:
+        """The spec a demande is rendered with, migrating a draft to the
+        published version when the YAML changed. Returns the (possibly
+        updated) demande and its spec."""
+        filed = self.catalog.version(demande["version_key"])
+        if demande["status"] != "brouillon":
+            return demande, filed
+        current = self.catalog.get(demande["teleservice"])
+        if current is None or current.version_key == demande["version_key"]:
+            return demande, current or filed
+        migrated = self.repo.modify(
+            demande["partition"], demande["id"], lambda doc: migrate(doc, current, prefill)
+        )
+        return migrated or demande, current
+
+    # Editing
+
+    def editable_pages(self, demande: Mapping[str, Any], spec: Spec) -> set[str]:
+        if demande["status"] == "brouillon":
+            return {p.id for p in spec.pages}
+        if demande["status"] == "complement_demande":
+            return set((demande.get("complement") or {}).get("pages") or ())
+        return set()
+
+    def save_page(
+        self,
+        demande: Mapping[str, Any],
+        spec: Spec,
+        page_id: str,
+        page_answers: Mapping[str, Any],
+        actor: Actor,
+        prefill: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any] | None:
+        """Store the answers of one page, valid or not: a value that did not
+        convert is kept as typed (see ``runtime.forms``), so nothing is lost."""
+        if page_id not in self.editable_pages(demande, spec):
+            raise PermissionError(page_id)
+        own_ids = page_field_ids(spec, page_id)
+
+        def change(doc):
+            if doc["status"] not in EDITABLE_STATUSES or doc.get("version_key") != demande["version_key"]:
+                raise PermissionError(page_id)
+            answers = dict(doc.get("answers") or {})
+            for field_id in own_ids:  # a field emptied or hidden on this page loses its answer
+                if field_id in page_answers:
+                    answers[field_id] = page_answers[field_id]
+                else:
+                    answers.pop(field_id, None)
+            doc["answers"] = answers
+            doc["page_states"] = page_states(spec, answers, prefill=prefill)
+            doc["updated_by"] = actor.id
+
+        return self.repo.modify(demande["partition"], demande["id"], change)
+
+    def remove_draft(self, demande: Mapping[str, Any]) -> bool:
+        if demande["status"] != "brouillon":
+            return False
+        return self.repo.remove(demande["partition"], demande["id"])
+
+    # Transmission
+
+    def transmit(
+        self, demande: Mapping[str, Any], spec: Spec, actor: Actor, prefill: Mapping[str, Any] | None = None
+    ) -> Transmission:
+        """Validate then file the demande: number, date, status, snapshot.
+
+        Raises ``TransmissionRefused`` with the French reasons. A demande
+        already transmitted is returned as it is (``first_time`` False).
+        """
+
+        if demande["status"] not in EDITABLE_STATUSES:
+            return Transmission(demande=dict(demande), first_time=False)
+        if demande["status"] == "brouillon" and not spec.is_open(self.clock.today()):
+            raise TransmissionRefused([FieldError("", closed_message(spec))])
+        errors = list(validate_demande(spec, demande.get("answers") or {}, prefill))
+        if errors:
+            raise TransmissionRefused(errors)
+        numero = demande.get("numero") or self.repo.next_numero(number_prefix(spec), self.clock.now().year)
+        now = self.clock.now().isoformat(timespec="seconds")
+        outcome = {"first_time": True}
+
+        def change(doc):
+            if doc["status"] not in EDITABLE_STATUSES:
+                outcome["first_time"] = False  # a concurrent submission won: its number stands
+                return
+            complement = doc["status"] == "complement_demande"
+            doc["numero"] = doc.get("numero") or numero
+            doc["transmitted_at"] = doc.get("transmitted_at") or now
+            doc["status"] = "transmise"
+            doc["versions"] = [
+                *(doc.get("versions") or []),
+                {"at": now, "version_key": doc["version_key"], "answers": doc.get("answers") or {}},
+            ]
+            message = "Compléments transmis" if complement else "Demande transmise"
+            doc["history"] = [*(doc.get("history") or []), self._event(actor, message)]
+            if complement:
+                doc["complement"] = {**(doc.get("complement") or {}), "answered_at": now}
+
+        stored = self.repo.modify(demande["partition"], demande["id"], change)
+        if stored is None:
+            raise TransmissionRefused([FieldError("", "Cette demande n'existe plus.")])
+        if outcome["first_time"]:
+            self.reindex(stored, spec)
+        return Transmission(demande=stored, first_time=outcome["first_time"])
+
+    def move_to_tiers(self, demande: Mapping[str, Any], tiers_id: str) -> dict[str, Any]:
+        """File a transmitted Tiers-creation demande under the Tiers it created."""
+        target = tiers_partition(tiers_id)
+        if demande["partition"] == target:
+            return dict(demande)
+        moved = self.repo.create(target, {**demande, "tiers_id": tiers_id})
+        self.repo.remove(demande["partition"], demande["id"])
+        self.reindex(moved, self.catalog.version(moved["version_key"]))
+        return moved
+
+    def reindex(self, demande: Mapping[str, Any], spec: Spec | None) -> None:
+        """Refresh the staff listing row of a transmitted demande."""
+        if self.index is None or not demande.get("transmitted_at"):
+            return
+        tiers = self.tiers_repo.get(demande["tiers_id"]) if self.tiers_repo and demande.get("tiers_id") else None
+        self.index.upsert(index_summary(demande, spec, (tiers or {}).get("raison_sociale") or ""))
+
+    def _event(self, actor: Actor, action: str, detail: str = "") -> dict[str, Any]:
+        return history_entry(self.clock.now().isoformat(timespec="seconds"), actor, action, detail)
+
+
+def migrate(doc: dict[str, Any], new: Spec, prefill: Mapping[str, Any] | None = None) -> None:
+    """Carry a draft over to ``new``: answers of fields that still exist are
+    kept, answers of removed fields set aside (not shown, not lost), and set
+    aside answers whose field came back are restored."""
+    known = value_fields(new)
+    answers = {**(doc.get("set_aside") or {}), **(doc.get("answers") or {})}
+    doc["answers"] = {k: v for k, v in answers.items() if k in known}
+    doc["set_aside"] = {k: v for k, v in answers.items() if k not in known}
+    doc["history"] = [
+        *(doc.get("history") or []),
+        history_entry(
+            doc.get("updated_at") or "",
+            PORTAL_ACTOR,
+            "Formulaire mis à jour",
+            f"{doc['version_key']} → {new.version_key}",
+        ),
+    ]
+    doc["version_key"] = new.version_key
+    doc["teleservice_title"] = new.title
+    doc["page_states"] = page_states(new, doc["answers"], prefill=prefill)
+
+
+def number_prefix(spec: Spec) -> str:
+    return (spec.number_prefix or spec.id).upper()
+
+
+def closed_message(spec: Spec) -> str:
+    if spec.closes:
+        return (
+            f"Le téléservice « {spec.title} » est fermé depuis le {format_date(spec.closes)} : "
+            "cette demande ne peut plus être transmise."
+        )
+    return f"Le téléservice « {spec.title} » n'est pas ouvert : cette demande ne peut pas être transmise."
+
+
+def completion(spec: Spec, demande: Mapping[str, Any]) -> int:
+    """Percentage of visible steps complete."""
+    pages = visible_pages(spec, demande.get("answers") or {})
+    states = demande.get("page_states") or {}
+    if not pages:
+        return 0
+    done = sum(1 for p in pages if states.get(p.id) == "complète")
+    return round(100 * done / len(pages))
+
+
+def next_step(spec: Spec, demande: Mapping[str, Any]):
+    """The first visible page not complete, or None when all are."""
+    states = demande.get("page_states") or {}
+    for page in visible_pages(spec, demande.get("answers") or {}):
+        if states.get(page.id) != "complète":
+            return page
+    return None
+
+
+def requested_amount(spec: Spec | None, answers: Mapping[str, Any]) -> Decimal | None:
+    if spec is not None:
+        for f in value_fields(spec).values():
+            if f.options.get("requested_amount"):
+                return to_decimal(answers.get(f.id))
+    for field_id in REQUESTED_AMOUNT_IDS:
+        if field_id in answers:
+            return to_decimal(answers.get(field_id))
+    return None
+
+
+def index_summary(demande: Mapping[str, Any], spec: Spec | None, tiers_name: str = "") -> dict[str, Any]:
+    amount = requested_amount(spec, demande.get("answers") or {})
+    return {
+        "id": demande["id"],
+        "numero": demande.get("numero"),
+        "teleservice": demande["teleservice"],
+        "teleservice_title": demande.get("teleservice_title"),
+        "title": demande.get("teleservice_title"),
+        "tiers_id": demande.get("tiers_id"),
+        "tiers_name": tiers_name,
+        "partition": demande["partition"],
+        "version_key": demande.get("version_key"),
+        "status": demande["status"],
+        "transmitted_at": demande.get("transmitted_at"),
+        "updated_at": demande.get("updated_at"),
+        "montant_demande": str(amount) if amount is not None else None,
+        "created_by": demande.get("created_by"),
+    }
+
+
+# Plain-text rendering of answers, shared by the mail and the PDF.
+
+MONTHS = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)
+
+
+def format_date(value: date | str | None) -> str:
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def format_amount(value: Any) -> str:
+    """Any stored amount ("1500", 1500.5, Decimal) → "1 500,00 €"."""
+    amount = to_decimal(value)
+    return workflow_amount(amount) if amount is not None else ""
+
+
+def format_value(f: Field, value: Any) -> str:
+    """The read-only text of one answer, from the field registry."""
+    ftype = field_type(f.type)
+    if ftype.is_empty(value):
+        return "Non renseigné"
+    return ftype.display(f, value)
+
+
+def summary_lines(spec: Spec, answers: Mapping[str, Any]) -> list[tuple[str, str, int]]:
+    """``(label, text, depth)`` lines of the visible pages: depth 0 is a page
+    title (text empty), 1 an answer, 2 a table row."""
+
+    values = {**answers, **compute(spec, answers)}
+    lines: list[tuple[str, str, int]] = []
+    for page in visible_pages(spec, answers):
+        lines.append((page.title, "", 0))
+        for f in page.fields:
+            if field_type(f.type).static or (f.when and not evaluate(f.when, values)):
+                continue
+            lines.append((f.label, format_value(f, answers.get(f.id)), 1))
+            if f.type == "table":
+                lines.extend(_table_lines(f, answers.get(f.id)))
+        for c in spec.computed:
+            if c.page == page.id:
+                lines.append((c.label, format_amount(values.get(c.id)), 1))
+    return lines
+
+
+def _table_lines(f: Field, rows: Iterable[Any] | None) -> list[tuple[str, str, int]]:
+    lines = []
+    for number, row in enumerate(rows or (), start=1):
+        if not isinstance(row, Mapping):
+            continue
+        cells = [f"{c.label} : {format_value(c, row.get(c.id))}" for c in f.columns]
+        lines.append((f"Ligne {number}", " ; ".join(cells), 2))
+    return lines

@@ -1,0 +1,192 @@
+"""Export of a téléservice's demandes to CSV and XLSX (owner: staff domain).
+
+Columns: the demande's metadata (numéro, Tiers, statut, dates, montant
+accordé), then one column per field of the spec, in page order. Columns come
+from every spec version the exported demandes were filed under: the fields of
+the newest version first, then those that only older versions had.
+
+Flattening choices:
+- ``address`` → three columns "<label> – voie", "– code postal", "– commune";
+- ``table`` → one column per table column; the cell lists the rows' values in
+  row order, one per line (so a budget line stays readable in a spreadsheet
+  cell and the number of columns does not depend on the number of rows);
+- ``choice``/``multiple_choice`` → the choice labels (joined by ", ");
+  ``yes_no``/``checkbox`` → "Oui"/"Non"; ``file`` → the file name;
+- computed values (totals) → one column each, after the fields;
+- ``heading``/``paragraph`` carry no value and have no column.
+
+Numbers stay numbers in XLSX. Every text cell that a spreadsheet would read
+as a formula (first character ``= + - @``, tab or carriage return) is
+prefixed with a quote (OWASP "CSV injection").
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from .spec.computed import compute
+from .workflow import status_label
+
+STATIC_TYPES = ("heading", "paragraph")
+NUMBER_TYPES = ("integer", "decimal", "amount", "percentage")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+ADDRESS_PARTS = (("street", "voie"), ("postcode", "code postal"), ("commune", "commune"))
+
+Cell = str | Decimal | int | None
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    extract: Callable[[Mapping[str, Any]], Cell]
+
+
+def neutralise(value: Cell) -> Cell:
+    """Text that a spreadsheet would run as a formula gets a leading quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _number(value: Any) -> Decimal | str | None:
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+
+
+def _choice_labels(field) -> dict[str, str]:
+    return {choice.value: choice.label for choice in field.choices}
+
+
+def _text(field, value: Any) -> Cell:
+    """One answer value as a cell value."""
+    if value is None or value == "" or value == []:
+        return None
+    kind = field.type
+    if kind in NUMBER_TYPES:
+        return _number(value)
+    if kind in ("yes_no", "checkbox"):
+        return "Oui" if value in (True, "oui", "yes", "true", "1") else "Non"
+    if kind == "choice":
+        return _choice_labels(field).get(str(value), str(value))
+    if kind == "multiple_choice":
+        labels = _choice_labels(field)
+        return ", ".join(labels.get(str(v), str(v)) for v in value)
+    if kind == "file":
+        return value.get("filename") if isinstance(value, Mapping) else str(value)
+    return str(value)
+
+
+def _table_cell(column_field, rows: Any) -> Cell:
+    if not isinstance(rows, list) or not rows:
+        return None
+    values = [_text(column_field, row.get(column_field.id)) for row in rows if isinstance(row, Mapping)]
+    # Each line neutralised: a spreadsheet may split the cell on its line breaks.
+    return "\n".join(_csv_text(neutralise(v)) for v in values)
+
+
+def answers(demande: Mapping[str, Any]) -> Mapping[str, Any]:
+    return demande.get("answers") or {}
+
+
+def _field_columns(field) -> list[Column]:
+    if field.type == "address":
+        return [
+            Column(
+                f"{field.id}.{part}",
+                f"{field.label} – {title}",
+                lambda d, part=part: (answers(d).get(field.id) or {}).get(part) or None,
+            )
+            for part, title in ADDRESS_PARTS
+        ]
+    if field.type == "table":
+        return [
+            Column(
+                f"{field.id}.{col.id}",
+                f"{field.label} – {col.label}",
+                lambda d, col=col: _table_cell(col, answers(d).get(field.id)),
+            )
+            for col in field.columns
+        ]
+    return [Column(field.id, field.label or field.id, lambda d: _text(field, answers(d).get(field.id)))]
+
+
+def _computed_column(spec, computed) -> Column:
+    return Column(
+        f"computed.{computed.id}",
+        computed.label or computed.id,
+        lambda d: _number(compute(spec, d.get("answers") or {}).get(computed.id)),
+    )
+
+
+META_COLUMNS = (
+    Column("numero", "Numéro", lambda d: d.get("numero")),
+    Column("tiers", "Tiers", lambda d: d.get("tiers_name")),
+    Column("status", "Statut", lambda d: status_label(d.get("status"))),
+    Column("transmitted_at", "Transmise le", lambda d: (d.get("transmitted_at") or "")[:10] or None),
+    Column("amount", "Montant accordé", lambda d: _number((d.get("decision") or {}).get("amount"))),
+    Column("version", "Version du téléservice", lambda d: d.get("version_key")),
+)
+
+
+def columns_for(specs: Iterable[Any]) -> list[Column]:
+    """Columns for demandes filed under these spec versions (newest first)."""
+    columns = list(META_COLUMNS)
+    seen: set[str] = {c.key for c in columns}
+    for spec in specs:
+        fields = [f for f in spec.fields() if f.type not in STATIC_TYPES]
+        candidates = [c for f in fields for c in _field_columns(f)]
+        candidates += [_computed_column(spec, c) for c in spec.computed]
+        for column in candidates:
+            if column.key not in seen:
+                seen.add(column.key)
+                columns.append(column)
+    return columns
+
+
+def rows_for(columns: list[Column], demandes: Iterable[Mapping[str, Any]]) -> list[list[Cell]]:
+    return [[neutralise(column.extract(demande)) for column in columns] for demande in demandes]
+
+
+def _csv_text(value: Cell) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return str(value).replace(".", ",")  # French spreadsheets read a decimal comma
+    return str(value)
+
+
+def to_csv(columns: list[Column], rows: list[list[Cell]]) -> bytes:
+    """Semicolon-separated UTF-8 with BOM: what French Excel opens directly."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([neutralise(c.title) for c in columns])
+    for row in rows:
+        writer.writerow([_csv_text(v) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx(columns: list[Column], rows: list[list[Cell]], title: str = "Demandes") -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = title[:31]
+    sheet.append([neutralise(c.title) for c in columns])
+    for row in rows:
+        # neutralise() left no string starting with "=": openpyxl stores them all as text.
+        sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,2 @@
+"""Rendering and validation of forms described by specs (field-type registry,
+page forms, wizard logic, upload checks)."""

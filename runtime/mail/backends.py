@@ -1,0 +1,91 @@
+"""Where mails go: the outbox folder (always) and an SMTP server (optional)."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import logging
+import os
+import secrets
+import smtplib
+import ssl
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("portail.mail")
+
+
+class MailError(Exception):
+    """The mail could not be handed to the SMTP server."""
+
+
+@dataclass(frozen=True)
+class OutboxMail:
+    path: Path
+    message: EmailMessage
+
+    @property
+    def to(self) -> str:
+        return str(self.message["To"])
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"])
+
+    @property
+    def text(self) -> str:
+        return self.message.get_body(preferencelist=("plain",)).get_content()
+
+    @property
+    def html(self) -> str:
+        return self.message.get_body(preferencelist=("html",)).get_content()
+
+
+class Outbox:
+    """A folder of ``.eml`` files, one per mail, named so they sort by time."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def write(self, message: EmailMessage) -> Path:
+        self.root.mkdir(parents=True, exist_ok=True)
+        name = f"{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}-{secrets.token_hex(4)}.eml"
+        path = self.root / name
+        tmp = self.root / f".{name}.tmp"
+        tmp.write_bytes(message.as_bytes(policy=email.policy.SMTP))
+        os.replace(tmp, path)
+        return path
+
+    def messages(self) -> list[OutboxMail]:
+        """Every mail of the outbox, oldest first."""
+        if not self.root.is_dir():
+            return []
+        return [self.read(path) for path in sorted(self.root.glob("*.eml"))]
+
+    @staticmethod
+    def read(path: Path) -> OutboxMail:
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        return OutboxMail(path=path, message=message)
+
+
+def send_smtp(config: Mapping[str, Any], message: EmailMessage) -> None:
+    host, port, timeout = config["SMTP_HOST"], int(config["SMTP_PORT"]), float(config["SMTP_TIMEOUT"])
+    tls = config["SMTP_TLS"]
+    try:
+        if tls == "ssl":
+            client = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+        else:
+            client = smtplib.SMTP(host, port, timeout=timeout)
+        with client:
+            if tls == "starttls":
+                client.starttls(context=ssl.create_default_context())
+            if config["SMTP_USER"]:
+                client.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
+            client.send_message(message)
+    except (OSError, smtplib.SMTPException) as error:
+        log.warning("Envoi SMTP impossible vers %s:%s : %s", host, port, error)
+        raise MailError(str(error)) from error

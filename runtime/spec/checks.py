@@ -1,0 +1,329 @@
+"""Semantic checks of a spec that the JSON Schema cannot express.
+
+Run on schema-valid data; each problem is ``(path into the data, message)``,
+the loader turns the path into a line and column.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from .conditions import COMBINATORS, DATE_OPERATORS, NUMERIC_OPERATORS, OPERATORS, is_field_ref
+
+NUMERIC_TYPES = ("integer", "decimal", "amount", "percentage")
+STATIC_TYPES = ("heading", "paragraph")
+CHOICE_TYPES = ("choice", "multiple_choice")
+COLUMN_TYPES = (
+    "text", "textarea", "integer", "decimal", "amount", "percentage", "date", "email", "phone",
+    "url", "yes_no", "choice", "checkbox", "siret", "rna", "iban",
+)
+_TEXT_OPTIONS = ("min_length", "max_length", "pattern", "pattern_message")
+_TYPE_OPTIONS = {
+    "text": _TEXT_OPTIONS,
+    "textarea": _TEXT_OPTIONS,
+    "integer": ("min", "max"),
+    "decimal": ("min", "max"),
+    "amount": ("min", "max"),
+    "percentage": ("min", "max"),
+    "date": ("min", "max"),
+    "choice": ("choices", "widget"),
+    "multiple_choice": ("choices",),
+    "file": ("accept", "max_size_mb"),
+    "table": ("columns", "min_rows", "max_rows", "totals"),
+    "heading": ("text",),
+    "paragraph": ("text",),
+}
+_ALL_OPTIONS = {option for options in _TYPE_OPTIONS.values() for option in options}
+
+Problem = tuple[tuple[Any, ...], str]
+
+
+def choice_values(field: Mapping[str, Any]) -> list[str]:
+    return [c if isinstance(c, str) else c["value"] for c in field.get("choices", ())]
+
+
+class SpecChecker:
+    def __init__(self, data: Mapping[str, Any]):
+        self.data = data
+        self.problems: list[Problem] = []
+        self.fields: dict[str, Mapping[str, Any]] = {}  # top-level field id -> field
+        self.page_of: dict[str, int] = {}  # field or computed id -> page index
+        self.computed = {c["id"]: c for c in data.get("computed", ())}
+
+    def report(self, path: tuple[Any, ...], message: str) -> None:
+        self.problems.append((path, message))
+
+    def run(self) -> list[Problem]:
+        self.check_dates()
+        self.collect_fields()
+        self.check_computed()
+        for i, page in enumerate(self.data["pages"]):
+            if "when" in page:
+                self.check_condition(page["when"], ("pages", i, "when"), max_page=i - 1, page_when=True)
+            for j, field in enumerate(page["fields"]):
+                if "when" in field:
+                    self.check_condition(field["when"], ("pages", i, "fields", j, "when"), max_page=i,
+                                         itself=field["id"])
+        self.check_rules()
+        return self.problems
+
+    # -- dates -----------------------------------------------------------------
+    def check_dates(self) -> None:
+        parsed = {}
+        for key in ("opens", "closes"):
+            if key in self.data:
+                try:
+                    parsed[key] = date.fromisoformat(self.data[key])
+                except ValueError:
+                    self.report((key,), f"date inexistante « {self.data[key]} »")
+        if len(parsed) == 2 and parsed["closes"] < parsed["opens"]:
+            self.report(("closes",), f"la date de clôture ({self.data['closes']}) précède la date d'ouverture "
+                                     f"({self.data['opens']})")
+
+    # -- fields ----------------------------------------------------------------
+    def collect_fields(self) -> None:
+        page_ids: set[str] = set()
+        for i, page in enumerate(self.data["pages"]):
+            if page["id"] in page_ids:
+                self.report(("pages", i, "id"), f"identifiant de page « {page['id']} » en double")
+            page_ids.add(page["id"])
+            for j, field in enumerate(page["fields"]):
+                path = ("pages", i, "fields", j)
+                if field["id"] in self.fields:
+                    self.report(path + ("id",), f"identifiant de champ « {field['id']} » en double")
+                    continue
+                self.fields[field["id"]] = field
+                self.page_of[field["id"]] = i
+                self.check_field(field, path)
+        self.page_ids = page_ids
+
+    def check_field(self, field: Mapping[str, Any], path: tuple[Any, ...], column_of: str | None = None) -> None:
+        kind = field["type"]
+        allowed = _TYPE_OPTIONS.get(kind, ())
+        for option in field:
+            if option in _ALL_OPTIONS and option not in allowed:
+                self.report(path + (option,), f"la clé « {option} » ne s'applique pas au type « {kind} »")
+        if column_of and kind not in COLUMN_TYPES:
+            self.report(path + ("type",), f"type « {kind} » non permis dans une colonne de tableau")
+        if field.get("locked") and not field.get("prefill"):
+            self.report(path + ("locked",), "« locked » demande un pré-remplissage (prefill)")
+        self.check_bounds(field, path)
+        if "pattern" in field:
+            try:
+                re.compile(field["pattern"])
+            except re.error as exc:
+                self.report(path + ("pattern",), f"expression régulière invalide ({exc.msg})")
+            if "pattern_message" not in field:
+                self.report(path + ("pattern",), "message manquant pour l'expression régulière (pattern_message)")
+        values = choice_values(field)
+        for k, value in enumerate(values):
+            if value in values[:k]:
+                self.report(path + ("choices", k), f"valeur de choix « {value} » en double")
+        if kind == "table":
+            self.check_table(field, path)
+
+    def check_bounds(self, field: Mapping[str, Any], path: tuple[Any, ...]) -> None:
+        for low, high in (("min_length", "max_length"), ("min", "max"), ("min_rows", "max_rows")):
+            a, b = field.get(low), field.get(high)
+            if a is not None and b is not None and type(a) is type(b) and a > b:
+                self.report(path + (high,), f"« {high} » ({b}) est inférieur à « {low} » ({a})")
+        for bound in ("min", "max"):
+            value = field.get(bound)
+            if value is None:
+                continue
+            if field["type"] == "date":
+                if not _is_iso_date(value):
+                    self.report(path + (bound,), f"date attendue au format AAAA-MM-JJ (« {value} »)")
+            elif isinstance(value, str):
+                self.report(path + (bound,), f"nombre attendu (« {value} »)")
+
+    def check_table(self, table: Mapping[str, Any], path: tuple[Any, ...]) -> None:
+        columns: dict[str, Mapping[str, Any]] = {}
+        for k, column in enumerate(table["columns"]):
+            column_path = path + ("columns", k)
+            if column["id"] in columns:
+                self.report(column_path + ("id",), f"identifiant de colonne « {column['id']} » en double "
+                                                   f"dans le tableau « {table['id']} »")
+            columns[column["id"]] = column
+            self.check_field(column, column_path, column_of=table["id"])
+            if "when" in column:
+                self.report(column_path + ("when",), "une colonne de tableau ne peut pas avoir de condition")
+        for k, name in enumerate(table.get("totals", ())):
+            if name not in columns:
+                self.report(path + ("totals", k), f"colonne « {name} » inconnue dans le tableau « {table['id']} »")
+            elif columns[name]["type"] not in NUMERIC_TYPES:
+                self.report(path + ("totals", k), f"total d'une colonne non numérique « {name} » "
+                                                  f"(type {columns[name]['type']})")
+
+    # -- computed values -------------------------------------------------------
+    def check_computed(self) -> None:
+        for k, item in enumerate(self.data.get("computed", ())):
+            path = ("computed", k)
+            if item["id"] in self.fields:
+                self.report(path + ("id",), f"« {item['id']} » est déjà l'identifiant d'un champ")
+            if "page" in item and item["page"] not in self.page_ids:
+                self.report(path + ("page",), f"page inconnue « {item['page']} »")
+            if "sum" in item:
+                self.check_sum(item["sum"], path + ("sum",))
+            for n, name in enumerate(item.get("difference", ())):
+                self.check_numeric_ref(name, path + ("difference", n))
+        for k, item in enumerate(self.data.get("computed", ())):
+            if self.in_cycle(item["id"], ()):
+                self.report(("computed", k, "id"), f"la valeur calculée « {item['id']} » dépend d'elle-même")
+            else:
+                self.page_of.setdefault(item["id"], self.computed_page(item["id"]))
+
+    def check_sum(self, expression: str, path: tuple[Any, ...]) -> None:
+        table_id, _, column_id = expression.partition(".")
+        table = self.fields.get(table_id)
+        if table is None or table["type"] != "table":
+            self.report(path, f"tableau inconnu « {table_id} »")
+            return
+        column = next((c for c in table["columns"] if c["id"] == column_id), None)
+        if column is None:
+            self.report(path, f"colonne inconnue « {column_id} » dans le tableau « {table_id} »")
+        elif column["type"] not in NUMERIC_TYPES:
+            self.report(path, f"somme d'une colonne non numérique « {expression} » (type {column['type']})")
+
+    def check_numeric_ref(self, name: str, path: tuple[Any, ...]) -> None:
+        if name in self.computed:
+            return
+        field = self.fields.get(name)
+        if field is None:
+            self.report(path, f"champ inconnu « {name} »")
+        elif field["type"] not in NUMERIC_TYPES:
+            self.report(path, f"le champ « {name} » n'est pas numérique (type {field['type']})")
+
+    def dependencies(self, computed_id: str) -> list[str]:
+        item = self.computed[computed_id]
+        if "sum" in item:
+            return [item["sum"].partition(".")[0]]
+        return list(item.get("difference", ()))
+
+    def in_cycle(self, start: str, trail: tuple[str, ...]) -> bool:
+        if start in trail:
+            return True
+        return any(self.in_cycle(dep, trail + (start,)) for dep in self.dependencies(start) if dep in self.computed)
+
+    def computed_page(self, computed_id: str) -> int:
+        pages = [
+            self.computed_page(dep) if dep in self.computed else self.page_of.get(dep, 0)
+            for dep in self.dependencies(computed_id)
+        ]
+        return max(pages, default=0)
+
+    # -- conditions ------------------------------------------------------------
+    def check_condition(self, condition: Mapping[str, Any], path: tuple[Any, ...], max_page: int | None = None,
+                        itself: str | None = None, page_when: bool = False) -> None:
+        combinators = [k for k in condition if k in COMBINATORS]
+        if combinators:
+            if len(condition) != 1:
+                self.report(path, f"« {combinators[0]} » doit être seul dans sa condition")
+                return
+            key = combinators[0]
+            subs = condition[key] if key != "not" else [condition[key]]
+            for k, sub in enumerate(subs):
+                sub_path = path + (key, k) if key != "not" else path + (key,)
+                self.check_condition(sub, sub_path, max_page, itself, page_when)
+            return
+        operators = [k for k in condition if k in OPERATORS]
+        if "field" not in condition:
+            self.report(path, "condition sans champ (field)")
+            return
+        if len(operators) != 1:
+            self.report(path, "une condition doit avoir exactement un opérateur (equals, in, greater_than...)"
+                        if operators else "condition sans opérateur (equals, in, greater_than...)")
+            return
+        operator = operators[0]
+        names = [condition["field"]] + ([condition[operator]["field"]] if is_field_ref(condition[operator]) else [])
+        for name in names:
+            if not self.check_reference(name, path + ("field",), max_page, itself, page_when):
+                return
+        self.check_operand(condition["field"], operator, condition[operator], path + (operator,))
+
+    def check_reference(self, name: str, path: tuple[Any, ...], max_page: int | None, itself: str | None,
+                        page_when: bool) -> bool:
+        if name not in self.fields and name not in self.computed:
+            self.report(path, f"champ inconnu « {name} »")
+            return False
+        if name in self.fields and self.fields[name]["type"] in STATIC_TYPES:
+            self.report(path, f"« {name} » est un bloc de texte sans réponse")
+            return False
+        if name == itself:
+            self.report(path, f"le champ « {name} » ne peut pas dépendre de lui-même")
+            return False
+        if page_when and self.page_of.get(name, 0) == max_page + 1:
+            self.report(path, f"« {name} » est sur cette même page : la condition d'une page ne peut dépendre "
+                              f"que des réponses des pages précédentes")
+            return False
+        if max_page is not None and self.page_of.get(name, 0) > max_page:
+            where = "d'une page précédente" if page_when else "d'une page précédente ou de la même page"
+            self.report(path, f"la condition porte sur « {name} », qui se trouve sur une page suivante : "
+                              f"elle ne peut dépendre que des réponses {where}")
+            return False
+        return True
+
+    def field_type(self, name: str) -> str:
+        return "amount" if name in self.computed else self.fields[name]["type"]
+
+    def check_operand(self, name: str, operator: str, value: Any, path: tuple[Any, ...]) -> None:
+        kind = self.field_type(name)
+        if operator in NUMERIC_OPERATORS and kind not in NUMERIC_TYPES:
+            self.report(path, f"comparaison numérique « {operator} » sur « {name} », qui n'est pas un nombre "
+                              f"(type {kind})")
+        elif operator in DATE_OPERATORS and kind != "date":
+            self.report(path, f"comparaison de dates « {operator} » sur « {name} », qui n'est pas une date "
+                              f"(type {kind})")
+        elif operator == "contains" and kind != "multiple_choice":
+            self.report(path, f"« contains » ne s'applique qu'à un choix multiple (« {name} » est de type {kind})")
+        elif is_field_ref(value):
+            return
+        elif operator in ("equals", "not_equals", "in", "not_in", "contains"):
+            candidates = value if isinstance(value, list) else [value]
+            for candidate in candidates:
+                problem = self.impossible_value(name, kind, candidate)
+                if problem:
+                    self.report(path, problem)
+                    return
+
+    def impossible_value(self, name: str, kind: str, value: Any) -> str | None:
+        if kind in ("yes_no", "checkbox"):
+            if not isinstance(value, bool):
+                return f"« {name} » vaut true ou false, jamais « {value} »"
+        elif kind in CHOICE_TYPES:
+            values = choice_values(self.fields[name])
+            if value not in values:
+                return f"« {name} » ne peut jamais valoir « {value} » (choix possibles : {', '.join(values)})"
+        elif kind in NUMERIC_TYPES:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                return f"« {name} » est un nombre : « {value} » ne peut pas lui être comparé"
+        elif isinstance(value, bool):
+            return f"« {name} » (type {kind}) ne vaut jamais « {str(value).lower()} »"
+        return None
+
+    # -- rules -----------------------------------------------------------------
+    def check_rules(self) -> None:
+        seen: set[str] = set()
+        for k, rule in enumerate(self.data.get("rules", ())):
+            path = ("rules", k)
+            if rule["id"] in seen:
+                self.report(path + ("id",), f"identifiant de règle « {rule['id']} » en double")
+            seen.add(rule["id"])
+            self.check_condition(rule["require"], path + ("require",))
+            if "when" in rule:
+                self.check_condition(rule["when"], path + ("when",))
+            if "page" in rule and rule["page"] not in self.page_ids:
+                self.report(path + ("page",), f"page inconnue « {rule['page']} »")
+            for n, name in enumerate(rule.get("fields", ())):
+                if name not in self.fields:
+                    self.report(path + ("fields", n), f"champ inconnu « {name} »")
+
+
+def _is_iso_date(value: Any) -> bool:
+    try:
+        date.fromisoformat(str(value))
+        return True
+    except ValueError:
+        return False

@@ -1,0 +1,69 @@
+"""Computed values: ``sum`` of a table column, ``difference`` of two values.
+
+Values are Decimal; a difference with a missing operand is ``None``; the sum of
+an empty table is 0. A computed value may use other computed values (the lint
+refuses cycles).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from .model import Computed, Spec
+
+
+def to_decimal(value: Any) -> Decimal | None:
+    """A Decimal from an answer (number or numeric text), or None."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, (int, float)):
+        return Decimal(str(value))
+    if isinstance(value, str):
+        text = value.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
+        if not text:
+            return None
+        try:
+            return Decimal(text)
+        except InvalidOperation:
+            return None
+    return None
+
+
+def column_sum(rows: Any, column: str) -> Decimal:
+    total = Decimal(0)
+    for row in rows if isinstance(rows, list) else ():
+        amount = to_decimal(row.get(column)) if isinstance(row, Mapping) else None
+        if amount is not None:
+            total += amount
+    return total
+
+
+def compute(spec: Spec, answers: Mapping[str, Any]) -> dict[str, Decimal | None]:
+    """Every computed value of the spec for these answers."""
+    by_id = {c.id: c for c in spec.computed}
+    results: dict[str, Decimal | None] = {}
+
+    def value_of(name: str, seen: frozenset[str]) -> Decimal | None:
+        if name in by_id:
+            if name not in results:
+                if name in seen:  # a cycle: the lint refuses it, never loop
+                    return None
+                results[name] = evaluate_one(by_id[name], seen | {name})
+            return results[name]
+        return to_decimal(answers.get(name))
+
+    def evaluate_one(item: Computed, seen: frozenset[str]) -> Decimal | None:
+        if item.sum:
+            table, _, column = item.sum.partition(".")
+            return column_sum(answers.get(table), column)
+        if item.difference:
+            a, b = (value_of(name, seen) for name in item.difference)
+            return None if a is None or b is None else a - b
+        return None
+
+    for item in spec.computed:
+        value_of(item.id, frozenset())
+    return results

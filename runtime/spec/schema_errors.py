@@ -1,0 +1,127 @@
+"""Validation against the spec language's JSON Schema, with French messages
+located at the right line."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from .yaml_source import Document
+
+SCHEMA_PATH = Path(__file__).parent / "schema" / "spec.schema.json"
+
+_TYPE_NAMES = {
+    "string": "un texte",
+    "integer": "un nombre entier",
+    "number": "un nombre",
+    "boolean": "true ou false",
+    "array": "une liste",
+    "object": "un ensemble de clés (objet)",
+    "null": "vide",
+}
+_MISSING_NAMES = {
+    "label": "libellé manquant (label)",
+    "title": "titre manquant (title)",
+    "id": "identifiant manquant (id)",
+    "type": "type de champ manquant (type)",
+    "text": "texte manquant (text)",
+    "choices": "liste de choix manquante (choices)",
+    "columns": "colonnes du tableau manquantes (columns)",
+    "fields": "liste des champs manquante (fields)",
+    "message": "message d'erreur de la règle manquant (message)",
+    "require": "condition de la règle manquante (require)",
+    "pages": "liste des pages manquante (pages)",
+    "kind": "nature de la spec manquante (kind)",
+    "version": "version manquante (version)",
+}
+
+
+@lru_cache(maxsize=1)
+def spec_schema() -> dict[str, Any]:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(spec_schema())
+
+
+def schema_problems(document: Document) -> Iterator[tuple[int, int, str]]:
+    """(line, column, message) of every schema error, in document order."""
+    seen = set()
+    for error in _validator().iter_errors(document.data):
+        for leaf in _leaves(error):
+            located = _locate(document, leaf)
+            if located not in seen:
+                seen.add(located)
+                yield located
+
+
+def _leaves(error: jsonschema.ValidationError) -> Iterator[jsonschema.ValidationError]:
+    """The most specific errors: inside anyOf/oneOf, those of the closest branch."""
+    if error.validator in ("anyOf", "oneOf") and error.context and "x-message" not in error.schema:
+        deepest = max(error.context, key=lambda e: len(e.relative_path))
+        if len(deepest.relative_path) > 0:
+            yield from _leaves(deepest)
+            return
+        best = jsonschema.exceptions.best_match(error.context)
+        if best is not None and best.validator != "type":
+            yield from _leaves(best)
+            return
+    yield error
+
+
+def _locate(document: Document, error: jsonschema.ValidationError) -> tuple[int, int, str]:
+    path = tuple(error.absolute_path)
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = [k for k in error.instance if k not in allowed]
+        line, column = document.position(path + (extra[0],), key=True)
+        keys = ", ".join(allowed)
+        names = ", ".join(f"« {k} »" for k in extra)
+        word = "clé inconnue" if len(extra) == 1 else "clés inconnues"
+        return line, column, f"{word} {names} (clés permises : {keys})"
+    line, column = document.position(path, key=bool(path))
+    return line, column, _message(error, path)
+
+
+def _message(error: jsonschema.ValidationError, path: tuple) -> str:
+    validator, instance, schema = error.validator, error.instance, error.schema
+    if "x-message" in schema:
+        return f"{schema['x-message']} (« {_short(instance)} »)"
+    if validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else "?"
+        return _MISSING_NAMES.get(missing, f"clé obligatoire manquante « {missing} »")
+    if validator == "enum":
+        if path and path[-1] == "type":
+            return f"type de champ inconnu « {_short(instance)} » (types permis : {', '.join(schema['enum'])})"
+        return f"valeur « {_short(instance)} » non permise (valeurs permises : {', '.join(map(str, schema['enum']))})"
+    if validator == "type":
+        expected = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        return f"« {_short(instance)} » devrait être " + " ou ".join(_TYPE_NAMES[t] for t in expected)
+    if validator == "minLength":
+        return "texte vide"
+    if validator == "minItems":
+        return "liste vide" if schema["minItems"] == 1 else f"au moins {schema['minItems']} éléments attendus"
+    if validator == "maxItems":
+        return f"au plus {schema['maxItems']} éléments attendus"
+    if validator == "uniqueItems":
+        return "valeur en double dans la liste"
+    if validator == "minimum":
+        return f"valeur {_short(instance)} trop petite (minimum {schema['minimum']})"
+    if validator == "exclusiveMinimum":
+        return f"valeur {_short(instance)} trop petite (doit dépasser {schema['exclusiveMinimum']})"
+    if validator == "maximum":
+        return f"valeur {_short(instance)} trop grande (maximum {schema['maximum']})"
+    if validator == "minProperties":
+        return "condition vide"
+    return f"valeur invalide « {_short(instance)} »"
+
+
+def _short(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."

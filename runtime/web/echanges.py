@@ -1,0 +1,209 @@
+"""Mes échanges: the conversation of each demande between its Tiers and staff.
+
+Blueprint ``echanges`` (prefix ``/espace/echanges``) is the applicant side;
+the staff side lives on the demande page of ``runtime.web.staff``. Posting a
+message and the mail notifications are shared by both and defined here.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from .. import workflow
+from ..mail import MailError
+from ..services import services
+from .context import current_tiers, tiers_required
+from .identity import applicant_required
+
+bp = Blueprint("echanges", __name__, url_prefix="/espace/echanges")
+log = logging.getLogger("portail.echanges")
+access_log = logging.getLogger("portail.access")
+
+MAX_MESSAGE = 5000
+# Same rules as the pièces of a demande.
+ATTACHMENT_ACCEPT = ["pdf", "jpg", "jpeg", "png", "odt", "ods", "doc", "docx", "xls", "xlsx"]
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+
+
+# Shared by both spaces
+
+
+def send_message(tiers_id: str, demande: Mapping[str, Any], actor: workflow.Actor,
+                 body: str | None, upload) -> dict[str, str]:
+    """Post a message (with an optional attachment) and notify the other side.
+
+    Returns the French error of each invalid field (nothing is stored then).
+    """
+    from ..forms.uploads import check_upload
+
+    text = (body or "").strip()
+    errors: dict[str, str] = {}
+    if not text:
+        errors["body"] = "Saisissez votre message."
+    elif len(text) > MAX_MESSAGE:
+        errors["body"] = "Le message ne doit pas dépasser 5 000 caractères."
+    has_file = upload is not None and upload.filename
+    if has_file:
+        problem = check_upload(upload, ATTACHMENT_ACCEPT, ATTACHMENT_MAX_BYTES)
+        if problem:
+            errors["attachment"] = problem
+    if errors:
+        return errors
+    attachments = [services().files.save(upload.stream, upload.filename, upload.mimetype)] if has_file else []
+    author = {"kind": actor.kind, "id": actor.id, "name": actor.name}
+    message = services().repos.messages.post(tiers_id, demande, author, text, attachments)
+    if actor.kind == "staff":
+        path = url_for("echanges.conversation", demande_id=demande["id"])
+        notify_applicants(tiers_id, "staff/message_demandeur", demande=demande, message=message, path=path)
+    else:
+        notify_staff(demande, message)
+    return {}
+
+
+def _send(to: str, template: str, **context: Any) -> None:
+    try:
+        services().mailer.send(to, template, **context)
+    except MailError:
+        # The message or the status is stored; the mail is in the outbox for a later retry.
+        log.warning("Courriel %s non envoyé à %s", template, to)
+
+
+def notify_applicants(tiers_id: str, template: str, **context: Any) -> None:
+    """Mail every member account of the Tiers."""
+    repos = services().repos
+    tiers = repos.tiers.get(tiers_id) or {}
+    for member in repos.tiers.members(tiers_id):
+        account = repos.accounts.get(member.get("account_id") or member["id"])
+        if account and account.get("email") and account.get("active", True):
+            name = f"{account.get('prenom', '')} {account.get('nom', '')}".strip()
+            _send(account["email"], template, name=name, tiers=tiers, **context)
+
+
+def notify_staff(demande: Mapping[str, Any], message: Mapping[str, Any]) -> None:
+    """Mail the agents who instruct the demande's téléservice (instructeurs first,
+    administrateurs only when nobody is assigned)."""
+    readers = services().repos.staff.readers_of(demande.get("teleservice") or "")
+    assigned = [r for r in readers if r.get("role") != "administrateur"] or readers
+    tiers_id = demande.get("tiers_id") or ""
+    path = url_for("staff.demande", tiers_id=tiers_id, demande_id=demande["id"], _anchor="echanges")
+    for agent in assigned:
+        if agent.get("email"):
+            _send(agent["email"], "staff/message_agent", name=agent.get("nom") or "", demande=demande,
+                  message=message, path=path)
+
+
+# Applicant side
+
+
+def _current_tiers_id() -> str:
+    return current_tiers()["id"]
+
+
+def _load(demande_id: str) -> dict[str, Any]:
+    """A transmitted demande of the current Tiers; 404 for anything else."""
+    tiers_id = _current_tiers_id()
+    demande = None
+    if demande_id.isalnum():
+        demande = services().repos.demandes.get(f"tiers/{tiers_id}", demande_id)
+    if demande is None or demande.get("status") == workflow.BROUILLON:
+        access_log.warning("Compte %s : conversation %s hors de son Tiers", current_user.id, demande_id)
+        abort(404)
+    return demande
+
+
+def conversations(tiers_id: str, account_id: str) -> list[dict[str, Any]]:
+    """The transmitted demandes of a Tiers with their unread and message counts."""
+    repos = services().repos
+    unread = repos.messages.unread_for_applicant(tiers_id, account_id)
+    rows = []
+    for demande in repos.demandes.list(f"tiers/{tiers_id}"):
+        if demande.get("status") in (None, workflow.BROUILLON):
+            continue
+        messages = repos.messages.conversation(tiers_id, demande["id"])
+        rows.append({
+            "demande": demande,
+            "unread": unread.get(demande["id"], 0),
+            "count": len(messages),
+            "last": messages[-1] if messages else None,
+        })
+    return rows
+
+
+def unread_total() -> int:
+    """Unread staff messages of the current Tiers for the logged-in applicant (menu badge)."""
+    tiers = current_tiers()
+    if not tiers:
+        return 0
+    return sum(services().repos.messages.unread_for_applicant(tiers["id"], current_user.id).values())
+
+
+@tiers_required
+def conversations_page():
+    """The list of conversations, served by ``espace.echanges`` (menu "Mes échanges")."""
+    return render_template(
+        "echanges/index.html",
+        page_title="Mes échanges",
+        active_menu="echanges",
+        conversations=conversations(_current_tiers_id(), current_user.id),
+    )
+
+
+def _render_conversation(demande: dict[str, Any], errors: dict[str, str] | None = None,
+                         body: str = "", status: int = 200):
+    tiers_id = _current_tiers_id()
+    messages = services().repos.messages.conversation(tiers_id, demande["id"])
+    services().repos.messages.mark_read_by_applicant(tiers_id, current_user.id, demande["id"])
+    return render_template(
+        "echanges/conversation.html",
+        page_title=f"Échanges – demande {demande.get('numero') or ''}".strip(),
+        active_menu="echanges",
+        demande=demande,
+        messages=messages,
+        errors=errors or {},
+        body=body,
+        max_message=MAX_MESSAGE,
+    ), status
+
+
+@bp.get("/<demande_id>")
+@applicant_required
+@tiers_required
+def conversation(demande_id: str):
+    return _render_conversation(_load(demande_id))
+
+
+@bp.post("/<demande_id>")
+@applicant_required
+@tiers_required
+def post(demande_id: str):
+    demande = _load(demande_id)
+    doc = current_user.doc
+    name = f"{doc.get('prenom', '')} {doc.get('nom', '')}".strip() or doc.get("identifiant", "")
+    actor = workflow.Actor(kind="applicant", id=current_user.id, name=name)
+    body = request.form.get("body", "")
+    errors = send_message(_current_tiers_id(), demande, actor, body, request.files.get("attachment"))
+    if errors:
+        return _render_conversation(demande, errors, body, status=400)
+    flash("Votre message a été envoyé au service instructeur.", "success")
+    return redirect(url_for(".conversation", demande_id=demande_id, _anchor="nouveau-message"))
+
+
+@bp.get("/<demande_id>/fichiers/<file_id>")
+@applicant_required
+@tiers_required
+def download(demande_id: str, file_id: str):
+    from .staff import send_stored_file
+
+    demande = _load(demande_id)
+    messages = services().repos.messages.conversation(_current_tiers_id(), demande["id"])
+    attached = {a["file_id"]: a for m in messages for a in m.get("attachments") or []}
+    return send_stored_file(attached.get(file_id))
+
+
+@bp.app_context_processor
+def _echanges_globals():
+    return {"echanges_unread": unread_total}

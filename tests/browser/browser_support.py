@@ -1,0 +1,440 @@
+"""Helpers of the browser journeys: the live portal, its outbox, and a
+``Journey`` that screenshots and audits (axe-core) every step.
+
+Imported by ``tests/browser/conftest.py`` and by the journey modules; kept out
+of the conftest so the journeys can import the names they use.
+"""
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import unicodedata
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+A11Y_REPORTS = ROOT / "artifacts" / "a11y"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# axe-core rule tags of WCAG 2.0 and 2.1, levels A and AA (RGAA 4.1 is built on WCAG 2.1 AA).
+A11Y_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+LINK_RE = re.compile(r"https?://[^\s<>\"')\]]+")
+
+
+# --------------------------------------------------------------------------- mails
+
+
+@dataclass
+class Mail:
+    path: Path
+    to: str
+    subject: str
+    text: str
+    html: str
+
+    @property
+    def links(self) -> list[str]:
+        """Every http(s) link of the plain-text part, in order."""
+        return [link.rstrip(".,;") for link in LINK_RE.findall(self.text)]
+
+    def link(self, contains: str = "") -> str:
+        matches = [link for link in self.links if contains in link]
+        assert matches, f"Aucun lien contenant {contains!r} dans le courriel {self.subject!r} :\n{self.text}"
+        return matches[0]
+
+
+def read_mail(path: Path) -> Mail:
+    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    plain = message.get_body(preferencelist=("plain",))
+    html = message.get_body(preferencelist=("html",))
+    return Mail(
+        path=path,
+        to=str(message["To"]),
+        subject=str(message["Subject"]),
+        text=plain.get_content() if plain is not None else "",
+        html=html.get_content() if html is not None else "",
+    )
+
+
+# --------------------------------------------------------------------------- live server
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    """The real portal under gunicorn (2 workers) on 127.0.0.1, with its own data folder."""
+
+    url: str
+    data_dir: Path
+    specs_dir: Path
+    log_path: Path
+    process: subprocess.Popen | None = None
+    env: dict = field(default_factory=dict, repr=False)
+    _log_file: object = field(default=None, repr=False)
+
+    @classmethod
+    def start(cls, base: Path, workers: int = 2) -> "LiveServer":
+        port = free_port()
+        data_dir = base / "data"
+        specs_dir = base / "specs"
+        data_dir.mkdir(parents=True)
+        # A copy of specs/: journey 6 drops a new téléservice there without touching the repository.
+        shutil.copytree(ROOT / "specs", specs_dir)
+        server = cls(
+            url=f"http://127.0.0.1:{port}",
+            data_dir=data_dir,
+            specs_dir=specs_dir,
+            log_path=base / "gunicorn.log",
+        )
+        env = dict(os.environ)
+        env.update(
+            PORTAIL_DATA=str(data_dir),
+            PORTAIL_BASE_URL=server.url,
+            PORTAIL_SPECS_DIR=str(specs_dir),
+            PORTAIL_SECRET_KEY="browser-tests-secret",
+            PYTHONUNBUFFERED="1",
+            # Every journey registers from 127.0.0.1: lift the per-IP registration limit
+            # (5 an hour by default), which the accounts tests check on their own.
+            PORTAIL_THROTTLE_REGISTER="500,3600",
+        )
+        # The real self-hosted anti-robot check (ALTCHA-like) is kept: with JavaScript the
+        # browser solves its proof of work, without it the journeys answer its French question.
+        env["PORTAIL_CAPTCHA_BACKEND"] = os.environ.get("PORTAIL_BROWSER_CAPTCHA", "altcha")
+        server.env = env
+        gunicorn = Path(sys.executable).parent / "gunicorn"
+        server._log_file = open(server.log_path, "wb")  # noqa: SIM115 - closed in stop()
+        server.process = subprocess.Popen(
+            [str(gunicorn), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "60", "runtime.wsgi:app"],
+            cwd=ROOT,
+            env=env,
+            stdout=server._log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, killed as a whole
+        )
+        try:
+            server.wait_until_up()
+        except Exception:
+            server.stop()
+            raise
+        return server
+
+    def wait_until_up(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn s'est arrêté (code {self.process.returncode}) :\n{self.log()}")
+            try:
+                with urllib.request.urlopen(self.url + "/", timeout=2):
+                    return
+            except urllib.error.HTTPError:
+                return  # it answers, whatever the status
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"Le portail ne répond pas sur {self.url} après {timeout} s :\n{self.log()}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+            except ProcessLookupError:
+                pass
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+
+    def portail(self, *args: str) -> str:
+        """Run the ``portail`` command on this server's data folder and specs; return its output."""
+        # ``python -c`` (not the ``portail`` script) so the repository's ``runtime`` package is
+        # imported from the working directory whatever the state of the editable install.
+        result = subprocess.run(
+            [sys.executable, "-c", "from runtime.cli import main; main()", *args],
+            cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=60,
+        )
+        assert result.returncode == 0, f"portail {' '.join(args)} : {result.stdout}{result.stderr}"
+        return result.stdout
+
+    def add_staff(self, identifiant: str, role: str = "administrateur") -> str:
+        """A staff account created with ``portail staff add``; returns its generated password."""
+        out = self.portail("staff", "add", identifiant, "--email", f"{identifiant}@ampmetropole.fr",
+                           "--role", role, "--nom", f"Agent {identifiant}")
+        match = re.search(r"Mot de passe : (\S+)", out)
+        assert match, out
+        return match.group(1)
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(encoding="utf-8", errors="replace")[-6000:]
+        except OSError:
+            return ""
+
+    # -- outbox
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
+
+    def outbox_mark(self) -> set[str]:
+        """Names of the mails already in the outbox, to tell the new ones apart."""
+        return {p.name for p in self.outbox_dir.glob("*.eml")} if self.outbox_dir.is_dir() else set()
+
+    def mails(self, to: str | None = None) -> list[Mail]:
+        if not self.outbox_dir.is_dir():
+            return []
+        found = [read_mail(p) for p in sorted(self.outbox_dir.glob("*.eml"))]
+        return [m for m in found if to is None or to.lower() in m.to.lower()]
+
+    def wait_for_mail(
+        self, to: str, subject: str = "", since: set[str] | None = None, timeout: float = 5.0
+    ) -> Mail:
+        """The newest mail to ``to`` whose subject contains ``subject``, not in ``since``."""
+        since = since or set()
+        deadline = time.monotonic() + timeout
+        while True:
+            matches = [
+                m
+                for m in self.mails(to)
+                if m.path.name not in since and subject.lower() in m.subject.lower()
+            ]
+            if matches:
+                return matches[-1]
+            if time.monotonic() > deadline:
+                summary = "\n".join(f"  {m.to} | {m.subject}" for m in self.mails())
+                raise AssertionError(
+                    f"Aucun courriel à {to} dont l'objet contient {subject!r}. Boîte d'envoi :\n{summary}"
+                )
+            time.sleep(0.1)
+
+
+# --------------------------------------------------------------------------- journeys
+
+
+def slug(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "etape"
+
+
+@dataclass
+class Finding:
+    step: str
+    url: str
+    rule: str
+    impact: str
+    help: str
+    nodes: list[str]
+
+    def __str__(self) -> str:
+        nodes = "\n".join(f"      - {n}" for n in self.nodes[:8])
+        return f"  [{self.rule}] ({self.impact}) {self.help}\n    étape « {self.step} » – {self.url}\n{nodes}"
+
+
+class Screens:
+    """Numbered screenshots of one test: ``artifacts/screenshots/<test>/NN-step.png``."""
+
+    def __init__(self, test_name: str):
+        self.folder = SCREENSHOTS / slug(test_name.replace("[", "-"))
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.count = 0
+        self.findings: list[Finding] = []
+        self.audited: set[tuple[str, str]] = set()
+        self.test_name = test_name
+
+    def next_path(self, label: str) -> Path:
+        self.count += 1
+        return self.folder / f"{self.count:02d}-{slug(label)}.png"
+
+
+class Journey:
+    """One person's browser tab: every ``step`` is screenshotted and audited by axe-core."""
+
+    def __init__(self, context, screens: Screens, server: LiveServer, actor: str, js: bool, browser=None):
+        self.context = context
+        self.browser = browser
+        self._audit_context = None
+        self.page = context.new_page()
+        self.page.set_default_timeout(10_000)
+        self.screens = screens
+        self.server = server
+        self.actor = actor
+        self.js = js
+
+    def goto(self, path: str):
+        response = self.page.goto(self.server.url + path if path.startswith("/") else path)
+        return response
+
+    def step(self, label: str, audit: bool = True) -> None:
+        """Screenshot the page, then audit it (WCAG 2.1 A and AA) once per (label, path)."""
+        self.page.wait_for_load_state("load")
+        name = f"{self.actor}-{label}" if self.actor else label
+        self.page.screenshot(path=str(self.screens.next_path(name)), full_page=True)
+        if audit:
+            self.audit(name)
+
+    def audit(self, label: str) -> None:
+        from axe_playwright_python.sync_playwright import Axe
+
+        key = (label, self.page.url)
+        if key in self.screens.audited:
+            return
+        self.screens.audited.add(key)
+        options = {"runOnly": {"type": "tag", "values": A11Y_TAGS}, "resultTypes": ["violations"]}
+        if self.js:
+            results = Axe().run(self.page, options=options)
+        else:
+            results = Axe().run(self._audit_copy(), options=options)
+        for violation in results.response["violations"]:
+            self.screens.findings.append(
+                Finding(
+                    step=label,
+                    url=self.page.url.replace(self.server.url, ""),
+                    rule=violation["id"],
+                    impact=violation.get("impact") or "",
+                    help=violation["help"],
+                    nodes=[
+                        f"{', '.join(map(str, n['target']))}: {n.get('html', '')[:160]}"
+                        + (f" → {n['failureSummary'].splitlines()[-1].strip()}" if n.get("failureSummary") else "")
+                        for n in violation["nodes"]
+                    ],
+                )
+            )
+
+    def _audit_copy(self):
+        """axe-core needs JavaScript: audit the JS-off page's exact HTML in a JS-on page
+        where the portal's own scripts are blocked, so the DOM stays the one the user saw."""
+        if self._audit_context is None:
+            self._audit_context = self.browser.new_context(java_script_enabled=True, locale="fr-FR")
+            self._audit_context.route("**/*.js", lambda route: route.abort())
+            self._audit_context.route(
+                self.server.url + "/__audit__", lambda route: route.fulfill(body=self._audit_html, content_type="text/html")
+            )
+        self._audit_html = self.page.content()
+        audit_page = self._audit_context.pages[0] if self._audit_context.pages else self._audit_context.new_page()
+        # Served from the portal's origin so the stylesheet (contrast checks) loads as in the real page.
+        audit_page.goto(self.server.url + "/__audit__")
+        return audit_page
+
+    def close(self) -> None:
+        if self._audit_context is not None:
+            self._audit_context.close()
+        self.context.close()
+
+    # -- small conveniences on top of Playwright
+
+    def error_messages(self) -> list[str]:
+        return [" ".join(t.split()) for t in self.page.locator(".govuk-error-message").all_inner_texts()]
+
+    def summary_errors(self) -> list[str]:
+        return [" ".join(t.split()) for t in self.page.locator(".govuk-error-summary li").all_inner_texts()]
+
+
+def accessibility_report(screens: Screens) -> str:
+    """Violations grouped by rule and elements, each with the steps where they were seen."""
+    grouped: dict[tuple, list[Finding]] = {}
+    for finding in screens.findings:
+        grouped.setdefault((finding.rule, tuple(n.split(":")[0] for n in finding.nodes)), []).append(finding)
+    lines = [f"{len(grouped)} violation(s) WCAG 2.1 A/AA distincte(s) dans {screens.test_name} :"]
+    for findings in grouped.values():
+        first = findings[0]
+        lines.append(f"  [{first.rule}] ({first.impact}) {first.help}")
+        lines += [f"      - {n}" for n in first.nodes[:8]]
+        steps = ", ".join(f"« {f.step} » ({f.url})" for f in findings[:6])
+        more = f" et {len(findings) - 6} autre(s)" if len(findings) > 6 else ""
+        lines.append(f"    vue aux étapes : {steps}{more}")
+    return "\n".join(lines)
+
+
+def write_accessibility_report(screens: Screens) -> None:
+    A11Y_REPORTS.mkdir(parents=True, exist_ok=True)
+    path = A11Y_REPORTS / f"{slug(screens.test_name.replace('[', '-'))}.txt"
+    if screens.findings:
+        path.write_text(accessibility_report(screens) + "\n", encoding="utf-8")
+    elif path.exists():
+        path.unlink()
+
+
+def assert_accessible(screens: Screens) -> None:
+    """Zero axe-core violations of WCAG 2.1 levels A and AA on every audited step."""
+    write_accessibility_report(screens)
+    assert not screens.findings, accessibility_report(screens)
+
+
+FORM_SEMANTICS_JS = r"""
+() => {
+  const problems = [];
+  const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
+  const describedBy = (el) => (el.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean);
+  const label = (el) => (el.outerHTML.slice(0, 120));
+  // Error messages: tied to a control of their form group, which is marked invalid.
+  for (const msg of document.querySelectorAll('.govuk-error-message')) {
+    if (!visible(msg)) continue;
+    if (!msg.id) { problems.push('message d\'erreur sans id : ' + label(msg)); continue; }
+    const controls = [...document.querySelectorAll('[aria-describedby]')].filter(
+      (el) => describedBy(el).includes(msg.id));
+    if (!controls.length) problems.push('message d\'erreur relié à aucun champ : ' + msg.id);
+  }
+  for (const hint of document.querySelectorAll('.govuk-hint[id]')) {
+    if (!visible(hint)) continue;
+    const controls = [...document.querySelectorAll('[aria-describedby]')].filter(
+      (el) => describedBy(el).includes(hint.id));
+    if (!controls.length) problems.push('aide reliée à aucun champ : ' + hint.id);
+  }
+  for (const group of document.querySelectorAll('.govuk-form-group--error')) {
+    const ctrls = group.querySelectorAll('input:not([type=hidden]), select, textarea');
+    if (ctrls.length && ![...ctrls].some((c) => c.getAttribute('aria-invalid') === 'true' || describedBy(c).length))
+      problems.push('groupe en erreur sans champ marqué : ' + label(group));
+  }
+  // Radios and checkboxes in groups: inside a fieldset with a legend.
+  const names = new Map();
+  for (const input of document.querySelectorAll('input[type=radio], input[type=checkbox]')) {
+    if (!visible(input)) continue;
+    names.set(input.name, (names.get(input.name) || []).concat([input]));
+  }
+  for (const [name, inputs] of names) {
+    if (inputs.length < 2 && inputs[0].type === 'checkbox') continue;
+    const fs = inputs[0].closest('fieldset');
+    const legend = fs && fs.querySelector('legend');
+    if (!legend || !legend.textContent.trim()) problems.push('groupe « ' + name + ' » sans fieldset/legend');
+  }
+  // Error summary links point at a control of the page.
+  for (const a of document.querySelectorAll('.govuk-error-summary a[href^="#"]')) {
+    const target = document.getElementById(decodeURIComponent(a.getAttribute('href').slice(1)));
+    if (!target) problems.push('lien du récapitulatif d\'erreurs vers une cible absente : ' + a.getAttribute('href'));
+  }
+  if (document.querySelector('.govuk-error-message') && !document.querySelector('.govuk-error-summary'))
+    problems.push('erreurs sans récapitulatif en haut de page');
+  return problems;
+}
+"""
+
+
+def form_semantics(journey: Journey) -> list[str]:
+    """Structure checks of RGAA 11.5, 11.6, 11.10 that axe-core does not make."""
+    page = journey.page if journey.js else journey._audit_copy()
+    return page.evaluate(FORM_SEMANTICS_JS)

@@ -1,0 +1,105 @@
+"""Browser fixtures: the real portal under gunicorn, Debian's Chromium, journeys.
+
+- ``live_server`` (session): gunicorn with 2 workers on a free 127.0.0.1 port, a
+  temporary data folder and a temporary copy of ``specs/``; killed as a process
+  group at the end.
+- ``browser`` (session): Chromium from ``/usr/bin/chromium`` driven by Playwright's
+  sync API (never ``playwright install``).
+- ``js_context`` / ``nojs_context``: a fresh browser context with JavaScript on / off.
+- ``new_journey(actor, js=True)``: one person's tab; ``journey.step(label)``
+  screenshots to ``artifacts/screenshots/<test>/NN-step.png`` and runs axe-core.
+"""
+from __future__ import annotations
+
+import pytest
+from browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    Journey,
+    LiveServer,
+    Screens,
+    write_accessibility_report,
+)
+
+CONTEXT_OPTIONS = {"locale": "fr-FR", "viewport": {"width": 1280, "height": 900}}
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    server = LiveServer.start(tmp_path_factory.mktemp("portail-live"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def playwright_driver():
+    from playwright.sync_api import sync_playwright
+
+    driver = sync_playwright().start()
+    yield driver
+    driver.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver):
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"Chromium est introuvable à {CHROMIUM}. Installez-le avec : apt-get install -y chromium "
+            "(ne lancez pas « playwright install »).",
+            pytrace=False,
+        )
+    chromium = playwright_driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def js_context(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=True, **CONTEXT_OPTIONS)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def nojs_context(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False, **CONTEXT_OPTIONS)
+    yield context
+    context.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.browser_failed = report.failed
+    return report
+
+
+@pytest.fixture
+def screens(request):
+    return Screens(request.node.name)
+
+
+@pytest.fixture
+def new_journey(request, browser, live_server, screens):
+    """Factory of journeys: ``new_journey("admin")``, ``new_journey("membre", js=False)``."""
+    journeys: list[Journey] = []
+
+    def make(actor: str = "", js: bool = True, **options) -> Journey:
+        context = browser.new_context(
+            base_url=live_server.url, java_script_enabled=js, **{**CONTEXT_OPTIONS, **options}
+        )
+        journey = Journey(context, screens, live_server, actor, js, browser)
+        journeys.append(journey)
+        return journey
+
+    yield make
+    failed = getattr(request.node, "browser_failed", False)
+    for journey in journeys:
+        if failed and not journey.page.is_closed():
+            try:
+                journey.page.screenshot(path=str(screens.next_path(f"{journey.actor}-echec")), full_page=True)
+            except Exception:  # noqa: BLE001 - a screenshot must not hide the real failure
+                pass
+        journey.close()
+    write_accessibility_report(screens)

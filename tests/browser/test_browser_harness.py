@@ -1,0 +1,49 @@
+"""The harness itself: the real portal under gunicorn answers Chromium."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from browser_support import assert_accessible
+
+pytestmark = pytest.mark.browser
+
+
+def test_live_server_runs_two_gunicorn_workers(live_server):
+    children = [
+        p for p in Path("/proc").iterdir()
+        if p.name.isdigit() and _parent_pid(p) == live_server.process.pid
+    ]
+    assert len(children) == 2
+
+
+def _parent_pid(proc: Path) -> int | None:
+    try:
+        return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "sans-js"])
+def test_error_page_is_french_and_accessible(new_journey, screens, js):
+    journey = new_journey("visiteur", js=js)
+    response = journey.goto("/page-qui-n-existe-pas")
+    assert response.status == 404
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert journey.page.locator("h1").inner_text() == "Page introuvable"
+    assert journey.page.title().startswith("Page introuvable")
+    assert journey.page.locator("html").get_attribute("lang") == "fr"
+    journey.step("page introuvable")
+    assert_accessible(screens)
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "sans-js"])
+def test_audit_catches_an_unlabelled_input(new_journey, screens, live_server, js):
+    """The auditor is not blind: an input without label is reported in both modes."""
+    journey = new_journey("controle", js=js)
+    bad = '<!DOCTYPE html><html lang="fr"><head><title>t</title></head><body><main><input type="text"></main></body></html>'
+    journey.context.route(live_server.url + "/__mauvaise_page__", lambda route: route.fulfill(body=bad, content_type="text/html"))
+    journey.goto("/__mauvaise_page__")
+    journey.step("page sans libelle")
+    assert [f.rule for f in screens.findings] == ["label"]
+    screens.findings.clear()

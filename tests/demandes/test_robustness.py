@@ -1,0 +1,89 @@
+"""Staff access to documents, hostile text in the PDF, mail server down, concurrent numbering."""
+from __future__ import annotations
+
+import io
+import threading
+
+import pytest
+from pypdf import PdfReader
+
+from runtime.pdf import latin1
+from runtime.storage.repositories.demandes import DemandeRepository
+from tests.demandes.support import fill_valid, save_step, start, stored, text_of, transmit
+from tests.helpers import outbox, page_text
+
+
+def staff_client(app, services, teleservices):
+    staff = services.repos.staff.create({"identifiant": f"agent-{'-'.join(teleservices)}", "nom": "Agent",
+                                         "role": "instructeur", "teleservices": teleservices})
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = f"s:{staff['id']}:0"
+        session["_fresh"] = True
+    return client
+
+
+def test_staff_of_the_teleservice_downloads_documents(app, client, user, services, tiers):
+    demande_id = start(client)
+    fill_valid(client, demande_id)
+    transmit(client, demande_id)
+    recap = page_text(client.get(f"/demandes/{demande_id}/recapitulatif"))
+    file_id = stored(services, tiers, demande_id)["answers"]["devis"]["file_id"]
+    assert f'href="/demandes/{demande_id}/pieces/{file_id}" download>devis.pdf</a>' in recap
+    agent = staff_client(app, services, ["quartier"])
+    with agent.get(f"/demandes/{demande_id}/pieces/{file_id}") as response:
+        assert response.status_code == 200
+        assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert agent.get(f"/demandes/{demande_id}/accuse-reception.pdf").status_code == 200
+    outsider = staff_client(app, services, ["patrimoine"])
+    assert outsider.get(f"/demandes/{demande_id}/pieces/{file_id}").status_code == 404
+
+
+def test_latin1_replacement_keeps_french():
+    assert latin1("Fête « spéciale » – 2 € “ok” œuvre 😀") == 'Fête « spéciale » - 2 EUR "ok" oeuvre ?'
+
+
+def test_pdf_with_hostile_text(client, user, services, tiers):
+    demande_id = start(client)
+    fill_valid(client, demande_id)
+    save_step(client, demande_id, "projet", {"intitule": "Fête “été” – 😀 <script>", "participants": "3",
+                                             "partenaire": "false"})
+    assert transmit(client, demande_id).status_code == 302
+    response = client.get(f"/demandes/{demande_id}/accuse-reception.pdf")
+    text = " ".join(PdfReader(io.BytesIO(response.data)).pages[0].extract_text().split())
+    assert 'Intitulé du projet : Fête "été" - ? <script>' in text
+    main = client.get(f"/demandes/{demande_id}/recapitulatif").get_data(as_text=True).split("<main", 1)[1]
+    assert "&lt;script&gt;" in main and "<script>" not in main
+
+
+def test_transmission_survives_smtp_down(app, client, user, services, tiers, caplog):
+    services.config["MAIL_BACKEND"] = "smtp"
+    services.config["SMTP_HOST"], services.config["SMTP_PORT"] = "127.0.0.1", 9  # nothing listens there
+    services.config["SMTP_TIMEOUT"] = 2
+    demande_id = start(client)
+    fill_valid(client, demande_id)
+    response = transmit(client, demande_id)
+    assert response.status_code == 302
+    assert stored(services, tiers, demande_id)["status"] == "transmise"
+    assert any("QUARTIER-2026-000001" in m.subject for m in outbox(services))  # the copy stays
+    assert "non transmis au serveur SMTP" in caplog.text
+    assert "QUARTIER-2026-000001" in text_of(client.get(response.headers["Location"]))
+
+
+@pytest.mark.parametrize("store_name", ["tinydb"])
+def test_numbers_unique_under_concurrency(services):
+    repo = DemandeRepository(services.store, services.clock)
+    numbers, lock = [], threading.Lock()
+
+    def take():
+        for _ in range(10):
+            numero = repo.next_numero("PATRIMOINE", 2026)
+            with lock:
+                numbers.append(numero)
+
+    threads = [threading.Thread(target=take) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(numbers) == [f"PATRIMOINE-2026-{n:06d}" for n in range(1, 41)]

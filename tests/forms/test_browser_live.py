@@ -1,0 +1,151 @@
+"""The live behaviour in Chromium: conditions, totals, rules, table rows, autosave,
+and the browser's condition evaluator giving the server's answers.
+
+Pages come from the Flask test client through Playwright's request routing: no server,
+no other host.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from runtime.spec.conditions import evaluate
+
+pytestmark = pytest.mark.browser
+
+BASE = "http://portail.test"
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.browser_support import CHROMIUM, CHROMIUM_ARGS
+
+    driver = sync_playwright().start()
+    browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+    driver.stop()
+
+
+@pytest.fixture
+def page(chromium, fclient):
+    posted = []
+
+    def handle(route, request):
+        if not request.url.startswith(BASE):
+            route.abort()  # a page never calls another host
+            return
+        path = request.url[len(BASE):]
+        headers = {k: v for k, v in request.headers.items() if k.lower() in ("content-type", "x-autosave")}
+        response = fclient.open(path, method=request.method, data=request.post_data_buffer, headers=headers)
+        if request.method == "POST":
+            posted.append((path, dict(response.headers), response.get_data(as_text=True)))
+        route.fulfill(status=response.status_code, headers=dict(response.headers), body=response.get_data())
+
+    context = chromium.new_context(locale="fr-FR")
+    tab = context.new_page()
+    tab.route("**/*", handle)
+    tab.posted = posted
+    yield tab
+    context.close()
+
+
+def test_js_class_and_live_conditions(page):
+    page.goto(f"{BASE}/essai/choix")
+    assert page.evaluate("document.documentElement.className").split() == ["govuk-template", "js"]
+    wrapper = page.locator("#champ-montant_precedent")
+    assert wrapper.is_hidden()
+    page.check("#subventionne")  # Oui
+    assert wrapper.is_visible()
+    page.check("#subventionne-2")  # Non
+    assert wrapper.is_hidden()
+
+
+def test_totals_rules_and_rows(page):
+    page.goto(f"{BASE}/essai/budget")
+    page.fill("#depenses-0-poste", "Travaux")
+    page.fill("#depenses-0-montant", "1 000")
+    page.fill("#depenses-1-poste", "Études")
+    page.fill("#depenses-1-montant", "234,5")
+    total = page.locator("[data-table=depenses] [data-total=montant] output")
+    assert total.text_content() == "1\u202f234,50\u202f€"
+    page.fill("#recettes-0-financeur", "Ville")
+    page.fill("#recettes-0-montant", "1000")
+    rule = page.locator(".portail-rule")
+    assert rule.is_visible()
+    assert "Le budget doit être équilibré." in rule.text_content()
+    page.fill("#recettes-0-montant", "1234,50")
+    assert rule.is_hidden()
+    # rows: 3 shown, one more added client-side, then the first removed and the rest renumbered
+    page.click("[data-table=depenses] .portail-table__add")
+    assert page.locator("#depenses-3-poste").count() == 1
+    assert page.locator("label[for=depenses-3-montant]").text_content() == "Montant, ligne 4"
+    page.click("[data-table=depenses] button[value='remove:depenses:0']")
+    assert page.input_value("#depenses-0-poste") == "Études"
+    assert page.locator("#depenses-3-poste").count() == 0
+    assert total.text_content() == "234,50\u202f€"
+
+
+def test_autosave_posts_the_form(page, draft):
+    page.goto(f"{BASE}/essai/identite?autosave=/essai/identite")
+    page.fill("#nom", "Les Amis du patrimoine")
+    page.evaluate("Portail.autosave()")
+    status = page.locator("[data-autosave-status]")
+    status.filter(has_text="Brouillon").wait_for()
+    assert status.text_content().startswith("Brouillon enregistré à ")
+    assert draft.answers["nom"] == "Les Amis du patrimoine"
+
+
+CASES = [
+    ({"field": "a", "equals": "x"}, {"a": "x"}),
+    ({"field": "a", "equals": "x"}, {"a": ""}),
+    ({"field": "a", "equals": True}, {"a": True}),
+    ({"field": "a", "equals": True}, {"a": "true"}),
+    ({"field": "m", "equals": 1000}, {"m": "1000.00"}),
+    ({"field": "m", "greater_than": 1000}, {"m": "1000.50"}),
+    ({"field": "m", "greater_than": 1000}, {"m": "abc"}),
+    ({"field": "m", "at_most": {"field": "t"}}, {"m": "10.00", "t": 10}),
+    ({"field": "m", "at_least": {"field": "t"}}, {"m": "10.00"}),
+    ({"field": "d", "after": {"field": "e"}}, {"d": "2026-05-02", "e": "2026-05-01"}),
+    ({"field": "d", "before": "2026-01-01"}, {"d": "2026-05-02"}),
+    ({"field": "l", "contains": "sport"}, {"l": ["culture", "sport"]}),
+    ({"field": "l", "equals": ["sport", "culture"]}, {"l": ["culture", "sport"]}),
+    ({"field": "s", "in": ["a", "b"]}, {"s": "b"}),
+    ({"field": "s", "not_in": ["a", "b"]}, {"s": "c"}),
+    ({"field": "s", "not_in": ["a", "b"]}, {}),
+    ({"field": "s", "not_equals": "a"}, {"s": "b"}),
+    ({"field": "s", "is_filled": True}, {"s": []}),
+    ({"field": "s", "is_filled": False}, {"s": {}}),
+    ({"all": [{"field": "a", "equals": "x"}, {"not": {"field": "b", "is_filled": True}}]}, {"a": "x"}),
+    ({"any": [{"field": "a", "equals": "y"}, {"field": "b", "less_than": 3}]}, {"a": "x", "b": 2}),
+]
+
+
+def test_browser_conditions_mean_what_the_server_means(page):
+    page.goto(f"{BASE}/essai/choix")
+    expected = [evaluate(condition, values) for condition, values in CASES]
+    got = page.evaluate("(cases) => cases.map(c => Portail.conditions.evaluate(c[0], c[1]))",
+                        json.loads(json.dumps(CASES)))
+    assert got == expected
+    assert expected.count(True) > 5 and expected.count(False) > 5
+
+
+@pytest.mark.parametrize("path", ["/essai/identite", "/essai/choix", "/essai/budget", "/essai/pieces",
+                                  "/essai-recap"])
+def test_pages_pass_axe(page, path, draft):
+    """WCAG 2.1 A/AA (axe-core) on every page of the essai spec, also with errors shown."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    from tests.browser.browser_support import A11Y_TAGS
+
+    draft.answers = {"subventionne": True, "depenses": [{"poste": "Travaux", "montant": "100.00"}]}
+    options = {"runOnly": {"type": "tag", "values": A11Y_TAGS}, "resultTypes": ["violations"]}
+    page.goto(f"{BASE}{path}")
+    if path != "/essai-recap":
+        page.click("form.portail-form button.govuk-button:not(.govuk-button--secondary)")
+        page.wait_for_load_state("load")
+    violations = Axe().run(page, options=options).response["violations"]
+    assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations] == []

@@ -1,0 +1,174 @@
+"""Pages rendered and posted through HTTP (test blueprint of conftest.py)."""
+from __future__ import annotations
+
+import io
+import re
+
+
+def html_of(response) -> str:
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def tag(html: str, element_id: str) -> str:
+    """The opening tag of the element with this id."""
+    match = re.search(rf'<[a-z]+ [^>]*id="{re.escape(element_id)}"[^>]*>', html)
+    assert match, f"pas d'élément #{element_id}"
+    return match.group(0)
+
+
+def test_labels_hints_and_autocomplete(fclient):
+    html = html_of(fclient.get("/essai/identite"))
+    assert '<label class="govuk-label" for="nom">Nom de la structure <span class="portail-required">(obligatoire)</span></label>' in html
+    assert "Les champs suivis de la mention" in html  # the marker is explained
+    assert 'autocomplete="organization"' in tag(html, "nom")
+    assert 'aria-describedby="description-hint"' in tag(html, "description")
+    assert 'autocomplete="postal-code"' in tag(html, "adresse-postcode")
+    assert re.search(r'<fieldset class="govuk-fieldset" id="adresse"[^>]*>\s*<legend[^>]*>Adresse du siège', html)
+    assert '<h2 class="govuk-heading-m">Votre structure</h2>' in html
+    assert 'type="date"' in tag(html, "date_debut")
+
+
+def test_error_summary_and_messages_tied_to_fields(fclient):
+    html = html_of(fclient.post("/essai/identite", data={"nom": "", "montant": "douze", "adresse-street": "1 rue A",
+                                                        "adresse-postcode": "13001", "adresse-commune": "Aix"}))
+    assert 'class="govuk-error-summary"' in html and 'role="alert"' in html
+    assert '<a href="#nom">Renseignez le champ « Nom de la structure ».</a>' in html
+    assert '<a href="#montant">Saisissez un montant en euros, par exemple 1 234,50.</a>' in html
+    assert 'aria-describedby="nom-error"' in tag(html, "nom")
+    assert 'aria-describedby="montant-hint montant-error"' in tag(html, "montant")
+    assert '<p id="montant-error" class="govuk-error-message"><span class="govuk-visually-hidden">Erreur :</span> Saisissez un montant en euros, par exemple 1 234,50.</p>' in html
+    assert 'value="douze"' in tag(html, "montant")  # what was typed comes back
+    assert 'value="1 rue A"' in tag(html, "adresse-street")
+
+
+def test_radios_in_fieldset_and_redisplayed(fclient):
+    html = html_of(fclient.post("/essai/choix", data={"subventionne": "true", "statut": "commune"}))
+    assert 'checked' in tag(html, "statut-2")  # "commune" is the second choice
+    assert 'checked' in tag(html, "subventionne")
+    assert '<a href="#domaines">Cochez au moins une réponse pour « Domaines d&#39;action ».</a>' in html
+    assert re.search(r'<fieldset class="govuk-fieldset" aria-describedby="domaines-hint domaines-error">\s*'
+                     r'<legend class="govuk-fieldset__legend govuk-fieldset__legend--s">Domaines d&#39;action', html)
+
+
+def test_conditional_field_hidden_ignored_and_its_errors_dropped(fclient, draft):
+    data = {"subventionne": "false", "montant_precedent": "pas un montant", "statut": "commune",
+            "domaines": "sport", "accord": "true"}
+    assert fclient.post("/essai/choix", data=data).get_data(as_text=True) == "enregistré"
+    assert "montant_precedent" not in draft.answers
+    html = html_of(fclient.get("/essai/choix"))
+    wrapper = tag(html, "champ-montant_precedent")
+    assert "hidden" in wrapper
+    assert "data-when='{\"equals\": true, \"field\": \"subventionne\"}'" in wrapper
+
+
+def test_conditional_field_shown_and_required_when_condition_holds(fclient, draft):
+    data = {"subventionne": "true", "statut": "commune", "domaines": "sport", "accord": "true"}
+    html = html_of(fclient.post("/essai/choix", data=data))
+    assert '<a href="#montant_precedent">Renseignez le champ « Montant de la subvention précédente ».</a>' in html
+    assert "hidden" not in tag(html, "champ-montant_precedent")
+
+
+def test_table_rows_labelled_and_errors_on_row_path(fclient):
+    data = {"depenses-0-poste": "Travaux", "depenses-0-montant": "100", "depenses-1-poste": "Études",
+            "depenses-1-montant": "cent", "depenses-2-poste": "", "depenses-2-montant": ""}
+    html = html_of(fclient.post("/essai/budget", data=data))
+    assert '<a href="#depenses-1-montant">Ligne 2 : Saisissez un montant en euros, par exemple 1 234,50.</a>' in html
+    assert '<label class="govuk-label govuk-visually-hidden" for="depenses-1-montant">Montant, ligne 2</label>' in html
+    assert 'aria-describedby="depenses-1-montant-error"' in tag(html, "depenses-1-montant")
+    assert 'value="cent"' in tag(html, "depenses-1-montant")
+    assert re.search(r'<fieldset class="govuk-fieldset" id="depenses"[^>]*>\s*<legend', html)
+
+
+def test_table_min_rows_and_totals(fclient, draft):
+    html = html_of(fclient.post("/essai/budget", data={"depenses-0-poste": "", "depenses-0-montant": ""}))
+    assert '<a href="#depenses">Ajoutez au moins 1 ligne au tableau « Dépenses ».</a>' in html
+    data = {"depenses-0-poste": "Travaux", "depenses-0-montant": "1 000", "depenses-1-poste": "Études",
+            "depenses-1-montant": "234,5", "recettes-0-financeur": "Ville", "recettes-0-montant": "1234,50"}
+    assert fclient.post("/essai/budget", data=data).get_data(as_text=True) == "enregistré"
+    assert draft.answers["depenses"] == [{"poste": "Travaux", "montant": "1000.00"},
+                                         {"poste": "Études", "montant": "234.50"}]
+    html = html_of(fclient.get("/essai/budget"))
+    assert '<output aria-live="polite">1\u202f234,50\u00a0€</output>'.replace("\u00a0", "\u202f") in html
+    assert "Total des dépenses : <strong><output aria-live=\"polite\">1\u202f234,50\u202f€</output>" in html
+
+
+def test_table_max_rows(fclient):
+    data = {f"depenses-{i}-poste": f"Poste {i}" for i in range(5)}
+    data.update({f"depenses-{i}-montant": "1" for i in range(5)})
+    html = html_of(fclient.post("/essai/budget", data=data))
+    assert "Le tableau « Dépenses » ne peut pas avoir plus de 4 lignes." in html
+
+
+def test_rule_flagged_on_its_field(fclient):
+    data = {"depenses-0-poste": "Travaux", "depenses-0-montant": "100",
+            "recettes-0-financeur": "Ville", "recettes-0-montant": "90"}
+    html = html_of(fclient.post("/essai/budget", data=data))
+    assert '<a href="#recettes">Le budget doit être équilibré.</a>' in html
+    assert 'data-rule=' in html
+
+
+def test_add_and_remove_rows_without_javascript(fclient, draft):
+    data = {"depenses-0-poste": "A", "depenses-0-montant": "1", "depenses-1-poste": "B", "depenses-1-montant": "2",
+            "_action": "add:depenses"}
+    html = html_of(fclient.post("/essai/budget", data=data))
+    assert "govuk-error-summary" not in html
+    assert 'id="depenses-2-poste"' in html and 'value=""' in tag(html, "depenses-2-poste")
+    assert draft.answers["depenses"][1] == {"poste": "B", "montant": "2.00"}
+    data["_action"] = "remove:depenses:0"
+    html = html_of(fclient.post("/essai/budget", data=data))
+    assert 'value="B"' in tag(html, "depenses-0-poste")
+    assert draft.answers["depenses"] == [{"poste": "B", "montant": "2.00"}]
+
+
+def test_blank_rows_offered_on_an_empty_table(fclient):
+    html = html_of(fclient.get("/essai/budget"))
+    assert 'id="depenses-2-poste"' in html and 'id="depenses-3-poste"' not in html
+    assert "<template data-row-template>" in html
+    assert "Ajouter une ligne" in html
+
+
+def pdf(name="statuts.pdf", content=b"%PDF-1.4 test"):
+    return (io.BytesIO(content), name)
+
+
+def test_file_uploaded_kept_and_removed(fclient, draft):
+    draft.answers = {"subventionne": True}
+    html = html_of(fclient.post("/essai/pieces", data={"statuts": pdf(content=b"<html>")}))
+    assert '<a href="#statuts">Le contenu du fichier ne correspond pas à un fichier PDF : il doit être au format PDF.</a>' in html
+    assert fclient.post("/essai/pieces", data={"statuts": pdf()}).get_data(as_text=True) == "enregistré"
+    assert draft.answers["statuts"]["filename"] == "statuts.pdf"
+    # no new file: the stored one is kept
+    assert fclient.post("/essai/pieces", data={}).get_data(as_text=True) == "enregistré"
+    assert draft.answers["statuts"]["file_id"] == "f1"
+    html = html_of(fclient.get("/essai/pieces"))
+    assert "Fichier actuel : <strong>statuts.pdf (10 octets)</strong>" in html
+    assert 'enctype="multipart/form-data"' in html
+    html = html_of(fclient.post("/essai/pieces", data={"statuts-remove": "true"}))
+    assert '<a href="#statuts">Joignez le document « Statuts ».</a>' in html
+    assert "statuts" not in draft.answers
+
+
+def test_file_refusals(fclient, draft):
+    draft.answers = {"subventionne": True}
+    html = html_of(fclient.post("/essai/pieces", data={"statuts": pdf("statuts.exe")}))
+    assert "Le fichier doit être au format PDF." in html
+    big = b"%PDF-" + b"0" * (1024 * 1024)
+    html = html_of(fclient.post("/essai/pieces", data={"statuts": pdf(content=big)}))
+    assert "Le fichier dépasse la taille maximale de 1 Mo." in html
+    assert draft.saved == []
+
+
+def test_readonly_recap(fclient, draft):
+    draft.answers = {"nom": "Les Amis", "montant": "1234.50", "date_debut": "2026-07-14", "subventionne": True,
+                     "domaines": ["culture", "sport"], "depenses": [{"poste": "Travaux", "montant": "100.00"}],
+                     "adresse": {"street": "1 rue A", "postcode": "13001", "commune": "Aix"}}
+    html = html_of(fclient.get("/essai-recap"))
+    assert '<dt class="govuk-summary-list__key">Montant demandé</dt>' in html
+    assert "1\u202f234,50\u202f€" in html
+    assert "14/07/2026" in html
+    assert "Culture, Sport" in html
+    assert "1 rue A, 13001 Aix" in html
+    assert '<th scope="row" class="govuk-table__header">Total</th>' in html
+    assert "Non renseigné" in html
+    assert '<h2 class="govuk-heading-m">Pièces</h2>' in html  # visible page (subventionne)

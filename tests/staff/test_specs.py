@@ -1,0 +1,140 @@
+"""Spec management for staff: states, reload (also across workers), preview."""
+from __future__ import annotations
+
+import re
+import time
+
+from click.testing import CliRunner
+
+from runtime.cli import main as cli
+from tests.helpers import csrf_token, page_text
+from tests.staff.conftest import FAST_ARGON2
+from tests.staff.support import create_staff, file_demande, make_app, staff_login
+
+BROKEN = "id: quartier\nkind: teleservice\nversion: \"2\"\ntitle: [pas fermé\npages: []\n"
+
+
+def reload_specs(client):
+    return client.post("/agents/specs/recharger", data={"csrf_token": csrf_token(client.get("/agents/specs"))},
+                       follow_redirects=True)
+
+
+def quartier_file(specs_dir):
+    return specs_dir / "teleservices" / "quartier.yaml"
+
+
+def test_specs_page_lists_states_and_demandes_per_version(client, services, admin, tiers):
+    file_demande(services, tiers)
+    staff_login(client, "admin.metropole")
+    text = page_text(client.get("/agents/specs"))
+    assert "Aide aux projets de quartier" in text
+    assert "teleservices/quartier.yaml" in text
+    assert "Valide" in text
+    assert "Ouvert" in text
+    assert f"{services.catalog.get('quartier').version_key} : 1" in text
+    assert "Recharger les specs" in text
+
+
+def test_broken_spec_is_refused_and_previous_version_keeps_serving(client, services, admin, specs_dir):
+    staff_login(client, "admin.metropole")
+    serving = services.catalog.get("quartier").version_key
+    quartier_file(specs_dir).write_text(BROKEN, encoding="utf-8")
+    text = page_text(reload_specs(client))
+    assert "Specs rechargées : 1 erreur(s). Les versions en erreur sont refusées, " \
+           "la version précédente reste en service." in text
+    assert re.search(r"quartier\.yaml:\d+:\d+: ", text)
+    assert "En erreur" in text
+    assert "La version précédente reste en service." in text
+    assert services.catalog.get("quartier").version_key == serving
+
+
+def test_valid_change_is_served_by_every_worker(tmp_path, clock, specs_dir):
+    first = make_app(tmp_path / "data", clock, specs_dir, store="tinydb")
+    second = make_app(tmp_path / "data", clock, specs_dir, store="tinydb")
+    for app in (first, second):
+        app.extensions["portail"].config.update(FAST_ARGON2)
+    with first.app_context():
+        create_staff(first.extensions["portail"], "admin.metropole", "administrateur", [])
+    agent = first.test_client()
+    staff_login(agent, "admin.metropole")
+    source = quartier_file(specs_dir)
+    source.write_text(source.read_text(encoding="utf-8").replace('version: "1"', 'version: "2"')
+                      .replace("Aide aux projets de quartier", "Aide aux initiatives de quartier"), encoding="utf-8")
+    assert "Specs rechargées : toutes les specs sont valides." in page_text(reload_specs(agent))
+    assert first.extensions["portail"].catalog.get("quartier").version == "2"
+
+    time.sleep(1.1)  # the catalog checks for changes at most once a second
+    other = second.test_client()
+    staff_login(other, "admin.metropole")
+    assert "Aide aux initiatives de quartier" in page_text(other.get("/agents/specs"))
+    assert second.extensions["portail"].catalog.get("quartier").version == "2"
+
+
+def test_broken_spec_on_two_workers_keeps_the_old_version(tmp_path, clock, specs_dir):
+    first = make_app(tmp_path / "data", clock, specs_dir, store="tinydb")
+    second = make_app(tmp_path / "data", clock, specs_dir, store="tinydb")
+    quartier_file(specs_dir).write_text(BROKEN, encoding="utf-8")
+    with first.app_context():
+        assert first.extensions["portail"].catalog.reload()
+        first.extensions["portail"].catalog.bump_generation()
+    time.sleep(1.1)
+    second.test_client().get("/agents/connexion")
+    for app in (first, second):
+        catalog = app.extensions["portail"].catalog
+        assert catalog.get("quartier").version == "1"
+        assert any("quartier.yaml" in str(error) for error in catalog.errors)
+
+
+def test_cli_reload_reports_errors_and_bumps_the_generation(tmp_path, specs_dir, monkeypatch):
+    monkeypatch.setenv("PORTAIL_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PORTAIL_SPECS_DIR", str(specs_dir))
+    runner = CliRunner()
+    result = runner.invoke(cli, ["reload"])
+    assert result.exit_code == 0, result.output
+    assert "Specs rechargées" in result.output
+    quartier_file(specs_dir).write_text(BROKEN, encoding="utf-8")
+    result = runner.invoke(cli, ["reload"])
+    assert result.exit_code == 1
+    assert "quartier.yaml:" in result.output
+    assert "la précédente reste en service" in result.output
+
+
+def test_cli_staff_add_prints_a_working_password(tmp_path, specs_dir, monkeypatch, clock):
+    monkeypatch.setenv("PORTAIL_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PORTAIL_SPECS_DIR", str(specs_dir))
+    runner = CliRunner()
+    result = runner.invoke(cli, ["staff", "add", "agent.quartier", "--email", "agent@ampmetropole.fr",
+                                 "--role", "instructeur", "--teleservice", "quartier"])
+    assert result.exit_code == 0, result.output
+    password = result.output.strip().rsplit(" ", 1)[-1]
+    again = runner.invoke(cli, ["staff", "add", "agent.quartier", "--email", "x@ampmetropole.fr"])
+    assert again.exit_code == 1
+    assert "L'identifiant agent.quartier est déjà utilisé." in again.output
+    unknown = runner.invoke(cli, ["staff", "add", "autre.agent", "--email", "y@ampmetropole.fr",
+                                  "--teleservice", "inconnu"])
+    assert "Téléservice inconnu : inconnu" in unknown.output
+    app = make_app(tmp_path / "data", clock, specs_dir, store="tinydb")
+    client = app.test_client()
+    assert staff_login(client, "agent.quartier", password).status_code == 302
+
+
+def test_preview_walks_through_pages_without_saving(client, services, admin):
+    staff_login(client, "admin.metropole")
+    first = client.get("/agents/apercu/quartier/")
+    assert first.status_code == 302
+    page = client.get(first.headers["Location"])
+    text = page_text(page)
+    assert "rien de ce que vous saisissez n'est enregistré" in text
+    assert "Le projet" in text
+    assert "étape 1 sur 5" in text
+    checked = page_text(client.post("/agents/apercu/quartier/projet",
+                                    data={"csrf_token": csrf_token(page), "intitule": ""}))
+    assert "Renseignez le champ « Intitulé du projet »." in checked
+    valid = page_text(client.post("/agents/apercu/quartier/projet",
+                                  data={"csrf_token": csrf_token(page), "intitule": "Fête", "participants": "3",
+                                        "partenaire": "false"}))
+    assert "Les réponses saisies sur cette étape sont valides." in valid
+    assert 'value="Fête"' in valid
+    assert list(services.store.partitions("tiers/")) == []
+    assert list(services.store.partitions("drafts/")) == []
+    assert client.get("/agents/apercu/quartier/inconnue").status_code == 404

@@ -1,0 +1,158 @@
+"""The staff summary index, on both backends, checked against a brute-force listing."""
+from __future__ import annotations
+
+import random
+from datetime import date
+
+import pytest
+
+from runtime.storage.index import DemandeIndex
+
+
+def summary(n, teleservice="patrimoine", statut="transmise", month="2026-03", day=1, **extra):
+    return {
+        "id": f"d{n:05d}",
+        "numero": f"SUB-2026-{n:06d}",
+        "teleservice": teleservice,
+        "tiers_id": extra.pop("tiers_id", "t1"),
+        "tiers_name": extra.pop("tiers_name", "Association des amis"),
+        "statut": statut,
+        "transmitted_at": f"{month}-{day:02d}T10:{n % 60:02d}:00+00:00",
+        "montant_demande": "1500.00",
+        **extra,
+    }
+
+
+@pytest.fixture
+def index(store):
+    return DemandeIndex(store)
+
+
+def test_upsert_then_get(index):
+    index.upsert(summary(1))
+    assert index.get("d00001")["numero"] == "SUB-2026-000001"
+    assert index.get("unknown") is None
+
+
+def test_a_status_change_moves_the_counters_not_the_row(index):
+    index.upsert(summary(1))
+    index.upsert(summary(2))
+    index.upsert(summary(1, statut="acceptee"))
+    assert index.counts() == {"patrimoine": {"transmise": 1, "acceptee": 1}}
+    assert index.get("d00001")["statut"] == "acceptee"
+    rows, total = index.search({"teleservice": "patrimoine"})
+    assert total == 2 and len(rows) == 2
+
+
+def test_the_status_key_of_the_demandes_repository_is_accepted(index):
+    row = dict(summary(1))
+    row["status"] = row.pop("statut")
+    index.upsert(row)
+    assert index.search({"statut": "transmise"})[1] == 1
+
+
+def test_a_new_transmission_date_moves_the_row_to_its_shard(index):
+    index.upsert(summary(1, month="2026-01"))
+    index.upsert(summary(1, month="2026-04", statut="transmise"))
+    rows, total = index.search({})
+    assert total == 1 and rows[0]["transmitted_at"].startswith("2026-04")
+    assert index.counts() == {"patrimoine": {"transmise": 1}}
+
+
+def test_remove(index):
+    index.upsert(summary(1))
+    assert index.remove("d00001") is True
+    assert index.remove("d00001") is False
+    assert index.search({}) == ([], 0)
+    assert index.counts() == {}
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [({"teleservice": None}, "sans teleservice"), ({"transmitted_at": "hier"}, "date de transmission"),
+     ({"teleservice": "../x"}, "identifiant de téléservice"), ({"id": ""}, "sans id")],
+)
+def test_incomplete_summaries_are_refused(index, bad, message):
+    with pytest.raises(ValueError, match=message):
+        index.upsert({**summary(1), **bad})
+
+
+def test_newest_first_across_months_and_teleservices(index):
+    index.upsert(summary(1, month="2026-01", day=5))
+    index.upsert(summary(2, teleservice="sport", month="2026-03", day=2))
+    index.upsert(summary(3, month="2026-03", day=9))
+    index.upsert(summary(4, teleservice="sport", month="2025-12", day=30))
+    rows, total = index.search({})
+    assert [r["id"] for r in rows] == ["d00003", "d00002", "d00001", "d00004"]
+    assert total == 4
+
+
+def test_filters_restriction_text_and_dates(index):
+    index.upsert(summary(1, tiers_id="t1", tiers_name="Commune de Cassis", month="2026-01"))
+    index.upsert(summary(2, tiers_id="t2", tiers_name="Les Amis du Vieux-Port", month="2026-02"))
+    index.upsert(summary(3, teleservice="sport", tiers_id="t2", tiers_name="Club Nautique", month="2026-02"))
+    assert [r["id"] for r in index.search({"text": "vieux port"})[0]] == ["d00002"]
+    assert index.search({"text": "amis marseille"}) == ([], 0)
+    assert [r["id"] for r in index.search({"text": "VIEUX-PORT amis"})[0]] == ["d00002"]
+    assert [r["id"] for r in index.search({"text": "cassis"})[0]] == ["d00001"]
+    assert [r["id"] for r in index.search({"text": "SUB-2026-000003"})[0]] == ["d00003"]
+    assert [r["id"] for r in index.search({"tiers_id": "t2"})[0]] == ["d00003", "d00002"]
+    assert index.search({}, teleservices={"sport"})[1] == 1
+    assert index.search({"teleservice": "patrimoine"}, teleservices={"sport"}) == ([], 0)
+    assert index.search({"date_from": date(2026, 2, 1), "date_to": "2026-02-28"})[1] == 2
+    assert index.search({"date_to": "2026-01-01"})[1] == 1
+    assert index.search({"date_to": "2025-12-31"})[1] == 0
+
+
+def test_pages_match_a_brute_force_listing(index):
+    rng = random.Random(7)
+    rows = []
+    for n in range(160):
+        row = summary(
+            n,
+            teleservice=rng.choice(["patrimoine", "sport", "culture"]),
+            statut=rng.choice(["transmise", "en_instruction", "acceptee", "refusee"]),
+            month=f"2025-{rng.randint(1, 12):02d}",
+            day=rng.randint(1, 28),
+            tiers_id=f"t{rng.randint(1, 20)}",
+        )
+        rows.append(index.upsert(row))
+    newest_first = sorted(rows, key=lambda r: (r["transmitted_at"], r["id"]), reverse=True)
+    cases = [{}, {"teleservice": "sport"}, {"statut": "refusee"}, {"teleservice": "culture", "statut": "acceptee"},
+             {"tiers_id": "t3"}, {"statut": "transmise", "date_from": "2025-03-15", "date_to": "2025-07-02"}]
+    for filters in cases:
+        expected = [r for r in newest_first if _brute_match(r, filters)]
+        for page in (1, 2, 3, 5, 10):
+            found, total = index.search(filters, page=page, per_page=17)
+            assert total == len(expected), filters
+            assert found == expected[(page - 1) * 17 : page * 17], (filters, page)
+
+
+def _brute_match(row, filters):
+    day = row["transmitted_at"][:10]
+    return all(
+        day >= value if key == "date_from" else day <= value if key == "date_to" else row[key] == value
+        for key, value in filters.items()
+    )
+
+
+def test_the_first_page_reads_only_the_newest_shards(index, store, monkeypatch):
+    for month in range(1, 13):
+        for n in range(10):
+            index.upsert(summary(month * 100 + n, month=f"2025-{month:02d}", day=n + 1))
+    read = []
+    original = store.read
+    monkeypatch.setattr(store, "read", lambda name: read.append(name) or original(name))
+    rows, total = index.search({"teleservice": "patrimoine", "statut": "transmise"}, per_page=15)
+    assert total == 120 and [r["id"] for r in rows][:2] == ["d01209", "d01208"]
+    assert read == ["index/_counts", "index/patrimoine/2025-12", "index/patrimoine/2025-11"]
+
+
+def test_rebuild_counts_repairs_counters_after_a_crash(index, store):
+    index.upsert(summary(1))
+    index.upsert(summary(2, statut="acceptee"))
+    assert index.rebuild_counts() is False
+    with store.transaction("index/_counts") as part:  # as if the process died before this write
+        part.table("shards").update("patrimoine/2026-03", {"total": 7, "statuts": {"transmise": 7}})
+    assert index.rebuild_counts() is True
+    assert index.counts() == {"patrimoine": {"transmise": 1, "acceptee": 1}}
