@@ -189,8 +189,8 @@ class DataSet:
         root = workdir / f"n{n}" / "db"
         start = time.perf_counter()
         dataset = generate(root, n, self.rng)
-        for path in root.rglob("*.json"):  # steady state: every partition already has its .bak
-            os.link(path, path.with_name(path.name + ".bak"))
+        for path in root.rglob("*.json"):  # steady state: every partition already has its own .bak
+            shutil.copyfile(path, path.with_name(path.name + ".bak"))
         self.generated_s = time.perf_counter() - start
         self.store = TinyDBStore(root)
         self.index = DemandeIndex(self.store)

@@ -34,6 +34,8 @@ class BlankCell:
 WRAPPER = (
     '<div class="portail-field" id="champ-{{ f.id }}" data-field="{{ f.id }}" data-type="{{ f.type }}"'
     "{%- if f.when %} data-when='{{ f.when|tojson }}'{% endif %}{% if f.id in hidden_ids %} hidden{% endif %}>"
+    '{%- if f.when %}{% set note = portail_forms.condition_note(spec, page, f) %}'
+    '{% if note %}<p class="govuk-inset-text portail-nojs-only">{{ note }}</p>{% endif %}{% endif %}'
 )
 # the variables of fields/_input.html, reset before each field
 INPUT_DEFAULTS = '{% set kind, mode, suffix, width, extra_hint, spellcheck = "text", none, none, none, "", none %}'
@@ -96,8 +98,8 @@ class FormsHelper:
 
     def render_fields(self, form, page: Page, spec: Spec, errs, answers, hidden_ids) -> Markup:
         template = page_templates.get(current_app.jinja_env, spec, page)
-        return Markup(template.render(form=form, page=page, fields=page.fields, errs=errs, answers=answers,
-                                      hidden_ids=hidden_ids))
+        return Markup(template.render(form=form, page=page, spec=spec, fields=page.fields, errs=errs,
+                                      answers=answers, hidden_ids=hidden_ids))
 
     anchor = staticmethod(anchor)
     accept_attribute = staticmethod(accept_attribute)
@@ -125,9 +127,45 @@ class FormsHelper:
         return field_type(field.type).display(field, value)
 
     def hidden_ids(self, spec: Spec, page: Page, answers: Mapping[str, Any]) -> set[str]:
+        """Fields hidden when the page is shown.
+
+        A field whose condition reads another field of the same page stays shown
+        (with a note saying when to fill it): without JavaScript the applicant
+        could not reveal it otherwise; the script hides it at once.
+        """
         from .wizard import hidden_fields
 
-        return hidden_fields(spec, page, answers)
+        return {f.id for f in page.fields if f.id in hidden_fields(spec, page, answers)
+                and not self.depends_on_page(spec, page, f)}
+
+    def depends_on_page(self, spec: Spec, page: Page, field: Field) -> bool:
+        from ..spec.conditions import referenced_fields
+
+        own = {f.id for f in page.fields if not f.locked}  # a locked value is not in the form: send it | {c.id for c in spec.computed if c.page == page.id}
+        return any(name in own for name in referenced_fields(field.when))
+
+    def condition_note(self, spec: Spec, page: Page, field: Field) -> str:
+        """When to fill a conditional field, for pages seen without JavaScript."""
+        if not field.when or not self.depends_on_page(spec, page, field):
+            return ""
+        when = field.when
+        if "field" in when and ("equals" in when or "in" in when):
+            try:
+                other = spec.field(when["field"])
+            except KeyError:
+                other = None
+            values = when.get("equals", when.get("in"))
+            if other is not None and not isinstance(values, Mapping):
+                values = values if isinstance(values, (list, tuple)) else [values]
+                shown = " ou ".join(f"« {self._value_label(other, v)} »" for v in values)
+                return f"À remplir seulement si vous avez répondu {shown} à « {other.label} »."
+        return "À remplir seulement si vos réponses ci-dessus le demandent ; sinon, laissez ce champ vide."
+
+    @staticmethod
+    def _value_label(field: Field, value: Any) -> str:
+        if isinstance(value, bool):
+            return "Oui" if value else "Non"
+        return next((c.label for c in field.choices if c.value == value), str(value))
 
     def visible_pages(self, spec: Spec, answers: Mapping[str, Any]) -> list[Page]:
         from .wizard import visible_pages
@@ -136,6 +174,10 @@ class FormsHelper:
 
     def computed_on(self, spec: Spec, page: Page) -> list:
         return [c for c in spec.computed if c.page == page.id]
+
+    def computed_defs(self, spec: Spec) -> list[dict]:
+        """Every computed value of the spec, recomputed by the browser as the applicant types."""
+        return [self.computed_json(item) for item in spec.computed]
 
     def computed_json(self, item) -> dict:
         return {"id": item.id, "sum": item.sum, "difference": list(item.difference) if item.difference else None}
@@ -159,7 +201,7 @@ class FormsHelper:
 
     def client_values(self, values: Mapping[str, Any], page: Page) -> dict:
         """Answers of the other pages that the browser's conditions may read."""
-        own = {f.id for f in page.fields}
+        own = {f.id for f in page.fields if not f.locked}  # a locked value is not in the form: send it
         return {k: (str(v) if not isinstance(v, (bool, int, list, dict)) and v is not None else v)
                 for k, v in values.items() if k not in own}
 

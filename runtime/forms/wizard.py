@@ -170,11 +170,12 @@ def validate_page(
     ctx = CollectContext(save_file=save_file)
     collected, errors_by_field = {}, {}
     form.portail_formdata = raw
-    for f in page.fields:
-        ftype = field_type(f.type)
-        if ftype.static:
+    # uploads last: a file posted for a field hidden by the other answers is never stored
+    fields = sorted((f for f in page.fields if not field_type(f.type).static), key=lambda f: f.type == "file")
+    for f in fields:
+        if f.type == "file" and f.id in hidden_fields(spec, page, _merge(spec, page, answers, collected)):
             continue
-        result = ftype.collect(form[f.id], f, form, answers.get(f.id), ctx)
+        result = field_type(f.type).collect(form[f.id], f, form, answers.get(f.id), ctx)
         collected[f.id] = result.answer
         errors_by_field[f.id] = result.errors
     new_answers = _merge(spec, page, answers, collected)

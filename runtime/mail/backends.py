@@ -13,8 +13,13 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.utils import getaddresses, parseaddr
 from pathlib import Path
 from typing import Any
+
+# CPython mis-folds long headers mixing ASCII and encoded words at 78 columns (spaces move
+# inside the subject); lines up to the RFC 5322 hard limit of 998 avoid folding our subjects.
+WIRE_POLICY = email.policy.SMTP.clone(max_line_length=998)
 
 log = logging.getLogger("portail.mail")
 
@@ -56,7 +61,7 @@ class Outbox:
         name = f"{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}-{secrets.token_hex(4)}.eml"
         path = self.root / name
         tmp = self.root / f".{name}.tmp"
-        tmp.write_bytes(message.as_bytes(policy=email.policy.SMTP))
+        tmp.write_bytes(message.as_bytes(policy=WIRE_POLICY))
         os.replace(tmp, path)
         return path
 
@@ -85,7 +90,11 @@ def send_smtp(config: Mapping[str, Any], message: EmailMessage) -> None:
                 client.starttls(context=ssl.create_default_context())
             if config["SMTP_USER"]:
                 client.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
-            client.send_message(message)
+            client.sendmail(parseaddr(str(message["From"]))[1], _recipients(message), message.as_bytes(policy=WIRE_POLICY))
     except (OSError, smtplib.SMTPException) as error:
         log.warning("Envoi SMTP impossible vers %s:%s : %s", host, port, error)
         raise MailError(str(error)) from error
+
+
+def _recipients(message: EmailMessage) -> list[str]:
+    return [address for _, address in getaddresses(message.get_all("To", []) + message.get_all("Cc", []))]

@@ -208,7 +208,7 @@ def start():
     if spec.kind == "teleservice":
         if tiers is None:
             return redirect(url_for("espace.dashboard"))
-        if teleservice_state(spec) != "ouverte" or (tiers.get("famille") and tiers["famille"] not in spec.families):
+        if (spec, "ouverte") not in offered_teleservices(tiers):
             flash(f"Le téléservice « {spec.title} » n'est pas ouvert : vous ne pouvez pas y déposer de demande.",
                   "info")
             return redirect(url_for(".choose"))
@@ -494,11 +494,11 @@ def transmit(demande_id: str):
     try:
         if spec.kind == "tiers_creation" and demande["status"] == "brouillon":
             created = _create_tiers(demande, spec)
-            if not isinstance(created, dict):
-                return created
         outcome = service.transmit(demande, spec, applicant_actor(), prefill_context(demande))
     except TransmissionRefused as refused:
         return _render_recap(demande, spec, refused.errors, 400)
+    except TiersError as error:
+        return _render_recap(demande, spec, status=400, refusal=getattr(error, "html", None) or str(error))
     filed = outcome.demande
     if outcome.first_time:
         if created is not None:
@@ -508,15 +508,12 @@ def transmit(demande_id: str):
     return redirect(url_for(".confirmation", demande_id=filed["id"]))
 
 
-def _create_tiers(demande, spec: Spec):
-    """Check the whole demande, then create the Tiers (SIRET taken → refusal)."""
+def _create_tiers(demande, spec: Spec) -> dict[str, Any]:
+    """Check the whole demande, then create the Tiers (``TiersError`` when the SIRET is taken)."""
     errors = validate_demande(spec, demande.get("answers") or {}, prefill_context(demande))
     if errors:
         raise TransmissionRefused(list(errors))
-    try:
-        return create_from_demande(current_user.doc, demande.get("answers") or {})
-    except TiersError as error:
-        return _render_recap(demande, spec, status=400, refusal=getattr(error, "html", None) or str(error))
+    return create_from_demande(current_user.doc, demande.get("answers") or {})
 
 
 def _send_receipt(demande, spec: Spec) -> None:

@@ -307,6 +307,7 @@
   function liveForm(form) {
     var wrappers = Array.prototype.slice.call(form.querySelectorAll(".portail-field[data-field]"));
     var base = readJson(form, "data-values") || {};
+    var computedDefs = readJson(form, "data-computed-defs") || [];
     var computedItems = Array.prototype.map.call(form.querySelectorAll("[data-computed]"), function (el) {
       return { element: el, item: readJson(el, "data-computed") };
     });
@@ -323,7 +324,7 @@
         if (hidden[id] || value === null) delete values[id];
         else values[id] = value;
       });
-      var computed = compute(computedItems.map(function (c) { return c.item; }), values);
+      var computed = compute(computedDefs, values);
       return Object.assign(values, computed);
     }
 

@@ -406,9 +406,11 @@ FORM_SEMANTICS_JS = r"""
     if (!controls.length) problems.push('aide reliée à aucun champ : ' + hint.id);
   }
   for (const group of document.querySelectorAll('.govuk-form-group--error')) {
-    const ctrls = group.querySelectorAll('input:not([type=hidden]), select, textarea');
-    if (ctrls.length && ![...ctrls].some((c) => c.getAttribute('aria-invalid') === 'true' || describedBy(c).length))
-      problems.push('groupe en erreur sans champ marqué : ' + label(group));
+    // GOV.UK pattern: the error is tied to the control, or to the fieldset of a radio/checkbox group.
+    const ctrls = group.querySelectorAll('input:not([type=hidden]), select, textarea, fieldset');
+    const errorIds = [...group.querySelectorAll('.govuk-error-message[id]')].map((m) => m.id);
+    if (ctrls.length && errorIds.length && ![...ctrls].some((c) => describedBy(c).some((id) => errorIds.includes(id))))
+      problems.push('groupe en erreur dont le message n\'est relié à aucun champ : ' + label(group));
   }
   // Radios and checkboxes in groups: inside a fieldset with a legend.
   const names = new Map();

@@ -32,6 +32,13 @@ def live_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def agent(live_server):
+    """An administrateur agent created with ``portail staff add``: (identifiant, password)."""
+    identifiant = "instructeur.patrimoine"
+    return identifiant, live_server.add_staff(identifiant)
+
+
+@pytest.fixture(scope="session")
 def playwright_driver():
     from playwright.sync_api import sync_playwright
 
@@ -95,6 +102,8 @@ def new_journey(request, browser, live_server, screens):
 
     yield make
     failed = getattr(request.node, "browser_failed", False)
+    if failed:  # the server's side of the story, shown with the failure
+        print("---- fin du journal gunicorn ----\n" + live_server.log()[-3000:])
     for journey in journeys:
         if failed and not journey.page.is_closed():
             try:

@@ -259,12 +259,23 @@ def add_row(j: Journey, table_legend: str) -> None:
     group(j, table_legend).get_by_role("button", name="Ajouter une ligne").click()
 
 
+PROTECTION_NOTE = (
+    "À remplir seulement si vous avez répondu « Oui » à « L'édifice ou l'objet est-il protégé au titre "
+    "des monuments historiques ? »."
+)
+
+
 def patrimoine_eligibilite(j: Journey, protege: bool = True) -> None:
-    """Page 1 of the patrimoine téléservice, with its live (JS) or between-pages (no JS) condition."""
-    page = j.page
+    """Page 1 of the patrimoine téléservice. With JavaScript the conditional question appears
+    live; without, it is shown with a note saying when to answer it, and the server applies
+    the condition (the conditional page « Travaux sur monument protégé » follows or not)."""
     expect_step(j, 1, "Critères d'éligibilité")
     protection = group(j, "Type de protection")
-    assert not is_shown(protection), "« Type de protection » ne doit apparaître que pour un édifice protégé"
+    if j.js:
+        assert not is_shown(protection), "« Type de protection » ne doit apparaître que pour un édifice protégé"
+    else:
+        assert is_shown(protection)
+        assert PROTECTION_NOTE in " ".join(j.page.locator("main").inner_text().split())
     j.step("eligibilite")
     yes_no(j, "L'édifice ou l'objet est-il situé sur le territoire", True)
     yes_no(j, "Votre structure est-elle propriétaire", True)
@@ -273,15 +284,6 @@ def patrimoine_eligibilite(j: Journey, protege: bool = True) -> None:
     if protege and j.js:
         protection.wait_for(state="visible")  # shown at once, from the same spec, by portail.js
         j.step("eligibilite condition affichee")
-    if protege and not j.js:
-        assert not is_shown(protection)
-        next_step(j)  # conditions applied between pages: the page comes back with the new question
-        expect_step(j, 1, "Critères d'éligibilité")
-        assert is_shown(protection)
-        assert "Type de protection" in " ".join(j.error_messages() + j.summary_errors()) or j.error_messages(), (
-            j.error_messages()
-        )
-        j.step("eligibilite condition apres envoi")
     if protege:
         protection.get_by_label("Classé monument historique", exact=True).check()
     next_step(j)
@@ -319,12 +321,13 @@ def continue_patrimoine(
     next_step(j)
 
     expect_step(j, 3, "Description du projet")
-    page.get_by_label(label("Intitulé du projet")).fill("R" * 150)
+    page.get_by_label(label("Intitulé du projet")).fill("Restauration de la toiture de la chapelle Saint-Roch")
     page.get_by_label(label("Nom de l'édifice ou de l'objet")).fill("Chapelle Saint-Roch")
     fill_address(j, "Adresse de l'édifice", "1 place de l'Église", "13100", "Aix-en-Provence")
     group(j, "Nature de l'intervention").get_by_label("Travaux de restauration", exact=True).check()
     page.get_by_label(label("Description du projet")).fill(
-"d" * 4000)
+        "La toiture de la chapelle laisse passer l'eau : reprise de la charpente et des tuiles anciennes."
+    )
     yes_no(j, "L'édifice est-il ouvert au public", False)
     page.get_by_label(label("Date de début prévue")).fill("2027-04-01")
     page.get_by_label(label("Date de fin prévue")).fill("2027-09-30")
@@ -378,3 +381,15 @@ def continue_patrimoine(
     assert re.fullmatch(r"PATRIMOINE-\d{4}-\d{6}", numero), numero
     j.step("demande transmise")
     return numero
+
+
+# --------------------------------------------------------------------------- staff
+
+
+def staff_login(j: Journey, identifiant: str, password: str) -> None:
+    j.goto("/agents/connexion")
+    assert heading(j) == "Connexion à l'espace agents"
+    j.step("connexion agent")
+    j.page.get_by_label(label("Identifiant")).fill(identifiant)
+    j.page.get_by_label(label("Mot de passe")).fill(password)
+    j.page.get_by_role("button", name="Se connecter").click()

@@ -26,26 +26,12 @@ from journey_steps import (
     new_structure,
     next_step,
     pdf_file,
+    staff_login,
     transmit,
     yes_no,
 )
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="session")
-def agent(live_server):
-    identifiant = "instructeur.patrimoine"
-    return identifiant, live_server.add_staff(identifiant)
-
-
-def staff_login(j: Journey, identifiant: str, password: str) -> None:
-    j.goto("/agents/connexion")
-    assert heading(j) == "Connexion à l'espace agents"
-    j.step("connexion agent")
-    j.page.get_by_label(label("Identifiant")).fill(identifiant)
-    j.page.get_by_label(label("Mot de passe")).fill(password)
-    j.page.get_by_role("button", name="Se connecter").click()
 
 
 def flat(text: str) -> str:

@@ -6,9 +6,12 @@ from datetime import UTC, datetime
 
 from tests.demandes.support import (
     VALID,
+    make_tiers,
     post_form,
+    quick_account,
     save_step,
     set_today,
+    sign_in,
     start,
     step_url,
     stored,
@@ -182,3 +185,14 @@ def test_delete_draft_with_confirmation(client, user, services, tiers):
     assert "Le brouillon « Aide aux projets de quartier » a été supprimé." in text_of(
         client.get(response.headers["Location"]))
     assert stored(services, tiers, demande_id) is None
+
+
+def test_teleservice_of_another_famille_is_neither_listed_nor_startable(client, services):
+    mayor = quick_account(services, "mairie001", "mairie@exemple.fr")
+    tiers = make_tiers(services, mayor, famille="commune", name="Commune de Cassis")
+    sign_in(client, mayor)
+    assert "Aide aux projets de quartier" not in text_of(client.get("/demandes/"))
+    assert "Aucun téléservice n'est proposé à votre structure pour le moment." in text_of(client.get("/demandes/"))
+    response = post_form(client, "/demandes/nouvelle", {"teleservice": "quartier"})
+    assert response.headers["Location"] == "/demandes/"
+    assert services.repos.demandes.list(f"tiers/{tiers['id']}") == []

@@ -58,8 +58,26 @@ def test_conditional_field_hidden_ignored_and_its_errors_dropped(fclient, draft)
     assert "montant_precedent" not in draft.answers
     html = html_of(fclient.get("/essai/choix"))
     wrapper = tag(html, "champ-montant_precedent")
-    assert "hidden" in wrapper
     assert "data-when='{\"equals\": true, \"field\": \"subventionne\"}'" in wrapper
+    # its condition reads a field of this page: shown without JavaScript, with a note (the script hides it)
+    assert "hidden" not in wrapper
+    assert ('<p class="govuk-inset-text portail-nojs-only">À remplir seulement si vous avez répondu « Oui » '
+            "à « Avez-vous déjà été subventionné ? ».</p>") in html
+
+
+def test_field_depending_on_another_page_is_hidden(ctx, spec):
+    from dataclasses import replace
+
+    from runtime.forms.templating import FormsHelper
+
+    page = spec.page("choix")
+    fields = tuple(replace(f, when={"field": "nom", "equals": "Autre"}) if f.id == "statut_liste" else f
+                   for f in page.fields)
+    page = replace(page, fields=fields)
+    helper = FormsHelper()
+    assert helper.hidden_ids(spec, page, {"nom": "Les Amis"}) == {"statut_liste"}
+    assert helper.hidden_ids(spec, page, {"nom": "Autre"}) == set()
+    assert helper.condition_note(spec, page, fields[3]) == ""
 
 
 def test_conditional_field_shown_and_required_when_condition_holds(fclient, draft):
@@ -172,3 +190,20 @@ def test_readonly_recap(fclient, draft):
     assert '<th scope="row" class="govuk-table__header">Total</th>' in html
     assert "Non renseigné" in html
     assert '<h2 class="govuk-heading-m">Pièces</h2>' in html  # visible page (subventionne)
+
+
+def test_file_of_a_hidden_page_field_is_not_stored(ctx, spec):
+    from dataclasses import replace
+
+    from werkzeug.datastructures import FileStorage, MultiDict
+
+    from runtime.forms.wizard import validate_page
+
+    page = spec.page("pieces")
+    fields = (replace(page.fields[0], when={"field": "subventionne", "equals": True}),)
+    hidden_spec = replace(spec, digest="hidden-file", pages=(replace(page, fields=fields),))
+    saved = []
+    files = MultiDict({"statuts": FileStorage(io.BytesIO(b"%PDF-1.4"), "statuts.pdf")})
+    result = validate_page(hidden_spec, "pieces", MultiDict(), files, {"subventionne": False},
+                           save_file=saved.append, meta={"csrf": False})
+    assert saved == [] and result.errors == [] and "statuts" not in result.answers

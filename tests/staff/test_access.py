@@ -165,8 +165,8 @@ def test_administrateur_creates_an_instructeur_who_can_log_in(app, client, servi
 
 @pytest.mark.parametrize(
     "fields, field, message",
-    [({"identifiant": "a"}, "identifiant", "L'identifiant doit compter de 3 à 40 caractères : lettres minuscules, "
-                                           "chiffres, point, tiret ou tiret bas."),
+    [({"identifiant": "a"}, "identifiant", ("L'identifiant doit compter de 3 à 40 caractères : lettres minuscules, "
+                                           "chiffres, point, tiret ou tiret bas.")),
      ({"identifiant": "admin.metropole"}, "identifiant", "Cet identifiant est déjà utilisé."),
      ({"email": "jeanne"}, "email", "Saisissez une adresse électronique valide, par exemple prenom.nom@ampmetropole.fr."),
      ({"nom": " "}, "nom", "Saisissez le nom de l'agent."),
