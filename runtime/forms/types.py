@@ -54,12 +54,11 @@ class ScalarType(FieldType):
 def length_checks(field: Field) -> list:
     opts = field.options
     checks = []
-    if opts.get("min_length"):
-        n = opts["min_length"]
-        checks.append(Check(lambda v: None if len(v) >= n else f"Saisissez au moins {n} caractères."))
-    if opts.get("max_length"):
-        n = opts["max_length"]
-        checks.append(Check(lambda v: None if len(v) <= n else f"Saisissez au plus {n} caractères."))
+    low, high = opts.get("min_length"), opts.get("max_length")
+    if low:
+        checks.append(Check(lambda v: None if len(v) >= low else f"Saisissez au moins {low} caractères."))
+    if high:
+        checks.append(Check(lambda v: None if len(v) <= high else f"Saisissez au plus {high} caractères."))
     if opts.get("pattern"):
         pattern = re.compile(opts["pattern"])
         message = opts.get("pattern_message") or f"Le format de « {field.label} » n'est pas valide."

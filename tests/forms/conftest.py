@@ -33,6 +33,8 @@ pages:
         type: textarea
         label: Description
         hint: Quelques lignes suffisent.
+        min_length: 10
+        max_length: 40
       - id: effectif
         type: integer
         label: Nombre de salariés

@@ -18,6 +18,7 @@ def identite(spec, **data):
     [
         ("nom", "  Les Amis  ", "Les Amis"),
         ("description", "Une ligne\nDeux lignes", "Une ligne\nDeux lignes"),
+        ("description", "x" * 10, "x" * 10),
         ("effectif", " 12 ", 12),
         ("ratio", "12,5", "12.5"),
         ("montant", "1 234,50", "1234.50"),
@@ -48,6 +49,8 @@ def test_valid_values_are_converted(ctx, spec, field, typed, stored):
     [
         ("nom", "", "Renseignez le champ « Nom de la structure »."),
         ("nom", "x" * 21, "Saisissez au plus 20 caractères."),
+        ("description", "Court", "Saisissez au moins 10 caractères."),
+        ("description", "x" * 41, "Saisissez au plus 40 caractères."),
         ("effectif", "douze", "Saisissez un nombre entier, par exemple 12."),
         ("effectif", "12,5", "Saisissez un nombre entier, par exemple 12."),
         ("effectif", "501", "La valeur doit être au plus 500."),

@@ -31,6 +31,8 @@ def login_cookies(app, base_url: str | None = None, remember: bool = True) -> di
     data = {"csrf_token": csrf_token(page), "login": "camille01", "password": PASSWORD}
     if remember:
         data["remember"] = "y"
+    if base_url:  # Flask-WTF checks the Referer of HTTPS posts, as a browser sends it
+        options["headers"] = {"Referer": base_url + "/connexion"}
     response = client.post("/connexion", data=data, **options)
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     return {**set_cookies(page), **set_cookies(response)}
@@ -42,6 +44,8 @@ def staff_cookies(app, base_url: str | None = None) -> dict:
     client = app.test_client()
     options = {"base_url": base_url} if base_url else {}
     page = client.get("/agents/connexion", **options)
+    if base_url:
+        options["headers"] = {"Referer": base_url + "/agents/connexion"}
     response = client.post("/agents/connexion", data={"csrf_token": csrf_token(page), "identifiant": "agent.cookies",
                                                       "password": PASSWORD}, **options)
     assert response.status_code == 302
@@ -102,3 +106,17 @@ def test_no_cookie_holds_the_password_or_the_account_document(app):
     for name, cookie in cookies.items():
         assert PASSWORD not in str(cookie["value"]), name
         assert "argon2" not in str(cookie["value"]), name
+
+
+def test_https_post_from_another_origin_is_refused(make_app):
+    """Under HTTPS the CSRF check also wants a same-origin Referer."""
+    app = make_app(BASE_URL=HTTPS)
+    create_account(app.extensions["portail"])
+    client = app.test_client()
+    token = csrf_token(client.get("/connexion", base_url=HTTPS))
+    data = {"csrf_token": token, "login": "camille01", "password": PASSWORD}
+    for headers in ({}, {"Referer": "https://evil.example/connexion"}):
+        response = client.post("/connexion", data=data, base_url=HTTPS, headers=headers)
+        assert response.status_code == 400, headers
+    response = client.post("/connexion", data=data, base_url=HTTPS, headers={"Referer": HTTPS + "/connexion"})
+    assert response.status_code == 302

@@ -72,31 +72,56 @@ def verdict(response) -> str | None:
     return f"statut {status}"
 
 
+def forged_post(client, services, path: str, headers: dict) -> str | None:
+    """POST a forged form without token to ``path``: None if refused and nothing changed, else why not."""
+    before = store_snapshot(services.store, ignore=STASH)
+    response = client.post(path, data=FORGED, headers=headers)
+    after = store_snapshot(services.store, ignore=STASH)
+    problem = verdict(response)
+    if before != after:
+        changed = sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p))
+        problem = (problem + " ; " if problem else "") + f"données modifiées : {changed}"
+    return problem
+
+
 @pytest.mark.parametrize("role", ["anonymous", "applicant", "staff"])
 def test_post_without_token_is_refused_everywhere(app, services, world, role):
     client = app.test_client()
     sign_in(client, world, role)
-    checked, failures, statuses = [], [], []
+    checked, failures = [], []
     for rule in rules(app, "POST"):
         path = fill(rule, owner_values(world, rule.endpoint))
         for headers in ({}, {"X-Autosave": "1", "X-Requested-With": "XMLHttpRequest"}):
-            before = store_snapshot(services.store, ignore=STASH)
-            response = client.post(path, data=FORGED, headers=headers)
-            after = store_snapshot(services.store, ignore=STASH)
-            problem = verdict(response)
-            if before != after:
-                changed = sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p))
-                problem = (problem + " ; " if problem else "") + f"données modifiées : {changed}"
+            problem = forged_post(client, services, path, headers)
             if not logged_in_as(client, role):
                 problem = (problem + " ; " if problem else "") + "la session a changé"
                 client = app.test_client()
                 sign_in(client, world, role)
-            statuses.append((response.status_code, path))
             if problem:
                 failures.append(f"POST {path} [{rule.endpoint}] {headers and 'autosave' or ''}: {problem}")
         checked.append(rule.endpoint)
     assert len(checked) >= 20, checked  # the map really was walked
     assert not failures, "\n".join(failures)
+
+
+def test_the_probe_flags_an_unprotected_route(make_app):
+    """A test-only route exempted from CSRF that writes data is reported by ``forged_post``."""
+    from runtime.web.setup import csrf
+
+    app = make_app()
+    services = app.extensions["portail"]
+
+    @csrf.exempt
+    def unprotected():
+        with services.store.transaction("accounts") as part:
+            part.table("accounts").insert({"identifiant": "forgé"})
+        return "ok"
+
+    app.add_url_rule("/_test/sans-jeton", "test_sans_jeton", unprotected, methods=["POST"])
+    problem = forged_post(app.test_client(), services, "/_test/sans-jeton", {})
+    assert problem and "statut 200" in problem and "données modifiées : ['accounts']" in problem
+    # and a protected route is not: the probe does not cry wolf
+    assert forged_post(app.test_client(), services, "/connexion", {}) is None
 
 
 def test_anonymous_step_post_never_touches_the_draft(app, services, world):

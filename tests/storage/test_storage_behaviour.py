@@ -1,6 +1,7 @@
 """The Store contract, checked identically on the memory and TinyDB backends."""
 from __future__ import annotations
 
+import random
 import threading
 
 import pytest
@@ -199,3 +200,40 @@ def test_new_ids_are_unique_and_sortable_by_time():
     assert len(set(ids)) == 2000
     assert ids[0][:12] <= ids[-1][:12]
     assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
+
+
+def apply(table, operation, doc_id, value):
+    if operation == "insert":
+        return table.insert({"id": doc_id, **value})
+    if operation == "fail":
+        table.insert({"x": 1})
+        raise ZeroDivisionError
+    if operation == "remove":
+        return table.remove(doc_id)
+    return getattr(table, operation)(doc_id, value)
+
+
+def test_both_backends_give_the_same_results_for_a_random_sequence(tmp_path):
+    from runtime.storage.memory import MemoryStore
+    from runtime.storage.tinydb_store import TinyDBStore
+
+    rng = random.Random(3)
+    stores = [MemoryStore(), TinyDBStore(tmp_path / "db")]
+    for step in range(300):
+        partition, table = rng.choice(["tiers/a", "tiers/b", "accounts"]), rng.choice(["t1", "t2"])
+        operation, doc_id = rng.choice(["insert", "update", "replace", "remove", "fail"]), f"d{rng.randint(0, 15)}"
+        value = {"n": step, "nested": {"k": [step, rng.random()]}}
+        outcomes = []
+        for store in stores:
+            try:
+                with store.transaction(partition) as part:
+                    outcomes.append(("ok", apply(part.table(table), operation, doc_id, value)))
+            except (DuplicateId, NotFound, ZeroDivisionError) as error:
+                outcomes.append(("error", type(error).__name__))
+        assert outcomes[0] == outcomes[1], (step, operation)
+    for name in ["tiers/a", "tiers/b", "accounts"]:
+        snapshots = [store.read(name) for store in stores]
+        assert snapshots[0].table_names() == snapshots[1].table_names()
+        for table in snapshots[0].table_names():
+            assert snapshots[0].table(table).all() == snapshots[1].table(table).all()
+    assert list(stores[0].partitions()) == list(stores[1].partitions())
