@@ -198,10 +198,15 @@ class Catalog:
                 })
 
     # -- multi-process refresh -------------------------------------------------
-    def refresh_if_changed(self) -> bool:
-        """Reload when the folder or the shared generation changed (checked at most once a second)."""
+    def refresh_if_changed(self, force: bool = False) -> bool:
+        """Reload when the folder or the shared generation changed.
+
+        Ordinary requests check at most once a second (``REFRESH_INTERVAL``);
+        ``force=True`` checks now, for pages that must never show a stale list
+        (the staff specs page, right after "Recharger les specs" on another worker).
+        """
         now = time.monotonic()
-        if now - self._checked_at < REFRESH_INTERVAL:
+        if not force and now - self._checked_at < REFRESH_INTERVAL:
             return False
         self._checked_at = now
         if self._directory_fingerprint() == self._fingerprint and self._stored_generation() == self._generation:
@@ -216,10 +221,15 @@ class Catalog:
         with self.store.transaction(PARTITION) as part:
             table = part.table(GENERATION)
             current = table.get(GENERATION_ID)
+            value = (current["value"] if current else 0) + 1
             if current is None:
-                table.insert({"id": GENERATION_ID, "value": 1})
+                table.insert({"id": GENERATION_ID, "value": value})
             else:
-                table.update(GENERATION_ID, {"value": current["value"] + 1})
+                table.update(GENERATION_ID, {"value": value})
+        with self._lock:
+            # This worker has just reloaded: its own bump must not trigger a second reload.
+            if self._fingerprint == self._directory_fingerprint():
+                self._generation = value
 
     def _stored_generation(self) -> Any:
         if self.store is None:

@@ -34,6 +34,8 @@ def assert_security_headers(response) -> None:
     assert "'unsafe-inline'" not in scripts, f"{where} : la CSP autorise les scripts en ligne"
     assert "'unsafe-eval'" not in scripts, f"{where} : la CSP autorise eval"
     assert "*" not in scripts and "data:" not in scripts, f"{where} : scripts de toute origine autorisés"
+    styles = directives.get("style-src", directives.get("default-src"))
+    assert styles and "'unsafe-inline'" not in styles, f"{where} : la CSP autorise les styles en ligne"
     assert directives.get("frame-ancestors") == ["'none'"], f"{where} : frame-ancestors doit valoir 'none'"
     assert "'none'" in directives.get("object-src", []), f"{where} : object-src doit valoir 'none'"
     assert response.headers.get("X-Content-Type-Options") == "nosniff", f"{where} : nosniff manquant"
@@ -178,3 +180,20 @@ def test_500_page_when_logged_in(failing_app, caplog):
     assert response.status_code == 500
     assert_security_headers(response)
     assert SECRET_DETAIL not in assert_generic_page(response, "Erreur du service")
+
+
+def test_503_page_of_an_unreadable_partition(make_app, caplog):
+    from runtime.storage.base import CorruptPartition
+
+    app = make_app()
+
+    def unreadable():
+        raise CorruptPartition("tiers/abc", "/srv/donnees/secret/tiers/abc.json", SECRET_DETAIL)
+
+    app.add_url_rule("/_test/illisible", "test_illisible", unreadable)
+    with caplog.at_level(logging.CRITICAL):
+        response = app.test_client().get("/_test/illisible")
+    assert response.status_code == 503
+    assert_security_headers(response)
+    text = assert_generic_page(response, "Service momentanément indisponible")
+    assert SECRET_DETAIL not in text and "/srv/donnees" not in text

@@ -22,6 +22,7 @@ from tests.security.routes import (
     parametrised_rules,
 )
 from tests.security.test_csrf import FORGED, STASH
+from tests.security.test_headers import assert_security_headers
 
 SUB_OBJECTS = ("page_id", "file_id", "request_id", "account_id")
 
@@ -50,6 +51,10 @@ class Probe:
         response = call(self.client, method, path, self.token)
         after = store_snapshot(self.services.store, ignore=STASH)
         self.count += 1
+        try:
+            assert_security_headers(response)
+        except AssertionError as error:
+            self.failures.append(f"{method} {path} [{rule.endpoint}] : {error}")
         verdict = allowed(response)
         if verdict is not True:
             self.failures.append(f"{method} {path} [{rule.endpoint}] ({why}) : {verdict}")

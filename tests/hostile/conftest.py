@@ -1,0 +1,78 @@
+"""Fixtures of the hostile-input tests: the real portal (shipped specs), cheap hashing,
+no registration throttling (these tests register many accounts from one address)."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from runtime.app import create_app
+from tests.helpers import PASSWORD, create_account, csrf_token
+
+# A day when every shipped téléservice is open (patrimoine: 2026-09-01 → 2027-03-31).
+TODAY = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+FAST = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 8192, "ARGON2_PARALLELISM": 1}
+
+
+@pytest.fixture
+def app(tmp_path, clock):
+    clock.offset = TODAY - datetime.now(UTC)
+    return create_app(
+        {
+            "TESTING": True,
+            "DATA_DIR": str(tmp_path / "data"),
+            "STORE": "memory",
+            "BASE_URL": "http://portail.test",
+            "CLOCK": clock,
+            "SECRET_KEY": "test-secret",
+            "CAPTCHA_BACKEND": "test",
+            "THROTTLE_REGISTER": (10_000, 3600),
+            "THROTTLE_LOGIN": (10_000, 60),
+            **FAST,
+        }
+    )
+
+
+def sign_in(client, account) -> None:
+    token = csrf_token(client.get("/connexion"))
+    response = client.post(
+        "/connexion", data={"csrf_token": token, "login": account["identifiant"], "password": PASSWORD}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+
+def make_tiers(services, account, siret="73282932000074", name="Les Amis du Panier", famille="association"):
+    return services.repos.tiers.create_tiers(
+        {
+            "siret": siret,
+            "raison_sociale": name,
+            "famille": famille,
+            "email": f"contact-{siret}@exemple.fr",
+            "adresse": {"street": "2 rue du Panier", "postcode": "13002", "commune": "Marseille"},
+        },
+        account["id"],
+    )
+
+
+@pytest.fixture
+def account(services):
+    return create_account(services)
+
+
+@pytest.fixture
+def user(client, account):
+    """A logged-in applicant without a Tiers yet."""
+    sign_in(client, account)
+    return account
+
+
+@pytest.fixture
+def tiers(services, account):
+    return make_tiers(services, account)
+
+
+@pytest.fixture
+def member(client, account, tiers):
+    """A logged-in applicant acting for its Tiers."""
+    sign_in(client, account)
+    return account
