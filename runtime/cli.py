@@ -142,6 +142,7 @@ def staff() -> None:
 @click.option("--nom", default="", help="Nom affiché dans l'historique des demandes.")
 def staff_add(identifiant: str, email: str, role: str, teleservices: tuple[str, ...], nom: str) -> None:
     """Create a staff account; its generated password is printed once."""
+    from .staff_accounts import CLI_ACTOR
     from .storage.repositories.staff import DuplicateIdentifiant
     from .web.staff import create_staff_account
 
@@ -152,11 +153,62 @@ def staff_add(identifiant: str, email: str, role: str, teleservices: tuple[str, 
             click.echo(f"Téléservice inconnu : {', '.join(unknown)}", err=True)
             sys.exit(1)
         try:
-            _, password = create_staff_account(identifiant, email, role, list(teleservices), nom)
+            _, password = create_staff_account(identifiant, email, role, list(teleservices), nom, actor=CLI_ACTOR)
         except DuplicateIdentifiant:
             click.echo(f"L'identifiant {identifiant} est déjà utilisé.", err=True)
             sys.exit(1)
     click.echo(f"Agent {identifiant} créé ({role}). Mot de passe : {password}")
+
+
+@staff.command("list")
+def staff_list() -> None:
+    """List staff accounts: identifiant, role, state, téléservices."""
+    app = _app_for_command()
+    with app.app_context():
+        agents = app.extensions["portail"].repos.staff.list()
+    for agent in agents:
+        state = "actif" if agent.get("active", True) else "désactivé"
+        teleservices = "tous" if agent["role"] == "administrateur" else ", ".join(agent.get("teleservices") or [])
+        click.echo(f"{agent['identifiant']}\t{agent['role']}\t{state}\t{teleservices or '-'}")
+    click.echo(f"{len(agents)} agent(s).")
+
+
+@staff.command("deactivate")
+@click.argument("identifiant")
+def staff_deactivate(identifiant: str) -> None:
+    """Deactivate a staff account: no more login, open sessions end (written to the audit trail)."""
+    from .staff_accounts import CLI_ACTOR, set_active
+    from .storage.repositories.staff import LastAdministrateur
+
+    app = _app_for_command()
+    with app.app_context():
+        agent = app.extensions["portail"].repos.staff.find_by_identifiant(identifiant)
+        if agent is None:
+            click.echo(f"Agent inconnu : {identifiant}", err=True)
+            sys.exit(1)
+        try:
+            set_active(agent["id"], False, CLI_ACTOR)
+        except LastAdministrateur as error:
+            click.echo(str(error), err=True)
+            sys.exit(1)
+    click.echo(f"Compte {agent['identifiant']} désactivé : l'agent ne peut plus se connecter.")
+
+
+@main.group()
+def index() -> None:
+    """Index des demandes transmises (liste des agents)."""
+
+
+@index.command("rebuild")
+def index_rebuild() -> None:
+    """Rebuild the staff index of transmitted demandes from the tiers/* partitions."""
+    from .staff_index import rebuild_index
+
+    app = _app_for_command()
+    with app.app_context():
+        report = rebuild_index()
+    click.echo(f"Index reconstruit : {report.indexed} demande(s) transmise(s), "
+               f"{report.removed} ligne(s) obsolète(s) retirée(s).")
 
 
 @main.command()

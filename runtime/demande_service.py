@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from .forms.registry import field_type
-from .forms.wizard import page_states, validate_demande, visible_pages
+from .forms.wizard import STATE_DONE, STATE_ERROR, STATE_TODO, page_states, validate_demande, visible_pages
 from .spec.computed import compute, to_decimal
 from .spec.conditions import evaluate
 from .spec.errors import FieldError
@@ -144,7 +144,8 @@ class DemandeService:
                 else:
                     answers.pop(field_id, None)
             doc["answers"] = answers
-            doc["page_states"] = page_states(spec, answers, prefill=prefill)
+            doc["visited"] = sorted({*(doc.get("visited") or ()), page_id})
+            doc["page_states"] = step_states(spec, doc, prefill)
             doc["updated_by"] = actor.id
 
         return self.repo.modify(demande["partition"], demande["id"], change)
@@ -214,8 +215,13 @@ class DemandeService:
         """Refresh the staff listing row of a transmitted demande."""
         if self.index is None or not demande.get("transmitted_at"):
             return
+        self.index.upsert(index_summary(demande, spec, self.tiers_name(demande)))
+
+    def tiers_name(self, demande: Mapping[str, Any]) -> str:
+        """The raison sociale of the demande's Tiers (for a Tiers-creation
+        demande not yet filed under its Tiers: the name it gives)."""
         tiers = self.tiers_repo.get(demande["tiers_id"]) if self.tiers_repo and demande.get("tiers_id") else None
-        self.index.upsert(index_summary(demande, spec, (tiers or {}).get("raison_sociale") or ""))
+        return (tiers or demande.get("answers") or {}).get("raison_sociale") or ""
 
     def _event(self, actor: Actor, action: str, detail: str = "") -> dict[str, Any]:
         return history_entry(self.clock.now().isoformat(timespec="seconds"), actor, action, detail)
@@ -240,7 +246,11 @@ def migrate(doc: dict[str, Any], new: Spec, prefill: Mapping[str, Any] | None = 
     ]
     doc["version_key"] = new.version_key
     doc["teleservice_title"] = new.title
-    doc["page_states"] = page_states(new, doc["answers"], prefill=prefill)
+    # A step asking a new question is "à compléter" again, not "en erreur":
+    # the applicant did not leave it wrong, the form changed.
+    fresh = page_states(new, doc["answers"], prefill=prefill)
+    doc["visited"] = [p for p in doc.get("visited") or () if fresh.get(p) != STATE_TODO]
+    doc["page_states"] = step_states(new, doc, prefill)
 
 
 def number_prefix(spec: Spec) -> str:
@@ -256,23 +266,35 @@ def closed_message(spec: Spec) -> str:
     return f"Le téléservice « {spec.title} » n'est pas ouvert : cette demande ne peut pas être transmise."
 
 
-def completion(spec: Spec, demande: Mapping[str, Any]) -> int:
-    """Percentage of visible steps complete."""
-    pages = visible_pages(spec, demande.get("answers") or {})
-    states = demande.get("page_states") or {}
-    if not pages:
+def step_states(spec: Spec, demande: Mapping[str, Any], prefill: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """State of each visible step (in order), from the stored answers, the
+    prefill and the steps already saved (``visited``): "complète" when the
+    step is valid; "en erreur" when an answer is invalid, or when the step
+    was saved with answers missing; "à compléter" when never touched.
+
+    The one source of the step list, the récapitulatif, the completion
+    percentage and the next step.
+    """
+    states = page_states(spec, demande.get("answers") or {}, prefill=prefill)
+    visited = set(demande.get("visited") or ())
+    return {
+        page_id: STATE_ERROR if state == STATE_TODO and page_id in visited else state
+        for page_id, state in states.items()
+    }
+
+
+def completion(states: Mapping[str, str]) -> int:
+    """Percentage of visible steps complete (``states`` from ``step_states``)."""
+    if not states:
         return 0
-    done = sum(1 for p in pages if states.get(p.id) == "complète")
-    return round(100 * done / len(pages))
+    done = sum(1 for state in states.values() if state == STATE_DONE)
+    return round(100 * done / len(states))
 
 
-def next_step(spec: Spec, demande: Mapping[str, Any]):
+def next_step(spec: Spec, states: Mapping[str, str]):
     """The first visible page not complete, or None when all are."""
-    states = demande.get("page_states") or {}
-    for page in visible_pages(spec, demande.get("answers") or {}):
-        if states.get(page.id) != "complète":
-            return page
-    return None
+    page_id = next((p for p, state in states.items() if state != STATE_DONE), None)
+    return spec.page(page_id) if page_id else None
 
 
 def requested_amount(spec: Spec | None, answers: Mapping[str, Any]) -> Decimal | None:

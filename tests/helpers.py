@@ -6,7 +6,7 @@ Typical use::
     login(client, account["identifiant"])               # follows nothing, returns the response
     token = csrf_token(client.get("/mon-compte"))
     mail = last_mail(services, to=account["email"])     # OutboxMail: .subject .text .html .to
-    client.get(path_of(links_in(mail.text)[0]))
+    response = follow_mail_link(client, links_in(mail.text)[0])   # opens the page, presses its button
 """
 
 from __future__ import annotations
@@ -94,6 +94,15 @@ def path_of(url: str) -> str:
     """The path (and query) of an absolute URL, for the test client."""
     parts = urlsplit(url)
     return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def follow_mail_link(client, url: str):
+    """Open a link from a mail (activation, e-mail change) and press the button of the page it
+    opens: the token is only used by that POST. Returns the POST's response (not followed)."""
+    path = path_of(url)
+    page = client.get(path)
+    assert page.status_code == 200, f"{path} : {page.status_code}"
+    return client.post(path, data={"csrf_token": csrf_token(page)})
 
 
 def registration_data(**overrides) -> dict:

@@ -114,8 +114,12 @@ class FormsHelper:
         return field_type(name)
 
     def errors_by_path(self, errors: Iterable[Any] | None) -> dict[str, str]:
-        """First message per path; accepts FieldError objects or ``(path, message)`` pairs."""
+        """First message per path; accepts FieldError objects, ``(path, message)``
+        pairs, or WTForms' ``form.errors`` (``{name: [messages]}``)."""
         result: dict[str, str] = {}
+        if isinstance(errors, Mapping):
+            errors = [(name, messages[0] if isinstance(messages, list) else messages)
+                      for name, messages in errors.items() if messages]
         for error in errors or ():
             path, message = (error.path, error.message) if hasattr(error, "path") else error
             result.setdefault(path, message)

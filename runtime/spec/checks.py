@@ -35,6 +35,12 @@ _TYPE_OPTIONS = {
     "heading": ("text",),
     "paragraph": ("text",),
 }
+# Names a rendered form already uses for itself (WTForms/Flask-WTF attributes): a field
+# with one of these ids would shadow them. Kept here because the spec layer never imports WTForms.
+RESERVED_FIELD_IDS = frozenset({
+    "csrf_token", "data", "errors", "hidden_tag", "is_submitted", "meta", "populate_obj",
+    "post_process", "process", "validate", "validate_on_submit",
+})
 _ALL_OPTIONS = {option for options in _TYPE_OPTIONS.values() for option in options}
 
 Problem = tuple[tuple[Any, ...], str]
@@ -94,6 +100,9 @@ class SpecChecker:
                 if field["id"] in self.fields:
                     self.report(path + ("id",), f"identifiant de champ « {field['id']} » en double")
                     continue
+                if field["id"] in RESERVED_FIELD_IDS:
+                    self.report(path + ("id",), f"identifiant de champ « {field['id']} » réservé par le formulaire : "
+                                                "choisissez un autre nom")
                 self.fields[field["id"]] = field
                 self.page_of[field["id"]] = i
                 self.check_field(field, path)

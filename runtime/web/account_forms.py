@@ -20,7 +20,14 @@ IDENTIFIANT_PATTERN = re.compile(r"[A-Za-z0-9]+")
 # something in a mail header (the address goes into the To: header).
 _ADDRESS_CHAR = r"[^@\s\x00-\x1f\x7f<>(),;:\"\[\]\\]"
 EMAIL_PATTERN = re.compile(rf"{_ADDRESS_CHAR}+@{_ADDRESS_CHAR}+\.(?:(?!\.){_ADDRESS_CHAR})+")
+# Length caps of the free-text fields, each with its French message; nothing typed is ever
+# truncated (no maxlength attribute either): too long is refused and redisplayed as typed.
 NAME_MAX = 100
+EMAIL_MAX = 254  # RFC 5321 path limit
+LOGIN_MAX = EMAIL_MAX  # the login field takes an identifiant or an e-mail address
+# Passwords typed to log in or to prove one's identity: argon2 hashes any length, this only
+# bounds the work per request. New passwords follow the policy (PASSWORD_MAX_LENGTH).
+PASSWORD_INPUT_MAX = 1024
 
 
 class RadiosField(StringField):
@@ -53,8 +60,14 @@ def valid_identifiant(form, field) -> None:
         raise ValidationError(f"L'identifiant doit contenir entre {low} et {high} caractères.")
 
 
+def at_most(limit: int, message: str) -> Length:
+    return Length(max=limit, message=message.format(limit=limit))
+
+
 def valid_email(form, field) -> None:
-    if len(field.data) > 254 or not EMAIL_PATTERN.fullmatch(field.data):
+    if len(field.data) > EMAIL_MAX:
+        raise ValidationError(f"L'adresse e-mail doit contenir au plus {EMAIL_MAX} caractères.")
+    if not EMAIL_PATTERN.fullmatch(field.data):
         raise ValidationError("Saisissez une adresse e-mail valide, par exemple nom@exemple.fr.")
 
 
@@ -72,15 +85,19 @@ def same_as_password(form, field) -> None:
 
 
 def name_field(label: str, empty_message: str, too_long: str) -> StringField:
-    return StringField(
-        label, filters=[_strip], validators=[required(empty_message), Length(max=NAME_MAX, message=too_long)]
-    )
+    return StringField(label, filters=[_strip], validators=[required(empty_message), at_most(NAME_MAX, too_long)])
 
 
 def email_field(label: str = "Adresse e-mail") -> StringField:
     return StringField(
         label, filters=[_strip], validators=[required("Saisissez votre adresse e-mail."), valid_email]
     )
+
+
+def typed_password_field(label: str, empty_message: str) -> PasswordField:
+    """An existing password typed to log in or to confirm an action (not a new one)."""
+    too_long = "Le mot de passe doit contenir au plus {limit} caractères."
+    return PasswordField(label, validators=[required(empty_message), at_most(PASSWORD_INPUT_MAX, too_long)])
 
 
 def new_password_fields() -> tuple[PasswordField, PasswordField]:
@@ -92,10 +109,8 @@ def new_password_fields() -> tuple[PasswordField, PasswordField]:
 
 class ProfileForm(FlaskForm):
     civilite = RadiosField("Civilité", CIVILITES, validators=[valid_civilite])
-    nom = name_field("Nom", "Saisissez votre nom.", f"Le nom doit contenir au plus {NAME_MAX} caractères.")
-    prenom = name_field(
-        "Prénom", "Saisissez votre prénom.", f"Le prénom doit contenir au plus {NAME_MAX} caractères."
-    )
+    nom = name_field("Nom", "Saisissez votre nom.", "Le nom doit contenir au plus {limit} caractères.")
+    prenom = name_field("Prénom", "Saisissez votre prénom.", "Le prénom doit contenir au plus {limit} caractères.")
 
 
 class RegisterForm(ProfileForm):
@@ -113,9 +128,12 @@ class LoginForm(FlaskForm):
     login = StringField(
         "Identifiant ou adresse e-mail",
         filters=[_strip],
-        validators=[required("Saisissez votre identifiant ou votre adresse e-mail.")],
+        validators=[
+            required("Saisissez votre identifiant ou votre adresse e-mail."),
+            at_most(LOGIN_MAX, "L'identifiant ou l'adresse e-mail doit contenir au plus {limit} caractères."),
+        ],
     )
-    password = PasswordField("Mot de passe", validators=[required("Saisissez votre mot de passe.")])
+    password = typed_password_field("Mot de passe", "Saisissez votre mot de passe.")
     remember = BooleanField("Se souvenir de moi")
 
 
@@ -128,17 +146,13 @@ class ResetPasswordForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(
-        "Mot de passe actuel", validators=[required("Saisissez votre mot de passe actuel.")]
-    )
+    current_password = typed_password_field("Mot de passe actuel", "Saisissez votre mot de passe actuel.")
     password, password_confirm = new_password_fields()
 
 
 class ChangeEmailForm(FlaskForm):
     new_email = email_field("Nouvelle adresse e-mail")
-    email_password = PasswordField(
-        "Mot de passe actuel", validators=[required("Saisissez votre mot de passe actuel.")]
-    )
+    email_password = typed_password_field("Mot de passe actuel", "Saisissez votre mot de passe actuel.")
 
 
 def form_errors(form: FlaskForm, extra: dict[str, str] | None = None) -> list[tuple[str, str]]:

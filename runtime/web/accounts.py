@@ -16,7 +16,7 @@ from flask_login import current_user, logout_user
 from ..mail import MailError
 from ..passwords import burn_time, hash_password, needs_rehash, password_rule, verify_password
 from ..services import services
-from ..storage.repositories.accounts import DuplicateAccount, email_key, identifiant_key
+from ..storage.repositories.accounts import DuplicateAccount, email_key, identifiant_key, normalise_email
 from . import throttle
 from .account_forms import (
     ChangeEmailForm,
@@ -122,6 +122,13 @@ def _mail_notice(title: str, message: str, sent: bool = True):
 
 def invalid_link():
     return _render("invalid_link", "Lien invalide ou expiré", 404)
+
+
+def link_page(title: str, text: str, button: str):
+    """What a link from a mail opens: a button that POSTs (with its CSRF token) to the same
+    address. Mail scanners that pre-open links only GET, so the single-use token is consumed
+    by the person's click, never by the scanner."""
+    return _render("confirm_link", title, text=text, button=button)
 
 
 # ---------------------------------------------------------------- entry
@@ -278,13 +285,22 @@ def _registration_sent(sent: bool):
     return _render("mail_sent", "Inscription enregistrée", message=message, resend=True)
 
 
-@bp.route("/activation/<token>")
+@bp.route("/activation/<token>", methods=["GET", "POST"])
 def activate(token: str):
-    doc = services().repos.tokens.consume(ACTIVATION, token)
-    account = doc and services().repos.accounts.get(doc["account_id"])
-    if not account:
+    tokens = services().repos.tokens
+    doc = tokens.peek(ACTIVATION, token)
+    if not (doc and services().repos.accounts.get(doc["account_id"])):
         return invalid_link()
-    services().repos.accounts.activate(account["id"])
+    if request.method == "GET":
+        return link_page(
+            "Activer mon compte",
+            "Pour terminer votre inscription, activez votre compte. Vous pourrez ensuite vous connecter.",
+            "Activer mon compte",
+        )
+    doc = tokens.consume(ACTIVATION, token)
+    if not doc:
+        return invalid_link()
+    services().repos.accounts.activate(doc["account_id"])
     session.pop("pending_activation", None)
     flash("Votre compte est activé. Vous pouvez maintenant vous connecter.", "success")
     return redirect(url_for("accounts.login"))
@@ -547,12 +563,19 @@ def change_email():
     return redirect(url_for("accounts.account"))
 
 
-@bp.route("/mon-compte/confirmer-adresse/<token>")
+@bp.route("/mon-compte/confirmer-adresse/<token>", methods=["GET", "POST"])
 def confirm_email(token: str):
     tokens = services().repos.tokens
     doc = tokens.peek(EMAIL_CHANGE, token)
     if doc is None or (current_user.is_authenticated and current_user.id != doc["account_id"]):
         return invalid_link()
+    if request.method == "GET":
+        return link_page(
+            "Confirmer ma nouvelle adresse e-mail",
+            f"Votre adresse e-mail deviendra {normalise_email(doc['data']['email'])} : c'est à elle "
+            "que seront envoyés les courriels du portail, et elle vous servira à vous connecter.",
+            "Confirmer ma nouvelle adresse e-mail",
+        )
     doc = tokens.consume(EMAIL_CHANGE, token)
     previous = doc and services().repos.accounts.get(doc["account_id"])
     try:

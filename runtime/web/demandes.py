@@ -35,12 +35,12 @@ from ..demande_service import (
     format_date,
     next_step,
     partition_for,
+    step_states,
     summary_lines,
 )
 from ..forms.wizard import (
     PageResult,
     page_form,
-    page_states,
     raw_from_answers,
     validate_demande,
     validate_page,
@@ -131,12 +131,23 @@ def prefill_context(demande: Mapping[str, Any]) -> dict[str, Any]:
     return {"tiers": dict(tiers or {}), "account": dict(current_user.doc)}
 
 
-def resume_url(spec: Spec, demande: Mapping[str, Any]) -> str:
+def demande_states(spec: Spec, demande: Mapping[str, Any]) -> dict[str, str]:
+    """The state of each visible step, with the current applicant's prefill."""
+    return step_states(spec, demande, prefill_context(demande))
+
+
+def complement_pages(spec: Spec, demande: Mapping[str, Any]) -> list:
+    """The pages staff asked to complete (those the spec still has)."""
+    wanted = (demande.get("complement") or {}).get("pages") or []
+    return [p for p in spec.pages if p.id in wanted]
+
+
+def resume_url(spec: Spec, demande: Mapping[str, Any], states: Mapping[str, str] | None = None) -> str:
     if demande["status"] == "complement_demande":
-        pages = (demande.get("complement") or {}).get("pages") or []
+        pages = complement_pages(spec, demande)
         if pages:
-            return url_for("demandes.step", demande_id=demande["id"], page_id=pages[0])
-    page = next_step(spec, demande)
+            return url_for("demandes.step", demande_id=demande["id"], page_id=pages[0].id)
+    page = next_step(spec, demande_states(spec, demande) if states is None else states)
     if page is None:
         return url_for("demandes.recap", demande_id=demande["id"])
     return url_for("demandes.step", demande_id=demande["id"], page_id=page.id)
@@ -382,7 +393,7 @@ def _after_post(demande, spec: Spec, page_id: str, result):
 
 def _render_step(demande, spec: Spec, page_id: str, result=None, status: int = 200):
     answers = demande.get("answers") or {}
-    states = page_states(spec, answers, prefill=prefill_context(demande))
+    states = demande_states(spec, demande)
     if result is None:
         prefill = prefill_context(demande)
         if states.get(page_id) == "en erreur":
@@ -423,7 +434,7 @@ def autosave(demande_id: str, page_id: str):
     demande, spec = load_demande(demande_id)
     _page_or_404(spec, page_id)
     if page_id not in demande_service().editable_pages(demande, spec):
-        return jsonify(saved=False, message=READ_ONLY_MESSAGE), 403
+        return jsonify(saved=False, message=READ_ONLY_MESSAGE), 409
     # Files are sent with the full form only, never in the background.
     result, saved = _save_page(demande, spec, page_id, request.form, MultiDict())
     return jsonify(
@@ -456,7 +467,7 @@ def _render_recap(demande, spec: Spec, errors: list[FieldError] | None = None, s
             spec=spec,
             answers=answers,
             pages=visible_pages(spec, answers),
-            states=page_states(spec, answers, prefill=prefill_context(demande)),
+            states=demande_states(spec, demande),
             editable=demande_service().editable_pages(demande, spec),
             can_transmit=demande["status"] in EDITABLE_STATUSES,
             closed=demande["status"] == "brouillon" and teleservice_state(spec) != "ouverte",

@@ -7,13 +7,15 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
-from ..demande_service import completion, format_date, next_step, requested_amount
+from ..demande_service import EDITABLE_STATUSES, completion, format_date, next_step, requested_amount
 from ..services import services
 from ..workflow import STATUS_TAGS, format_amount, status_label
 from .context import current_tiers
 from .demandes import (
     apply_pending_draft,
+    complement_pages,
     demande_service,
+    demande_states,
     offered_teleservices,
     own_demandes,
     prefill_context,
@@ -30,15 +32,17 @@ def _rows(demandes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for demande in demandes:
         demande, spec = service.spec_of(demande, prefill_context(demande))
-        step = next_step(spec, demande) if spec is not None else None
+        editable = spec is not None and demande["status"] in EDITABLE_STATUSES
+        states = demande_states(spec, demande) if editable else {}
         rows.append(
             {
                 "demande": demande,
                 "spec": spec,
                 "title": spec.title if spec else demande.get("teleservice_title") or demande["teleservice"],
-                "completion": completion(spec, demande) if spec else 0,
-                "next_step": step,
-                "resume_url": resume_url(spec, demande) if spec else None,
+                "completion": completion(states),
+                "next_step": next_step(spec, states) if editable else None,
+                "resume_url": resume_url(spec, demande, states) if editable else None,
+                "complement_pages": complement_pages(spec, demande) if editable else [],
                 "amount": format_amount(requested_amount(spec, demande.get("answers") or {})),
                 "status": status_label(demande["status"]),
                 "tag": STATUS_TAGS.get(demande["status"], ""),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-import secrets
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -31,9 +30,11 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
 from .. import export as exporter
-from .. import workflow
+from .. import staff_index, workflow
 from ..passwords import burn_time, verify_password
 from ..services import services
+from ..staff_accounts import create_staff_account, new_staff_password  # noqa: F401  (CLI, tests)
+from ..staff_index import tiers_name
 from ..storage.repositories.staff import can_see, visible_teleservices
 from . import throttle
 from .identity import StaffUser, staff_required, start_session
@@ -241,12 +242,6 @@ def load_demande(tiers_id: str, demande_id: str) -> dict[str, Any]:
     return demande
 
 
-def tiers_name(tiers: Mapping[str, Any] | None) -> str:
-    if not tiers:
-        return ""
-    return str(tiers.get("raison_sociale") or tiers.get("nom") or tiers.get("siret") or "")
-
-
 def demande_files(demande: Mapping[str, Any], messages: list[Mapping[str, Any]]) -> dict[str, dict]:
     """Every file of a demande (answers of each version, message attachments) by file id."""
     found: dict[str, dict] = {}
@@ -320,8 +315,6 @@ def demande(tiers_id: str, demande_id: str):
 @bp.post("/demandes/<tiers_id>/<demande_id>/statut")
 @staff_required()
 def transition(tiers_id: str, demande_id: str):
-    from ..demande_service import index_summary
-
     current = load_demande(tiers_id, demande_id)
     target = request.form.get("target", "")
     details = {
@@ -342,17 +335,10 @@ def transition(tiers_id: str, demande_id: str):
     except workflow.TransitionError as error:
         field_errors = {f"{target}-{key}": message for key, message in error.errors.items()}
         return _render_demande(tiers_id, current, field_errors, {target: details}, status=400)
-    summary = index_summary(stored, services().catalog.version(stored["version_key"]))
-    _update_index({**summary, "tiers_name": tiers_name(services().repos.tiers.get(tiers_id))})
+    staff_index.reindex(stored)
     _notify_status(tiers_id, stored)
     flash(f"La demande est maintenant « {workflow.status_label(stored['status'])} ».", "success")
     return redirect(url_for(".demande", tiers_id=tiers_id, demande_id=demande_id))
-
-
-def _update_index(summary: dict[str, Any]) -> None:
-    from ..storage.index import DemandeIndex
-
-    DemandeIndex(services().store).upsert(summary)
 
 
 def _notify_status(tiers_id: str, demande: Mapping[str, Any]) -> None:
@@ -495,10 +481,18 @@ def echanges():
 # Specs
 
 
+def fresh_catalog():
+    """The catalog, re-checked now: pages showing spec states never show a stale list
+    (a reload made on another worker is picked up at once, not within the second)."""
+    catalog = services().catalog
+    catalog.refresh_if_changed(force=True)
+    return catalog
+
+
 @bp.get("/specs")
 @staff_required(ADMIN)
 def specs():
-    catalog = services().catalog
+    catalog = fresh_catalog()
     counts = _counts_by_version()
     today = services().clock.today()
     rows = []
@@ -567,7 +561,7 @@ def preview(spec_id: str, page_id: str | None = None):
     """Walk through a spec page by page; what is typed is checked, never saved."""
     from ..forms.wizard import page_form, validate_page
 
-    spec = services().catalog.get(spec_id)
+    spec = fresh_catalog().get(spec_id)
     if spec is None or not spec.pages:
         abort(404)
     page_ids = [p.id for p in spec.pages]
@@ -628,99 +622,7 @@ def _euros(value) -> str:
     return workflow.format_amount(value)
 
 
-# Staff accounts (administrateurs)
-
-IDENTIFIANT = re.compile(r"[a-z0-9][a-z0-9._-]{2,39}")
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-
-
-def _check_staff_form(form: Mapping[str, Any], teleservices: Mapping[str, str]) -> tuple[dict, dict[str, str]]:
-    values = {
-        "identifiant": (form.get("identifiant") or "").strip().lower(),
-        "email": (form.get("email") or "").strip(),
-        "nom": (form.get("nom") or "").strip(),
-        "role": form.get("role") or "",
-        "teleservices": [t for t in form.getlist("teleservices") if t],
-    }
-    errors: dict[str, str] = {}
-    if not IDENTIFIANT.fullmatch(values["identifiant"]):
-        errors["identifiant"] = ("L'identifiant doit compter de 3 à 40 caractères : lettres minuscules, chiffres, "
-                                 "point, tiret ou tiret bas.")
-    elif services().repos.staff.find_by_identifiant(values["identifiant"]):
-        errors["identifiant"] = "Cet identifiant est déjà utilisé."
-    if not EMAIL.fullmatch(values["email"]):
-        errors["email"] = "Saisissez une adresse électronique valide, par exemple prenom.nom@ampmetropole.fr."
-    if not values["nom"]:
-        errors["nom"] = "Saisissez le nom de l'agent."
-    if values["role"] not in ("instructeur", ADMIN):
-        errors["role"] = "Choisissez le rôle de l'agent."
-    if any(t not in teleservices for t in values["teleservices"]):
-        errors["teleservices"] = "Choisissez des téléservices dans la liste."
-    elif values["role"] == "instructeur" and not values["teleservices"]:
-        errors["teleservices"] = "Choisissez au moins un téléservice à instruire."
-    return values, errors
-
-
-@bp.route("/comptes", methods=["GET", "POST"])
-@staff_required(ADMIN)
-def accounts():
-    """Staff accounts: list and creation; the generated password is shown once, never stored in clear."""
-    titles = _teleservice_titles()
-    values: dict[str, Any] = {"teleservices": []}
-    errors: dict[str, str] = {}
-    created = None
-    if request.method == "POST":
-        values, errors = _check_staff_form(request.form, titles)
-        if not errors:
-            doc, password = create_staff_account(values["identifiant"], values["email"], values["role"],
-                                                 values["teleservices"], values["nom"])
-            log.info("Agent %s créé par %s", doc["identifiant"], current_user.id)
-            created, values = {"doc": doc, "password": password}, {"teleservices": []}
-    return render_template(
-        "staff/comptes.html",
-        page_title="Comptes des agents",
-        active_menu="comptes",
-        staff_accounts=services().repos.staff.list(),
-        titles=titles,
-        values=values,
-        errors=errors,
-        created=created,
-    ), (400 if errors else 200)
-
-
-# Accounts (CLI and demo data)
-
-
-def new_staff_password() -> str:
-    """A random password that meets the portal's policy (printed once, never stored in clear)."""
-    alphabet = "abcdefghijkmnpqrstuvwxyz"
-    return (
-        secrets.choice(alphabet.upper())
-        + "".join(secrets.choice(alphabet) for _ in range(7))
-        + "".join(secrets.choice("23456789") for _ in range(4))
-        + secrets.choice("-!?*")
-        + "".join(secrets.choice(alphabet) for _ in range(3))
-    )
-
-
-def create_staff_account(identifiant: str, email: str, role: str, teleservices: list[str],
-                         nom: str = "") -> tuple[dict[str, Any], str]:
-    """Create a staff account with a generated password; returns it and the password.
-
-    Runs inside an application context. Raises ``DuplicateIdentifiant``.
-    """
-    from ..passwords import hash_password
-
-    password = new_staff_password()
-    doc = services().repos.staff.create({
-        "identifiant": identifiant,
-        "email": email,
-        "nom": nom or identifiant,
-        "role": role,
-        "teleservices": list(teleservices),
-        "password_hash": hash_password(password, services().config),
-    })
-    return doc, password
+# Accounts (demo data); the "Comptes des agents" pages live in ``staff_accounts``.
 
 
 def seed_demo_staff(app, context: dict[str, Any]) -> list[str]:
@@ -731,3 +633,6 @@ def seed_demo_staff(app, context: dict[str, Any]) -> list[str]:
                                        "Agent de démonstration")
     line = f"Agent administrateur de démonstration (/agents/connexion) : admin.metropole / {password}"
     return [line]
+
+
+from . import staff_accounts  # noqa: F401  (registers the account pages on ``bp``)

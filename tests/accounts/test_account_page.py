@@ -7,6 +7,7 @@ from tests.helpers import (
     create_account,
     csrf_token,
     field_error,
+    follow_mail_link,
     last_mail,
     links_in,
     login,
@@ -104,7 +105,11 @@ def test_change_email_is_confirmed_by_a_link_to_the_new_address(client, services
     mail = last_mail(services)
     assert mail.to == "nouvelle@Exemple.FR" and mail.subject == "Confirmez votre nouvelle adresse e-mail"
     link = path_of(links_in(mail.text)[0])
-    assert client.get(link).status_code == 302
+    opened = client.get(link)
+    assert opened.status_code == 200
+    assert "Votre adresse e-mail deviendra nouvelle@exemple.fr" in page_text(opened)
+    assert services.repos.accounts.get(account["id"])["email"] == "camille@exemple.fr"  # not on a mere GET
+    assert client.post(link, data={"csrf_token": csrf_token(opened)}).status_code == 302
     assert services.repos.accounts.get(account["id"])["email"] == "nouvelle@exemple.fr"
     notice = last_mail(services)
     assert notice.to == "camille@exemple.fr"
@@ -122,7 +127,9 @@ def test_change_email_link_of_another_account_is_refused(app, client, services):
     intruder = app.test_client()
     login(intruder, "intrus01")
     assert intruder.get(link).status_code == 404
-    assert client.get(link).status_code == 302
+    forged = intruder.post(link, data={"csrf_token": csrf_token(intruder.get("/mon-compte"))})
+    assert forged.status_code == 404
+    assert follow_mail_link(client, link).status_code == 302
 
 
 def test_change_email_to_a_taken_address_tells_nothing(client, services):

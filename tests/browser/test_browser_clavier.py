@@ -82,6 +82,7 @@ def test_parcours_au_clavier_seul(new_journey, screens, live_server):
 
     mail = live_server.wait_for_mail(person.email, "Activez votre compte")
     j.goto(mail.link("/activation/"))  # followed from the mail client
+    kb.press("Activer mon compte")
     kb.type_in("Identifiant ou adresse e-mail", person.identifiant)
     kb.type_in("Mot de passe", person.password)
     kb.press("Se connecter")

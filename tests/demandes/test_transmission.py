@@ -168,7 +168,8 @@ def test_transmitted_demande_refuses_forged_posts(client, user, services, tiers)
     assert response.status_code == 403
     assert "elle ne peut plus être modifiée" in text_of(response)
     autosave = post_form(client, step_url(demande_id, "projet") + "/autosave", {"intitule": "Changé"})
-    assert autosave.status_code == 403
+    assert autosave.status_code == 409
+    assert autosave.get_json()["message"].startswith("Cette demande a été transmise : elle ne peut plus être modifiée.")
     delete = post_form(client, f"/demandes/{demande_id}/supprimer")
     assert delete.status_code == 403
     assert stored(services, tiers, demande_id) == before

@@ -207,3 +207,12 @@ def test_file_of_a_hidden_page_field_is_not_stored(ctx, spec):
     result = validate_page(hidden_spec, "pieces", MultiDict(), files, {"subventionne": False},
                            save_file=saved.append, meta={"csrf": False})
     assert saved == [] and result.errors == [] and "statuts" not in result.answers
+
+
+def test_error_summary_accepts_wtforms_errors(ctx):
+    from flask import render_template_string
+
+    html = render_template_string('{% import "macros/forms.html" as forms %}{{ forms.error_summary(errors) }}',
+                                  errors={"email": ["Saisissez votre adresse e-mail."]})
+    assert '<a href="#email">Saisissez votre adresse e-mail.</a>' in html
+    assert render_template_string('{% import "macros/forms.html" as forms %}{{ forms.error_summary([]) }}') == ""

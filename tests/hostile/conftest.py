@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from runtime.app import create_app
-from tests.helpers import PASSWORD, create_account, csrf_token
+from hostile_support import make_tiers, sign_in
+
+from tests.helpers import create_account
 
 # A day when every shipped téléservice is open (patrimoine: 2026-09-01 → 2027-03-31).
 TODAY = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
@@ -30,27 +32,6 @@ def app(tmp_path, clock):
             "THROTTLE_LOGIN": (10_000, 60),
             **FAST,
         }
-    )
-
-
-def sign_in(client, account) -> None:
-    token = csrf_token(client.get("/connexion"))
-    response = client.post(
-        "/connexion", data={"csrf_token": token, "login": account["identifiant"], "password": PASSWORD}
-    )
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
-
-
-def make_tiers(services, account, siret="73282932000074", name="Les Amis du Panier", famille="association"):
-    return services.repos.tiers.create_tiers(
-        {
-            "siret": siret,
-            "raison_sociale": name,
-            "famille": famille,
-            "email": f"contact-{siret}@exemple.fr",
-            "adresse": {"street": "2 rue du Panier", "postcode": "13002", "commune": "Marseille"},
-        },
-        account["id"],
     )
 
 

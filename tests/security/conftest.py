@@ -5,6 +5,7 @@ two agents (an administrator and an instructeur of another téléservice).
 Everything is created through the repositories or the real HTTP flow, so the
 tests below exercise the routes exactly as a browser would.
 """
+
 from __future__ import annotations
 
 import io
@@ -63,20 +64,23 @@ def app(tmp_path, clock):
 
 
 def create_staff(services, identifiant: str, role: str, teleservices: list[str]) -> dict:
-    return services.repos.staff.create({
-        "identifiant": identifiant,
-        "email": f"{identifiant}@ampmetropole.fr",
-        "nom": identifiant.replace(".", " ").title(),
-        "role": role,
-        "teleservices": teleservices,
-        "password_hash": hash_password(PASSWORD, services.config),
-    })
+    return services.repos.staff.create(
+        {
+            "identifiant": identifiant,
+            "email": f"{identifiant}@ampmetropole.fr",
+            "nom": identifiant.replace(".", " ").title(),
+            "role": role,
+            "teleservices": teleservices,
+            "password_hash": hash_password(PASSWORD, services.config),
+        }
+    )
 
 
 def staff_login(client, identifiant: str, password: str = PASSWORD):
     token = csrf_token(client.get("/agents/connexion"))
-    return client.post("/agents/connexion", data={"csrf_token": token, "identifiant": identifiant,
-                                                  "password": password})
+    return client.post(
+        "/agents/connexion", data={"csrf_token": token, "identifiant": identifiant, "password": password}
+    )
 
 
 def applicant_login(client, account: dict):
@@ -91,20 +95,25 @@ def transmitted_demande(services, tiers: dict, teleservice: str = TELESERVICE) -
     at = TODAY.isoformat()
     stored = services.files.save(io.BytesIO(PDF), "statuts.pdf", "application/pdf")
     answers = {"statuts": stored}
-    demande = services.repos.demandes.create(f"tiers/{tiers['id']}", {
-        "teleservice": spec.id,
-        "teleservice_title": spec.title,
-        "kind": spec.kind,
-        "version_key": spec.version_key,
-        "tiers_id": tiers["id"],
-        "status": "transmise",
-        "numero": services.repos.demandes.next_numero("SEC", 2026),
-        "answers": answers,
-        "transmitted_at": at,
-        "versions": [{"at": at, "version_key": spec.version_key, "answers": answers}],
-        "history": [],
-    })
-    DemandeIndex(services.store).upsert({**index_summary(demande, spec), "tiers_name": tiers["raison_sociale"]})
+    demande = services.repos.demandes.create(
+        f"tiers/{tiers['id']}",
+        {
+            "teleservice": spec.id,
+            "teleservice_title": spec.title,
+            "kind": spec.kind,
+            "version_key": spec.version_key,
+            "tiers_id": tiers["id"],
+            "status": "transmise",
+            "numero": services.repos.demandes.next_numero("SEC", 2026),
+            "answers": answers,
+            "transmitted_at": at,
+            "versions": [{"at": at, "version_key": spec.version_key, "answers": answers}],
+            "history": [],
+        },
+    )
+    DemandeIndex(services.store).upsert(
+        {**index_summary(demande, spec), "tiers_name": tiers["raison_sociale"]}
+    )
     return demande
 
 
@@ -132,13 +141,28 @@ def world(app, services) -> World:
     adresse = {"street": "2 rue du Panier", "postcode": "13002", "commune": "Marseille"}
     with app.app_context():
         tiers = services.repos.tiers.create_tiers(
-            {"siret": SIRET, "raison_sociale": "Les Amis du Panier", "famille": "association",
-             "email": "contact@panier.fr", "adresse": adresse}, owner["id"])
+            {
+                "siret": SIRET,
+                "raison_sociale": "Les Amis du Panier",
+                "famille": "association",
+                "email": "contact@panier.fr",
+                "adresse": adresse,
+            },
+            owner["id"],
+        )
         other = services.repos.tiers.create_tiers(
-            {"siret": OTHER_SIRET, "raison_sociale": "Club Intrus", "famille": "association",
-             "email": "contact@intrus.fr", "adresse": adresse}, outsider["id"])
+            {
+                "siret": OTHER_SIRET,
+                "raison_sociale": "Club Intrus",
+                "famille": "association",
+                "email": "contact@intrus.fr",
+                "adresse": adresse,
+            },
+            outsider["id"],
+        )
         request, _ = services.repos.tiers.request_rattachement(
-            tiers["id"], requester["id"], "association", SIRET, None)
+            tiers["id"], requester["id"], "association", SIRET, None
+        )
     filed = transmitted_demande(services, tiers)
     other_filed = transmitted_demande(services, other)
     spec = services.catalog.get(TELESERVICE)
@@ -151,10 +175,19 @@ def world(app, services) -> World:
     draft = services.repos.demandes.get(f"tiers/{tiers['id']}", draft_id)
     assert draft is not None
     return World(
-        owner=owner, outsider=outsider, requester=requester, tiers=tiers, other_tiers=other,
-        request=request, draft=draft, filed=filed, other_filed=other_filed,
+        owner=owner,
+        outsider=outsider,
+        requester=requester,
+        tiers=tiers,
+        other_tiers=other,
+        request=request,
+        draft=draft,
+        filed=filed,
+        other_filed=other_filed,
         admin_staff=create_staff(services, "admin.metropole", "administrateur", []),
-        other_instructeur=create_staff(services, "instructeur.patrimoine", "instructeur", [OTHER_TELESERVICE]),
+        other_instructeur=create_staff(
+            services, "instructeur.patrimoine", "instructeur", [OTHER_TELESERVICE]
+        ),
         first_page=spec.pages[0].id,
     )
 
@@ -167,7 +200,7 @@ def store_snapshot(store, ignore: tuple[str, ...] = ("throttle",)) -> dict:
             continue
         part = store.read(partition)
         snapshot[partition] = {
-            name: sorted((repr(sorted(doc.items())) for doc in part.table(name).all()))
+            name: sorted(repr(sorted(doc.items())) for doc in part.table(name).all())
             for name in part.table_names()
         }
     return snapshot

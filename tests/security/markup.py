@@ -4,6 +4,7 @@ The policy (``script-src 'self'; style-src 'self'``) forbids inline scripts,
 inline event handlers, ``javascript:`` URLs, ``<style>`` elements and ``style``
 attributes: each is reported with the tag that carries it.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,10 +27,10 @@ class _Finder(HTMLParser):
         shown = self.get_starttag_text() or f"<{tag}>"
         if tag == "html":
             self.html_lang = attributes.get("lang")
-        if tag == "script" and not attributes.get("src"):
-            if (attributes.get("type") or "").lower() not in DATA_SCRIPT_TYPES:
-                self._inline_script = shown
-                self._script_text = ""
+        script_type = (attributes.get("type") or "").lower()
+        if tag == "script" and not attributes.get("src") and script_type not in DATA_SCRIPT_TYPES:
+            self._inline_script = shown
+            self._script_text = ""
         if tag == "style":
             self.problems.append(f"élément <style> en ligne : {shown[:120]}")
         for name, value in attrs:
@@ -46,7 +47,9 @@ class _Finder(HTMLParser):
 
     def handle_endtag(self, tag):
         if tag == "script" and self._inline_script is not None:
-            self.problems.append(f"script en ligne : {self._inline_script[:120]} {self._script_text.strip()[:80]!r}")
+            self.problems.append(
+                f"script en ligne : {self._inline_script[:120]} {self._script_text.strip()[:80]!r}"
+            )
             self._inline_script = None
 
 
@@ -60,9 +63,13 @@ def csp_problems(html: str) -> tuple[list[str], str | None]:
 
 # On template sources (Jinja), a regular expression is enough and sees every branch.
 TEMPLATE_PATTERNS = {
-    "script en ligne": re.compile(r"<script\b(?![^>]*\bsrc\s*=)(?![^>]*application/(?:ld\+)?json)[^>]*>", re.I),
-    "gestionnaire d'événement": re.compile(r"<[a-zA-Z][^<>]*?\son[a-z]+\s*=", re.I),
-    "URL javascript:": re.compile(r"""(?:href|src|action|formaction)\s*=\s*["']?\s*javascript:""", re.I),
-    "élément <style>": re.compile(r"<style\b", re.I),
-    "attribut style=": re.compile(r"<[a-zA-Z][^<>]*?\sstyle\s*=", re.I),
+    "script en ligne": re.compile(
+        r"<script\b(?![^>]*\bsrc\s*=)(?![^>]*application/(?:ld\+)?json)[^>]*>", re.IGNORECASE
+    ),
+    "gestionnaire d'événement": re.compile(r"<[a-zA-Z][^<>]*?\son[a-z]+\s*=", re.IGNORECASE),
+    "URL javascript:": re.compile(
+        r"""(?:href|src|action|formaction)\s*=\s*["']?\s*javascript:""", re.IGNORECASE
+    ),
+    "élément <style>": re.compile(r"<style\b", re.IGNORECASE),
+    "attribut style=": re.compile(r"<[a-zA-Z][^<>]*?\sstyle\s*=", re.IGNORECASE),
 }

@@ -3,6 +3,7 @@
 Every test of this package walks the routes from here, so a route added by any
 domain is checked without anybody having to list it.
 """
+
 from __future__ import annotations
 
 import re
@@ -30,7 +31,9 @@ def arguments(rule) -> list[str]:
 def fill(rule, values: dict[str, str]) -> str:
     """The path of ``rule`` with each argument taken from ``values``."""
     missing = [name for name in arguments(rule) if name not in values]
-    assert not missing, f"{rule.rule} : aucune valeur de test pour {missing} (ajoutez-la dans tests/security/routes.py)"
+    assert not missing, (
+        f"{rule.rule} : aucune valeur de test pour {missing} (ajoutez-la dans tests/security/routes.py)"
+    )
     return _ARGUMENT.sub(lambda match: values[match.group(1)], rule.rule)
 
 
@@ -52,6 +55,7 @@ def nobody_values() -> dict[str, str]:
         "teleservice": "teleservice-inexistant",
         "fmt": "csv",
         "token": secrets.token_urlsafe(32),
+        "staff_id": unknown_id(),
     }
 
 
@@ -61,7 +65,13 @@ def owner_values(world, endpoint: str) -> dict[str, str]:
     Applicant views of a draft get the draft; conversations, receipts and staff
     views get the transmitted demande (a draft does not exist for them).
     """
-    draft_views = {"demandes.step", "demandes.autosave", "demandes.recap", "demandes.delete", "demandes.transmit"}
+    draft_views = {
+        "demandes.step",
+        "demandes.autosave",
+        "demandes.recap",
+        "demandes.delete",
+        "demandes.transmit",
+    }
     return {
         "tiers_id": world.tiers["id"],
         "demande_id": world.draft["id"] if endpoint in draft_views else world.filed["id"],
@@ -73,6 +83,7 @@ def owner_values(world, endpoint: str) -> dict[str, str]:
         "teleservice": world.filed["teleservice"],
         "fmt": "csv",
         "token": secrets.token_urlsafe(32),
+        "staff_id": world.other_instructeur["id"],
     }
 
 

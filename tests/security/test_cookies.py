@@ -1,4 +1,5 @@
 """Session and remember cookies: HttpOnly, SameSite=Lax, Secure under HTTPS (ASVS 3.3.x)."""
+
 from __future__ import annotations
 
 from tests.helpers import PASSWORD, create_account, csrf_token
@@ -46,8 +47,11 @@ def staff_cookies(app, base_url: str | None = None) -> dict:
     page = client.get("/agents/connexion", **options)
     if base_url:
         options["headers"] = {"Referer": base_url + "/agents/connexion"}
-    response = client.post("/agents/connexion", data={"csrf_token": csrf_token(page), "identifiant": "agent.cookies",
-                                                      "password": PASSWORD}, **options)
+    response = client.post(
+        "/agents/connexion",
+        data={"csrf_token": csrf_token(page), "identifiant": "agent.cookies", "password": PASSWORD},
+        **options,
+    )
     assert response.status_code == 302
     return {**set_cookies(page), **set_cookies(response)}
 
@@ -58,20 +62,26 @@ def assert_protected(cookies: dict, names: list[str], secure: bool) -> None:
         cookie = cookies[name]
         assert cookie.get("httponly") is True, f"{name} : HttpOnly manquant"
         assert str(cookie.get("samesite", "")).lower() == "lax", f"{name} : SameSite={cookie.get('samesite')}"
-        assert (cookie.get("secure") is True) == secure, f"{name} : Secure={cookie.get('secure')} (attendu {secure})"
+        assert (cookie.get("secure") is True) == secure, (
+            f"{name} : Secure={cookie.get('secure')} (attendu {secure})"
+        )
         assert cookie.get("path", "/") == "/", f"{name} : Path={cookie.get('path')}"
         assert "domain" not in cookie, f"{name} : Domain={cookie.get('domain')} élargit le cookie"
 
 
 def test_applicant_cookies_over_http(app):
     cookies = login_cookies(app)
-    assert_protected(cookies, [app.config["SESSION_COOKIE_NAME"], app.config["REMEMBER_COOKIE_NAME"]], secure=False)
+    assert_protected(
+        cookies, [app.config["SESSION_COOKIE_NAME"], app.config["REMEMBER_COOKIE_NAME"]], secure=False
+    )
 
 
 def test_applicant_cookies_when_base_url_is_https(make_app):
     app = make_app(BASE_URL=HTTPS)
     cookies = login_cookies(app, base_url=HTTPS)
-    assert_protected(cookies, [app.config["SESSION_COOKIE_NAME"], app.config["REMEMBER_COOKIE_NAME"]], secure=True)
+    assert_protected(
+        cookies, [app.config["SESSION_COOKIE_NAME"], app.config["REMEMBER_COOKIE_NAME"]], secure=True
+    )
 
 
 def test_https_answers_carry_hsts(make_app):

@@ -4,6 +4,7 @@ For every rule accepting POST, a POST without a CSRF token — anonymous, as an
 applicant and as an agent — never succeeds: the CSRF page (400), a 404, or a
 redirect to a login page; and nothing was changed in the store, nor the session.
 """
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -175,20 +176,63 @@ def test_every_form_of_the_pages_carries_a_token(app, world):
 
     client = app.test_client()
     applicant_login(client, world.owner)
-    pages = ["/mon-compte", "/espace/", "/demandes/", "/tiers/comptes", "/tiers/rattachement", "/tiers/choisir",
-             f"/demandes/{world.draft['id']}/etape/{world.first_page}",
-             f"/demandes/{world.draft['id']}/recapitulatif", f"/demandes/{world.draft['id']}/supprimer",
-             f"/espace/echanges/{world.filed['id']}"]
+    pages = [
+        "/mon-compte",
+        "/espace/",
+        "/demandes/",
+        "/tiers/comptes",
+        "/tiers/rattachement",
+        "/tiers/choisir",
+        f"/demandes/{world.draft['id']}/etape/{world.first_page}",
+        f"/demandes/{world.draft['id']}/recapitulatif",
+        f"/demandes/{world.draft['id']}/supprimer",
+        f"/espace/echanges/{world.filed['id']}",
+    ]
     anonymous = app.test_client()
-    missing = []
-    for who, path in [("demandeur", p) for p in pages] + [("anonyme", p) for p in (
-            "/connexion", "/inscription", "/mot-de-passe-oublie", "/recuperer-identifiants", "/activation/renvoyer",
-            "/agents/connexion")]:
+    missing, post_forms = [], 0
+    for who, path in [("demandeur", p) for p in pages] + [
+        ("anonyme", p)
+        for p in (
+            "/connexion",
+            "/inscription",
+            "/mot-de-passe-oublie",
+            "/recuperer-identifiants",
+            "/activation/renvoyer",
+            "/agents/connexion",
+        )
+    ]:
         response = (client if who == "demandeur" else anonymous).get(path)
         if response.status_code != 200:
             continue
-        for form in re.findall(r"<form\b[^>]*>.*?</form>", response.get_data(as_text=True), re.S | re.I):
+        for form in re.findall(
+            r"<form\b[^>]*>.*?</form>", response.get_data(as_text=True), re.DOTALL | re.IGNORECASE
+        ):
             opening = form[: form.find(">") + 1]
-            if re.search(r'method="post"', opening, re.I) and 'name="csrf_token"' not in form:
-                missing.append(f"{who} {path} : {opening}")
+            if re.search(r'method="post"', opening, re.IGNORECASE):
+                post_forms += 1
+                if 'name="csrf_token"' not in form:
+                    missing.append(f"{who} {path} : {opening}")
+    assert post_forms >= 15, post_forms
     assert not missing, "\n".join(missing)
+
+
+def stored_bytes(store) -> int:
+    return sum(
+        len(doc)
+        for tables in store_snapshot(store, ignore=()).values()
+        for docs in tables.values()
+        for doc in docs
+    )
+
+
+def test_tokenless_anonymous_posts_cannot_fill_the_store(app, services):
+    """The expired-session stash of the step views is the only write open to anyone without a
+    token: it must stay bounded (size cap, throttling, or refusal of unknown demandes), else
+    anonymous clients fill the disk. 40 posts of 100 kB may leave at most 1 MB."""
+    before = stored_bytes(services.store)
+    for n in range(40):
+        client = app.test_client()  # a new anonymous visitor each time
+        response = client.post(f"/demandes/{n:032x}/etape/identification", data={"champ": "x" * 100_000})
+        assert response.status_code in (302, 400, 404, 413, 429), response.status_code
+    grown = stored_bytes(services.store) - before
+    assert grown < 1_000_000, f"{grown} octets stockés pour 4 Mo envoyés sans jeton ni compte"

@@ -1,12 +1,20 @@
 """Generic error pages in French, without details; ``<html lang="fr">`` everywhere (ASVS 16.5.1)."""
+
 from __future__ import annotations
 
 from tests.helpers import page_text
 from tests.security.conftest import applicant_login, staff_login
 from tests.security.test_headers import assert_generic_page, assert_security_headers
 
-UNKNOWN = ["/cette-page-n-existe-pas", "/demandes/inconnue/etape/x/y/z", "/agents/inconnu", "/espace/inconnu",
-           "/tiers/inconnu/inconnu", "/static/inconnu.css", "/mon-compte/inconnu"]
+UNKNOWN = [
+    "/cette-page-n-existe-pas",
+    "/demandes/inconnue/etape/x/y/z",
+    "/agents/inconnu",
+    "/espace/inconnu",
+    "/tiers/inconnu/inconnu",
+    "/static/inconnu.css",
+    "/mon-compte/inconnu",
+]
 
 
 def test_unknown_urls_give_the_french_404_page(app, world):

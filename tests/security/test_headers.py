@@ -3,6 +3,7 @@
 Checked on a 200 page, a redirect, a static file, and the 400 (CSRF), 404, 405,
 413, 429 and 500 pages; the 500 comes from a test-only route of a dedicated app.
 """
+
 from __future__ import annotations
 
 import logging
@@ -40,7 +41,10 @@ def assert_security_headers(response) -> None:
     assert "'none'" in directives.get("object-src", []), f"{where} : object-src doit valoir 'none'"
     assert response.headers.get("X-Content-Type-Options") == "nosniff", f"{where} : nosniff manquant"
     assert response.headers.get("Referrer-Policy") in (
-        "no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin",
+        "no-referrer",
+        "same-origin",
+        "strict-origin",
+        "strict-origin-when-cross-origin",
     ), f"{where} : Referrer-Policy absente ou trop large"
 
 
@@ -49,14 +53,18 @@ def assert_generic_page(response, title: str) -> str:
     assert response.mimetype == "text/html"
     assert '<html lang="fr"' in text
     assert title in text, f"{response.status_code} : titre « {title} » absent"
-    for leak in ("Traceback", "werkzeug", "File \"", "Exception"):
+    for leak in ("Traceback", "werkzeug", 'File "', "Exception"):
         assert leak not in text, f"{response.status_code} : « {leak} » ne doit pas apparaître dans la page"
     return text
 
 
 def test_ok_page_redirect_and_static_file(client):
-    for response in (client.get("/connexion"), client.get("/"), client.get("/static/css/portail.css"),
-                     client.get("/static/js/portail.js")):
+    for response in (
+        client.get("/connexion"),
+        client.get("/"),
+        client.get("/static/css/portail.css"),
+        client.get("/static/js/portail.js"),
+    ):
         assert response.status_code in (200, 302), response.request.path
         assert_security_headers(response)
 
@@ -107,8 +115,11 @@ def test_413_page_on_upload(make_app):
     client = app.test_client()
     import io
 
-    response = client.post("/tiers/rattachement", data={"piece": (io.BytesIO(b"%PDF-" + b"0" * 8192), "gros.pdf")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/tiers/rattachement",
+        data={"piece": (io.BytesIO(b"%PDF-" + b"0" * 8192), "gros.pdf")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 413
     assert_security_headers(response)
     assert_generic_page(response, "Fichier trop volumineux")
@@ -119,7 +130,9 @@ def test_429_page_login_throttle(client, services):
     token = csrf_token(client.get("/connexion"))
     statuses = []
     for _ in range(limit + 2):
-        response = client.post("/connexion", data={"csrf_token": token, "login": "inconnu01", "password": "Faux1!faux"})
+        response = client.post(
+            "/connexion", data={"csrf_token": token, "login": "inconnu01", "password": "Faux1!faux"}
+        )
         statuses.append(response.status_code)
         if response.status_code == 429:
             break
@@ -135,8 +148,10 @@ def test_429_page_staff_login_throttle(client, services):
     token = csrf_token(client.get("/agents/connexion"))
     statuses = []
     for _ in range(limit + 2):
-        response = client.post("/agents/connexion",
-                               data={"csrf_token": token, "identifiant": "agent.test", "password": "Faux1!faux"})
+        response = client.post(
+            "/agents/connexion",
+            data={"csrf_token": token, "identifiant": "agent.test", "password": "Faux1!faux"},
+        )
         statuses.append(response.status_code)
         if response.status_code == 429:
             break
@@ -197,3 +212,23 @@ def test_503_page_of_an_unreadable_partition(make_app, caplog):
     assert_security_headers(response)
     text = assert_generic_page(response, "Service momentanément indisponible")
     assert SECRET_DETAIL not in text and "/srv/donnees" not in text
+
+
+def test_413_page_on_a_wizard_step(app, world):
+    """The step views check CSRF themselves: the size limit still answers first, with the headers."""
+    import io
+
+    from tests.security.conftest import applicant_login
+
+    client = app.test_client()
+    applicant_login(client, world.owner)
+    token = csrf_token(client.get("/mon-compte"))
+    app.config["MAX_CONTENT_LENGTH"] = 4096
+    step = f"/demandes/{world.draft['id']}/etape/{world.first_page}"
+    for path in (step, step + "/autosave"):
+        data = {"csrf_token": token, "statuts": (io.BytesIO(b"%PDF-" + b"0" * 16384), "gros.pdf")}
+        response = client.post(path, data=data, content_type="multipart/form-data")
+        assert response.status_code == 413, path
+        assert_security_headers(response)
+        if path == step:
+            assert_generic_page(response, "Fichier trop volumineux")

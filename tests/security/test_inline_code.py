@@ -1,5 +1,6 @@
 """No template nor rendered page holds what the CSP blocks (inline scripts,
 event handlers, ``javascript:`` URLs, inline styles); every page is in French."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -44,7 +45,7 @@ def test_templates_hold_nothing_the_csp_blocks(kind):
 def test_the_template_scan_finds_what_it_looks_for():
     """The patterns themselves are checked, so a clean result means something."""
     samples = {
-        "script en ligne": '<script>alert(1)</script>',
+        "script en ligne": "<script>alert(1)</script>",
         "gestionnaire d'événement": '<button class="x" onclick="go()">',
         "URL javascript:": '<a href="javascript:go()">',
         "élément <style>": "<style>p{}</style>",
@@ -52,10 +53,14 @@ def test_the_template_scan_finds_what_it_looks_for():
     }
     for kind, sample in samples.items():
         assert TEMPLATE_PATTERNS[kind].search(sample), kind
-    assert not TEMPLATE_PATTERNS["script en ligne"].search('<script src="/static/js/portail.js" defer></script>')
+    assert not TEMPLATE_PATTERNS["script en ligne"].search(
+        '<script src="/static/js/portail.js" defer></script>'
+    )
     assert not TEMPLATE_PATTERNS["attribut style="].search('<p class="govuk-body" data-style="x">')
-    problems, lang = csp_problems('<html lang="fr"><p style="x" onclick="y"><script>z()</script>'
-                                  '<a href="javascript:v()">a</a><style>p{}</style></html>')
+    problems, lang = csp_problems(
+        '<html lang="fr"><p style="x" onclick="y"><script>z()</script>'
+        '<a href="javascript:v()">a</a><style>p{}</style></html>'
+    )
     assert len(problems) == 5 and lang == "fr"
 
 
@@ -89,7 +94,7 @@ def check_pages(pages: dict) -> list[str]:
         problems, lang = csp_problems(response.get_data(as_text=True))
         failures += [f"{path} → {response.request.path} ({response.status_code}) : {p}" for p in problems]
         if lang != "fr":
-            failures.append(f"{path} → {response.request.path} : <html lang=\"fr\"> manquant (lang={lang!r})")
+            failures.append(f'{path} → {response.request.path} : <html lang="fr"> manquant (lang={lang!r})')
     return failures
 
 

@@ -6,6 +6,7 @@ another Tiers, or that mix one's own object with another's sub-object. The
 answer is 404 — never 200, never 500 — and nothing changes in the store.
 Positive controls first show that the same routes do serve their owner.
 """
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -92,9 +93,13 @@ def test_owner_and_staff_reach_their_objects(app, world):
     owner = app.test_client()
     applicant_login(owner, world.owner)
     file_id = world.filed["answers"]["statuts"]["file_id"]
-    for path in (f"/demandes/{world.filed['id']}/pieces/{file_id}", f"/demandes/{world.filed['id']}/accuse-reception.pdf",
-                 f"/espace/echanges/{world.filed['id']}", f"/tiers/{world.tiers['id']}/comptes",
-                 f"/demandes/{world.draft['id']}/etape/{world.first_page}"):
+    for path in (
+        f"/demandes/{world.filed['id']}/pieces/{file_id}",
+        f"/demandes/{world.filed['id']}/accuse-reception.pdf",
+        f"/espace/echanges/{world.filed['id']}",
+        f"/tiers/{world.tiers['id']}/comptes",
+        f"/demandes/{world.draft['id']}/etape/{world.first_page}",
+    ):
         assert owner.get(path).status_code == 200, path
     agent = app.test_client()
     staff_login(agent, world.admin_staff["identifiant"])
@@ -128,8 +133,11 @@ def test_outsider_cannot_reach_foreign_sub_objects_through_his_own(app, services
             continue
         if not any(name in ("file_id", "request_id", "account_id") for name in names):
             continue
-        values = {**owner_values(world, rule.endpoint), "tiers_id": world.other_tiers["id"],
-                  "demande_id": world.other_filed["id"]}
+        values = {
+            **owner_values(world, rule.endpoint),
+            "tiers_id": world.other_tiers["id"],
+            "demande_id": world.other_filed["id"],
+        }
         probe.expect(rule, method, values, not_found, "son objet, sous-objet d'un autre Tiers")
     probe.check()
 
@@ -169,11 +177,16 @@ def test_staff_routes_give_applicants_no_clue(app, services, world):
     for rule, method in param_rules(app):
         if not is_staff_rule(rule):
             continue
-        known = probe.expect(rule, method, owner_values(world, rule.endpoint), staff_login_redirect, "demandeur")
-        unknown = probe.expect(rule, method, nobody_values(), staff_login_redirect, "demandeur, ids inexistants")
+        known = probe.expect(
+            rule, method, owner_values(world, rule.endpoint), staff_login_redirect, "demandeur"
+        )
+        unknown = probe.expect(
+            rule, method, nobody_values(), staff_login_redirect, "demandeur, ids inexistants"
+        )
         if known.status_code != unknown.status_code:
-            probe.failures.append(f"{method} {rule.rule} : {known.status_code} si l'objet existe, "
-                                  f"{unknown.status_code} sinon")
+            probe.failures.append(
+                f"{method} {rule.rule} : {known.status_code} si l'objet existe, {unknown.status_code} sinon"
+            )
     probe.check()
 
 
@@ -181,17 +194,31 @@ def test_staff_routes_give_applicants_no_clue(app, services, world):
 
 
 def test_agent_without_rights_gets_404(app, services, world):
-    """An instructeur of another téléservice: 404 on the demande, its files, its export."""
+    """An instructeur of another téléservice: 404 on the demande, its files, its export.
+    Routes reserved to a role (administrateur) may answer 403, the same for any id."""
     client = app.test_client()
     assert staff_login(client, world.other_instructeur["identifiant"]).status_code == 302
     probe = Probe(app, services, client, csrf_token(client.get("/agents/demandes")))
     for rule, method in param_rules(app):
         if is_staff_rule(rule):
-            if rule.endpoint != "staff.preview":  # specs are not secret among agents
-                probe.expect(rule, method, owner_values(world, rule.endpoint), not_found, "hors de ses téléservices")
-            probe.expect(rule, method, nobody_values(), not_found, "ids inexistants")
+            unknown = probe.expect(rule, method, nobody_values(), refused_to_staff, "ids inexistants")
+            if rule.endpoint == "staff.preview":  # specs are not secret among agents
+                continue
+            if unknown.status_code == 403:  # a role check, before any object is looked up
+                probe.expect(rule, method, owner_values(world, rule.endpoint), refused_to_staff, "rôle")
+            else:
+                probe.expect(
+                    rule, method, owner_values(world, rule.endpoint), not_found, "hors de ses téléservices"
+                )
+                if unknown.status_code != 404:
+                    probe.failures.append(
+                        f"{method} {rule.rule} : attendu 404 pour des ids inexistants, "
+                        f"obtenu {unknown.status_code}"
+                    )
         elif rule.endpoint not in TOKEN_ENDPOINTS:
-            probe.expect(rule, method, owner_values(world, rule.endpoint), refused_to_staff, "route des demandeurs")
+            probe.expect(
+                rule, method, owner_values(world, rule.endpoint), refused_to_staff, "route des demandeurs"
+            )
     probe.check()
 
 
@@ -209,7 +236,36 @@ def test_agent_gets_404_for_mismatched_or_unknown_ids(app, services, world):
             values = {**owner_values(world, rule.endpoint), "tiers_id": world.other_tiers["id"]}
             probe.expect(rule, method, values, not_found, "demande sous l'id d'un autre Tiers")
         for name in names:
-            if name in ("demande_id", "file_id", "page_id", "spec_id", "teleservice"):
+            if name in ("demande_id", "file_id", "page_id", "spec_id", "teleservice", "staff_id"):
                 values = {**owner_values(world, rule.endpoint), name: unknown[name]}
                 probe.expect(rule, method, values, not_found, f"{name} inconnu")
+    probe.check()
+
+
+def no_tiers_refusal(response):
+    """An account without a current Tiers: 404, or sent to create/choose one — never the object."""
+    if response.status_code == 404:
+        return True
+    target = urlsplit(response.headers.get("Location", "")).path
+    if response.status_code in (302, 303) and target in ("/espace/", "/tiers/choisir"):
+        return True
+    return f"attendu 404 (ou l'invitation à choisir un Tiers), obtenu {response.status_code} {target}"
+
+
+def test_pending_requester_sees_nothing_of_the_tiers(app, services, world):
+    """Asking to be attached gives no access until the administrator accepts."""
+    client = app.test_client()
+    applicant_login(client, world.requester)
+    probe = Probe(app, services, client, csrf_token(client.get("/mon-compte")))
+    for rule, method in param_rules(app):
+        if is_staff_rule(rule) or rule.endpoint in TOKEN_ENDPOINTS:
+            continue
+        known = probe.expect(
+            rule, method, owner_values(world, rule.endpoint), no_tiers_refusal, "demande en attente"
+        )
+        unknown = probe.expect(rule, method, nobody_values(), no_tiers_refusal, "ids inexistants")
+        if known.status_code != unknown.status_code:
+            probe.failures.append(
+                f"{method} {rule.rule} : {known.status_code} si l'objet existe, {unknown.status_code} sinon"
+            )
     probe.check()
