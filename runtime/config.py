@@ -36,6 +36,7 @@ DEFAULTS: dict[str, Any] = {
     "THROTTLE_LOGIN": (10, 60),
     "THROTTLE_REGISTER": (5, 3600),
     "THROTTLE_RESET": (5, 3600),
+    "THROTTLE_SIRET_LOOKUP": (30, 600),  # look-ups in the company directory, per account and per IP
     # Mail
     "MAIL_BACKEND": "outbox",  # "outbox" (files only) or "smtp" (SMTP, and a copy in the outbox)
     "MAIL_SENDER": "Portail des subventions <ne-pas-repondre@ampmetropole.fr>",
@@ -57,6 +58,7 @@ DEFAULTS: dict[str, Any] = {
     "DEV_PAGES": False,  # /dev/outbox, for development only
     "DEMO_DATA": False,
     "SIRET_LOOKUP_URL": "",  # public company directory adapter, off by default
+    "SIRET_LOOKUP_TIMEOUT": 3,  # seconds; past it the applicant types the information
 }
 
 ENV_PREFIX = "PORTAIL_"

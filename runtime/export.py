@@ -10,12 +10,14 @@ Flattening choices:
 - ``table`` → one column per table column; the cell lists the rows' values in
   row order, one per line (so a budget line stays readable in a spreadsheet
   cell and the number of columns does not depend on the number of rows);
-- ``choice``/``multiple_choice`` → the choice labels (joined by ", ");
+- ``choice``/``multiple_choice`` → the choice labels (joined by "; ");
   ``yes_no``/``checkbox`` → "Oui"/"Non"; ``file`` → the file name;
+- ``date`` → a date (a real date cell in XLSX, "31/03/2026" in CSV);
 - computed values (totals) → one column each, after the fields;
 - ``heading``/``paragraph`` carry no value and have no column.
 
-Numbers stay numbers in XLSX. Every text cell that a spreadsheet would read
+Numbers stay numbers in XLSX (amounts formatted with two decimals, dates
+shown day/month/year); CSV writes a decimal comma. Every text cell that a spreadsheet would read
 as a formula (first character ``= + - @``, tab or carriage return) is
 prefixed with a quote (OWASP "CSV injection").
 """
@@ -25,6 +27,7 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -38,8 +41,11 @@ STATIC_TYPES = ("heading", "paragraph")
 NUMBER_TYPES = ("integer", "decimal", "amount", "percentage")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ADDRESS_PARTS = (("street", "voie"), ("postcode", "code postal"), ("commune", "commune"))
+MULTIPLE_SEPARATOR = "; "
+# XLSX display formats by column kind (the cell keeps its number or date value).
+XLSX_FORMATS = {"amount": "#,##0.00", "date": "DD/MM/YYYY"}
 
-Cell = str | Decimal | int | None
+Cell = str | Decimal | int | date | None
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,11 @@ class Column:
     key: str
     title: str
     extract: Callable[[Mapping[str, Any]], Cell]
+    kind: str = "text"  # "amount" and "date" get an XLSX display format
+
+
+def _kind(field) -> str:
+    return {"amount": "amount", "date": "date"}.get(field.type, "text")
 
 
 def neutralise(value: Cell) -> Cell:
@@ -65,6 +76,16 @@ def _number(value: Any) -> Decimal | str | None:
         return str(value)
 
 
+def _date(value: Any) -> date | str | None:
+    """An ISO date (or datetime) → date; a value typed but never converted stays as typed."""
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return str(value)
+
+
 def _choice_labels(field) -> dict[str, str]:
     return {choice.value: choice.label for choice in field.choices}
 
@@ -76,13 +97,16 @@ def _text(field, value: Any) -> Cell:
     kind = field.type
     if kind in NUMBER_TYPES:
         return _number(value)
+    if kind == "date":
+        return _date(value)
     if kind in ("yes_no", "checkbox"):
         return "Oui" if value in (True, "oui", "yes", "true", "1") else "Non"
     if kind == "choice":
         return _choice_labels(field).get(str(value), str(value))
     if kind == "multiple_choice":
         labels = _choice_labels(field)
-        return ", ".join(labels.get(str(v), str(v)) for v in value)
+        values = value if isinstance(value, list) else [value]
+        return MULTIPLE_SEPARATOR.join(labels.get(str(v), str(v)) for v in values)
     if kind == "file":
         return value.get("filename") if isinstance(value, Mapping) else str(value)
     return str(value)
@@ -119,7 +143,7 @@ def _field_columns(field) -> list[Column]:
             )
             for col in field.columns
         ]
-    return [Column(field.id, field.label or field.id, lambda d: _text(field, answers(d).get(field.id)))]
+    return [Column(field.id, field.label or field.id, lambda d: _text(field, answers(d).get(field.id)), _kind(field))]
 
 
 def _computed_column(spec, computed) -> Column:
@@ -134,8 +158,8 @@ META_COLUMNS = (
     Column("numero", "Numéro", lambda d: d.get("numero")),
     Column("tiers", "Tiers", lambda d: d.get("tiers_name")),
     Column("status", "Statut", lambda d: status_label(d.get("status"))),
-    Column("transmitted_at", "Transmise le", lambda d: (d.get("transmitted_at") or "")[:10] or None),
-    Column("amount", "Montant accordé", lambda d: _number((d.get("decision") or {}).get("amount"))),
+    Column("transmitted_at", "Transmise le", lambda d: _date(d.get("transmitted_at")), "date"),
+    Column("amount", "Montant accordé", lambda d: _number((d.get("decision") or {}).get("amount")), "amount"),
     Column("version", "Version du téléservice", lambda d: d.get("version_key")),
 )
 
@@ -164,6 +188,8 @@ def _csv_text(value: Cell) -> str:
         return ""
     if isinstance(value, Decimal):
         return str(value).replace(".", ",")  # French spreadsheets read a decimal comma
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
     return str(value)
 
 
@@ -184,9 +210,27 @@ def to_xlsx(columns: list[Column], rows: list[list[Cell]], title: str = "Demande
     sheet.append([neutralise(c.title) for c in columns])
     for row in rows:
         # neutralise() left no string starting with "=": openpyxl stores them all as text.
-        sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
+        sheet.append([_xlsx_value(v) for v in row])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
+    _format_columns(sheet, columns)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _xlsx_value(value: Cell) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def _format_columns(sheet, columns: list[Column]) -> None:
+    """Display formats of the amount and date columns (their cells keep real values)."""
+    for index, column in enumerate(columns, start=1):
+        number_format = XLSX_FORMATS.get(column.kind)
+        if number_format is None:
+            continue
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+            if not isinstance(cell.value, str):
+                cell.number_format = number_format

@@ -58,7 +58,10 @@ class Outbox:
 
     def write(self, message: EmailMessage) -> Path:
         self.root.mkdir(parents=True, exist_ok=True)
-        name = f"{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}-{secrets.token_hex(4)}.eml"
+        # One clock reading for both parts: names sort in sending order even across a second boundary.
+        seconds, nanoseconds = divmod(time.time_ns(), 10**9)
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.localtime(seconds))
+        name = f"{stamp}-{nanoseconds:09d}-{secrets.token_hex(4)}.eml"
         path = self.root / name
         tmp = self.root / f".{name}.tmp"
         tmp.write_bytes(message.as_bytes(policy=WIRE_POLICY))

@@ -4,6 +4,12 @@ Loads every ``*.yaml`` under the specs folder; a bad file is logged and left
 out (or, on reload, its previous valid version keeps serving). Every published
 version is snapshotted into the store (partition ``specs``, table
 ``versions``) so that a demande filed under an old version always renders.
+
+Every request calls ``refresh_if_changed()`` (at most one cheap check a second per
+process: file mtimes and the shared generation), which also serves as the
+development "watcher": an edited file is served within a second, so no file
+watcher thread is needed. Staff pages showing spec states call it with
+``force=True``.
 """
 from __future__ import annotations
 

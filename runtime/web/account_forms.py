@@ -28,6 +28,9 @@ LOGIN_MAX = EMAIL_MAX  # the login field takes an identifiant or an e-mail addre
 # Passwords typed to log in or to prove one's identity: argon2 hashes any length, this only
 # bounds the work per request. New passwords follow the policy (PASSWORD_MAX_LENGTH).
 PASSWORD_INPUT_MAX = 1024
+# C0 and C1 controls (line breaks included), line/paragraph separators, bidi embeddings,
+# overrides and isolates.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 class RadiosField(StringField):
@@ -84,8 +87,27 @@ def same_as_password(form, field) -> None:
         raise ValidationError("Les deux mots de passe ne sont pas identiques.")
 
 
-def name_field(label: str, empty_message: str, too_long: str) -> StringField:
-    return StringField(label, filters=[_strip], validators=[required(empty_message), at_most(NAME_MAX, too_long)])
+def single_line(message: str):
+    """Refuse control characters, line breaks and bidi overrides (they can disguise a name)."""
+
+    def check(form, field) -> None:
+        if field.data and CONTROL_CHARACTERS.search(field.data):
+            raise ValidationError(message)
+
+    return check
+
+
+def name_field(label: str, subject: str) -> StringField:
+    """A name: ``label`` "Nom", ``subject`` "Le nom" (for the messages)."""
+    return StringField(
+        label,
+        filters=[_strip],
+        validators=[
+            required(f"Saisissez votre {label.lower()}."),
+            at_most(NAME_MAX, f"{subject} doit contenir au plus {{limit}} caractères."),
+            single_line(f"{subject} ne peut contenir ni retour à la ligne ni caractère de contrôle."),
+        ],
+    )
 
 
 def email_field(label: str = "Adresse e-mail") -> StringField:
@@ -109,8 +131,8 @@ def new_password_fields() -> tuple[PasswordField, PasswordField]:
 
 class ProfileForm(FlaskForm):
     civilite = RadiosField("Civilité", CIVILITES, validators=[valid_civilite])
-    nom = name_field("Nom", "Saisissez votre nom.", "Le nom doit contenir au plus {limit} caractères.")
-    prenom = name_field("Prénom", "Saisissez votre prénom.", "Le prénom doit contenir au plus {limit} caractères.")
+    nom = name_field("Nom", "Le nom")
+    prenom = name_field("Prénom", "Le prénom")
 
 
 class RegisterForm(ProfileForm):

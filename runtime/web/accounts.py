@@ -35,6 +35,11 @@ log = logging.getLogger("portail.accounts")
 
 ACTIVATION, RESET, EMAIL_CHANGE = "activation", "reset", "email_change"
 MAIL_FAILED = "Le courriel n'a pas pu être envoyé pour le moment. Veuillez réessayer dans quelques minutes."
+# Answers to an address typed by anyone are the same whether the mail left or not (no enumeration).
+NO_MAIL = (
+    " Si aucun courriel ne vous parvient d'ici quelques minutes, vérifiez l'adresse saisie "
+    "et refaites la demande."
+)
 BAD_CREDENTIALS = "Identifiant ou mot de passe incorrect."
 CAPTCHA_FAILED = "La vérification anti-robot a échoué. Répondez à la question en chiffres."
 
@@ -311,8 +316,9 @@ def resend_activation():
     form = EmailForm()
     pending = session.get("pending_activation")
     if request.method == "POST" and pending and "email" not in request.form:
+        # From the login page: the password was right, the person may be told the mail failed.
         account = services().repos.accounts.get(pending)
-        return _resend_to(account, [f"compte:{pending}", f"ip:{throttle.client_ip()}"])
+        return _resend_to(account, [f"compte:{pending}", f"ip:{throttle.client_ip()}"], tell_failure=True)
     if not form.validate_on_submit():
         return _render(
             "resend_activation",
@@ -322,23 +328,28 @@ def resend_activation():
             errors=form_errors(form),
         )
     keys = [f"email:{email_key(form.email.data)}", f"ip:{throttle.client_ip()}"]
-    return _resend_to(services().repos.accounts.by_email(form.email.data), keys)
+    return _resend_to(services().repos.accounts.by_email(form.email.data), keys, tell_failure=False)
 
 
-def _resend_to(account: dict | None, keys: list[str]):
+def _resend_to(account: dict | None, keys: list[str], tell_failure: bool):
     wait = throttle.retry_after("THROTTLE_RESET", keys)
     if wait:
         return throttle.too_many_attempts(wait)
     throttle.record("THROTTLE_RESET", keys)
     sent = True
-    if account and not account["active"]:
-        sent = send_activation(account)
-    return _mail_notice(
-        "Lien d'activation envoyé",
+    if account and not account["active"] and not send_activation(account):
+        _log_mail_failure(account, "activation")
+        sent = not tell_failure  # an address typed by anyone gets the neutral answer
+    notice = (
         "Si un compte non encore activé correspond à cette adresse, un nouveau lien d'activation "
-        "vient de lui être envoyé. Les liens précédents ne sont plus valables.",
-        sent,
+        "vient de lui être envoyé. Les liens précédents ne sont plus valables."
     )
+    return _mail_notice("Lien d'activation envoyé", notice if tell_failure else notice + NO_MAIL, sent)
+
+
+def _log_mail_failure(account: dict, what: str) -> None:
+    """For the operators (the page may not say it): a mail to a known account could not be sent."""
+    log.error("Courriel (%s) non envoyé au compte %s : serveur d'envoi indisponible", what, account["id"])
 
 
 # ---------------------------------------------------------------- recovery
@@ -357,8 +368,9 @@ def _email_request(template: str, title: str, on_account, notice: str):
         return throttle.too_many_attempts(wait)
     throttle.record("THROTTLE_RESET", keys)
     account = services().repos.accounts.by_email(form.email.data)
-    sent = on_account(account) if account else True
-    return _mail_notice("Consultez votre messagerie", notice, sent)
+    if account and not on_account(account):
+        _log_mail_failure(account, template)
+    return _mail_notice("Consultez votre messagerie", notice + NO_MAIL)
 
 
 @bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])

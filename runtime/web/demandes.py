@@ -61,6 +61,7 @@ from ..workflow import Actor
 from .context import current_tiers, tiers_required
 from .identity import applicant_required, login_manager
 from .setup import csrf
+from .throttle import client_ip
 
 bp = Blueprint("demandes", __name__, url_prefix="/demandes")
 log = logging.getLogger("portail.demandes")
@@ -75,6 +76,13 @@ READ_ONLY_MESSAGE = (
     "Si vous devez la compléter, contactez le service instructeur."
 )
 ATTESTATION_ERROR = "Cochez l'attestation sur l'honneur pour transmettre votre demande."
+# Bounds of the data kept for a post made after the session expired.
+PENDING_MAX_CHARS = 64 * 1024  # a real step posts far less
+PENDING_PER_IP = (20, 3600)  # new stashes per IP address and window (seconds)
+PENDING_KEPT = ("Votre session a expiré. Connectez-vous à nouveau : ce que vous venez de saisir "
+                "sera enregistré dans votre brouillon.")
+PENDING_LOST = ("Votre session a expiré. Connectez-vous à nouveau : votre brouillon contient ce que vous "
+                "aviez enregistré avant ; ce que vous venez de saisir n'a pas pu être conservé.")
 
 
 # --- helpers shared with the espace blueprint ---------------------------------
@@ -252,19 +260,31 @@ def start_demande(spec: Spec, tiers: Mapping[str, Any] | None, force: bool = Fal
 def _expired_session_post(demande_id: str, page_id: str):
     """Keep what was typed (not the files) until the applicant logs in again."""
     form = {k: v for k, v in request.form.lists() if k not in ("csrf_token", "action", "goto")}
-    pending_id = services().repos.demandes.stash_pending(
-        {"demande_id": demande_id, "page_id": page_id, "form": form}
-    )
-    session[PENDING_KEY] = pending_id
+    kept = _stash_pending({"demande_id": demande_id, "page_id": page_id, "form": form})
     target = url_for(".step", demande_id=demande_id, page_id=page_id)
     if request.path.endswith("/autosave"):
         return jsonify(saved=False, login_url=url_for("accounts.login", next=target)), 401
-    flash(
-        "Votre session a expiré. Connectez-vous à nouveau : ce que vous venez de saisir "
-        "sera enregistré dans votre brouillon.",
-        "info",
-    )
+    flash(PENDING_KEPT if kept else PENDING_LOST, "info")
     return redirect(url_for("accounts.login", next=target))
+
+
+def _stash_pending(payload: dict[str, Any]) -> bool:
+    """Stash an expired session's post, the only write open to anyone without
+    a token, so bounded: one stash per browser session (a new post replaces
+    it), a size cap, and a number of new stashes per IP address."""
+    repo = services().repos.demandes
+    size = sum(len(k) + sum(len(v) for v in values) for k, values in payload["form"].items())
+    if size > PENDING_MAX_CHARS:
+        return False
+    previous = session.pop(PENDING_KEY, None)
+    if previous is None or repo.pop_pending(previous) is None:
+        throttle, (limit, window) = services().repos.throttle, PENDING_PER_IP
+        key = f"pending_draft:ip:{client_ip()}"
+        if throttle.retry_after(key, limit, window):
+            return False
+        throttle.record(key, window)
+    session[PENDING_KEY] = repo.stash_pending(payload)
+    return True
 
 
 def _check_csrf() -> None:

@@ -152,6 +152,15 @@ def conversations_page():
     )
 
 
+def complement_steps(demande: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(page id, title)`` of the steps staff asked to complete, in the order of the filed spec."""
+    if demande.get("status") != workflow.COMPLEMENT_DEMANDE:
+        return []
+    named = set((demande.get("complement") or {}).get("pages") or ())
+    spec = services().catalog.version(demande.get("version_key") or "")
+    return [(page.id, page.title) for page in (spec.pages if spec else ()) if page.id in named]
+
+
 def _render_conversation(demande: dict[str, Any], errors: dict[str, str] | None = None,
                          body: str = "", status: int = 200):
     tiers_id = _current_tiers_id()
@@ -163,6 +172,7 @@ def _render_conversation(demande: dict[str, Any], errors: dict[str, str] | None 
         active_menu="echanges",
         demande=demande,
         messages=messages,
+        complement_steps=complement_steps(demande),
         errors=errors or {},
         body=body,
         max_message=MAX_MESSAGE,

@@ -421,7 +421,7 @@ def send_stored_file(meta: Mapping[str, Any] | None) -> Response:
 @bp.get("/export/<teleservice>.<fmt>")
 @staff_required()
 def export(teleservice: str, fmt: str):
-    if fmt not in ("csv", "xlsx") or not can_see(_staff(), teleservice):
+    if fmt not in ("csv", "xlsx") or not _exportable(teleservice):
         abort(404)
     demandes = list(_demandes_of(teleservice))
     catalog = services().catalog
@@ -438,6 +438,15 @@ def export(teleservice: str, fmt: str):
     response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="demandes-{teleservice}-{day}.{fmt}"'
     return response
+
+
+def _exportable(teleservice: str) -> bool:
+    """A téléservice this agent sees, published or with indexed demandes (its id goes in a file name)."""
+    from ..storage.index import DemandeIndex
+
+    if not SAFE_ID.fullmatch(teleservice) or not can_see(_staff(), teleservice):
+        return False
+    return teleservice in _teleservice_titles() or teleservice in DemandeIndex(services().store).counts()
 
 
 def _demandes_of(teleservice: str):

@@ -10,6 +10,7 @@ from flask import (
     abort,
     flash,
     has_request_context,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -26,9 +27,11 @@ from wtforms.validators import DataRequired, Length
 from .. import tiers_service
 from ..forms.wizard import page_form, validate_page
 from ..services import services
+from ..siret_lookup import get_siret_lookup
 from ..spec.errors import FieldError
 from ..storage.base import NotFound
 from ..storage.repositories.tiers import ADMIN, PENDING, InvalidSiret, TiersError, normalise_siret
+from . import throttle
 from .accounts import safe_next
 from .context import account_tiers, choose_tiers, current_tiers, member_role
 from .identity import applicant_required
@@ -51,7 +54,13 @@ ACTION_LABELS = {
 def _tiers_globals() -> dict[str, Any]:
     if not has_request_context():  # mails rendered by a command
         return {}
-    return {"current_tiers": current_tiers(), "account_tiers": account_tiers}
+    return {"current_tiers": current_tiers(), "account_tiers": account_tiers,
+            "siret_lookup_enabled": siret_lookup_enabled}
+
+
+def siret_lookup_enabled() -> bool:
+    """Whether the company-directory look-up is configured (templates/tiers/_siret_lookup.html)."""
+    return get_siret_lookup(services().config).enabled
 
 
 class ChoiceForm(FlaskForm):
@@ -107,6 +116,29 @@ def create():
     from .demandes import start_demande
 
     return start_demande(services().catalog.tiers_creation, None)
+
+
+@bp.route("/siret/<siret>")
+@applicant_required
+def siret_lookup(siret: str):
+    """JSON for portail.js: what the public company directory says of a SIRET,
+    ``{"found": true, "raison_sociale", "adresse": {"street","postcode","commune"}}`` or
+    ``{"found": false}``. 404 when the look-up is off; throttled per account and per IP."""
+    lookup = get_siret_lookup(services().config)
+    if not lookup.enabled:
+        abort(404)
+    try:
+        siret = normalise_siret(siret)
+    except InvalidSiret as error:
+        return jsonify(found=False, error=str(error)), 400
+    keys = [f"compte:{current_user.id}", f"ip:{throttle.client_ip()}"]
+    wait = throttle.retry_after("THROTTLE_SIRET_LOOKUP", keys)
+    if wait:
+        message = "Trop de recherches dans l'annuaire des entreprises : saisissez les informations vous-même."
+        return jsonify(found=False, error=message), 429, {"Retry-After": str(wait)}
+    throttle.record("THROTTLE_SIRET_LOOKUP", keys)
+    found = lookup.lookup(siret)
+    return jsonify(found=found is not None, **(found or {}))
 
 
 # -- case 2: asking to be attached ---------------------------------------------

@@ -159,3 +159,14 @@ def test_rattachement_section_only_when_the_tiers_page_exists(client, services, 
     logged_in(client, services)
     page = page_text(client.get("/mon-compte"))
     assert ("Me rattacher à un tiers" in page) == ("tiers.rattachement" in app.view_functions)
+
+
+def test_names_refuse_line_breaks_controls_and_bidi_overrides(client, services):
+    logged_in(client, services)
+    response = post(client, "/mon-compte", civilite="madame", nom="Martin\r\nBcc: x", prenom="Cami\u202elle")
+    assert response.status_code == 400
+    assert summary_errors(response) == {
+        "nom": "Le nom ne peut contenir ni retour à la ligne ni caractère de contrôle.",
+        "prenom": "Le prénom ne peut contenir ni retour à la ligne ni caractère de contrôle.",
+    }
+    assert post(client, "/mon-compte", civilite="madame", nom="N’Diaye-Éloi", prenom="Zoé").status_code == 302

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import logging
 import socket
 
 import pytest
@@ -11,7 +12,7 @@ from aiosmtpd.controller import Controller
 
 from runtime.app import create_app
 from runtime.mail import MailError
-from tests.helpers import last_mail, links_in, outbox, page_text, register
+from tests.helpers import create_account, csrf_token, last_mail, links_in, outbox, page_text, register
 
 FAST = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024, "ARGON2_PARALLELISM": 1}
 
@@ -117,6 +118,27 @@ def test_smtp_down_tells_the_user_and_keeps_the_account(tmp_path, clock):
     )
     assert "Traceback" not in page and "ConnectionRefused" not in page
     assert app.extensions["portail"].repos.accounts.by_identifiant("camille01") is not None
+
+
+@pytest.mark.parametrize("path", ["/mot-de-passe-oublie", "/recuperer-identifiants", "/activation/renvoyer"])
+def test_smtp_down_answers_the_same_for_known_and_unknown_addresses(tmp_path, clock, caplog, path):
+    app = make_app(
+        tmp_path, clock, MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=free_port(), SMTP_TIMEOUT=2
+    )
+    account = create_account(app.extensions["portail"], active=False)  # every page mails it
+    client = app.test_client()
+    with caplog.at_level(logging.ERROR, logger="portail.accounts"):
+        known = post_address(client, path, "camille@exemple.fr")
+        unknown = post_address(client, path, "personne@exemple.fr")
+    assert known.status_code == unknown.status_code == 200
+    assert page_text(known) == page_text(unknown)
+    assert "refaites la demande" in page_text(known) and "n'a pas pu être envoyé" not in page_text(known)
+    assert f"non envoyé au compte {account['id']} : serveur d'envoi indisponible" in caplog.text
+    assert "camille@exemple.fr" not in caplog.text
+
+
+def post_address(client, path, address):
+    return client.post(path, data={"csrf_token": csrf_token(client.get(path)), "email": address})
 
 
 def test_mailer_raises_mail_error_when_smtp_is_down(tmp_path, clock):

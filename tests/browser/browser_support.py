@@ -96,7 +96,7 @@ class LiveServer:
     _log_file: object = field(default=None, repr=False)
 
     @classmethod
-    def start(cls, base: Path, workers: int = 2) -> "LiveServer":
+    def start(cls, base: Path, workers: int = 2) -> LiveServer:
         port = free_port()
         data_dir = base / "data"
         specs_dir = base / "specs"
@@ -115,6 +115,8 @@ class LiveServer:
             PORTAIL_BASE_URL=server.url,
             PORTAIL_SPECS_DIR=str(specs_dir),
             PORTAIL_SECRET_KEY="browser-tests-secret",
+            PORTAIL_STORE="tinydb",  # shared by the two workers, whatever the caller's environment
+            PORTAIL_MAIL_BACKEND="outbox",
             PYTHONUNBUFFERED="1",
             # Every journey registers from 127.0.0.1: lift the per-IP registration limit
             # (5 an hour by default), which the accounts tests check on their own.
@@ -175,7 +177,7 @@ class LiveServer:
         # imported from the working directory whatever the state of the editable install.
         result = subprocess.run(
             [sys.executable, "-c", "from runtime.cli import main; main()", *args],
-            cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=60,
+            check=False, cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=60,
         )
         assert result.returncode == 0, f"portail {' '.join(args)} : {result.stdout}{result.stderr}"
         return result.stdout

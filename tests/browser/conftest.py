@@ -108,7 +108,7 @@ def new_journey(request, browser, live_server, screens):
         if failed and not journey.page.is_closed():
             try:
                 journey.page.screenshot(path=str(screens.next_path(f"{journey.actor}-echec")), full_page=True)
-            except Exception:  # noqa: BLE001 - a screenshot must not hide the real failure
-                pass
+            except Exception as error:  # noqa: BLE001 - a screenshot must not hide the real failure
+                print(f"capture d'écran de l'échec impossible : {error}")
         journey.close()
     write_accessibility_report(screens)

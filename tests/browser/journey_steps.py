@@ -35,7 +35,7 @@ class Person:
     password: str
 
     @classmethod
-    def new(cls, prenom: str, nom: str, civilite: str = "Monsieur") -> "Person":
+    def new(cls, prenom: str, nom: str, civilite: str = "Monsieur") -> Person:
         n = f"{next(_counter)}{int(time.time() * 1000) % 10**7}"
         ident = re.sub(r"[^a-z]", "", prenom.lower())[:8] + n
         return cls(civilite, prenom, nom, ident, f"{ident}@exemple.fr", "Vannes-Tennis2026")

@@ -92,7 +92,7 @@ def test_instruction_complement_et_acceptation(new_journey, screens, live_server
 
     # ... completes the named step and re-transmits.
     menu(applicant, "Mes aides")
-    page.locator("tr").filter(has_text=numero).get_by_role("link", name="Compléter la demande").click()
+    page.locator("tr").filter(has_text=numero).get_by_role("link", name="Compléter ma demande").click()
     applicant.step("completer la demande")
     if "Récapitulatif" not in heading(applicant):
         expect_step(applicant, 5, "Pièces justificatives")

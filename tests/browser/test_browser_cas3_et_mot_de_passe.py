@@ -122,6 +122,9 @@ def test_mot_de_passe_oublie_et_cookie_souvenir(new_journey, screens, live_serve
     other.step("ancien mot de passe refuse")
     login(other, person, password=new_password)
     assert other.page.locator("h1").inner_text() == "Bienvenue sur le Portail des Aides"
+    other.page.get_by_role("link", name="Mon compte").click()
+    assert person.email in other.page.locator("main").inner_text()
+    other.step("mon compte")
 
     # The remember cookie set before the change is void.
     stale = new_journey("cookie-perime")

@@ -59,7 +59,7 @@ def app(tmp_path, clock, specs_dir, store_name):
     )
 
 
-def make_tiers(services, account, siret=SIRET, name="Les Amis du Panier", famille="association"):
+def make_tiers(services, account, siret=SIRET, name="Les Amis du Panier", famille="association", **extra):
     return services.repos.tiers.create_tiers(
         {
             "siret": siret,
@@ -67,6 +67,7 @@ def make_tiers(services, account, siret=SIRET, name="Les Amis du Panier", famill
             "famille": famille,
             "email": f"contact-{siret}@exemple.fr",
             "adresse": {"street": "2 rue du Panier", "postcode": "13002", "commune": "Marseille"},
+            **extra,
         },
         account["id"],
     )

@@ -43,3 +43,25 @@ def test_pending_draft_of_someone_else_is_not_applied(client, services, user, ti
         session["pending_draft"] = pending
     assert "Ce que vous aviez saisi" not in text_of(client.get("/espace/"))
     assert services.repos.demandes.pop_pending(pending) is None  # used once, then gone
+
+
+def pending_count(services) -> int:
+    return len(services.store.read("pending_drafts").table("pending").all())
+
+
+def test_expired_session_stash_is_bounded(app, services):
+    """Anyone can post to a step without a session: what is kept must stay small."""
+    browser = app.test_client()
+    step = step_url("0" * 32, "projet")
+    huge = browser.post(step, data={"intitule": "x" * 70_000})
+    assert huge.status_code == 302
+    assert "ce que vous venez de saisir n'a pas pu être conservé" in text_of(
+        browser.get(huge.headers["Location"]))
+    assert pending_count(services) == 0
+    for text in ("Premier essai", "Second essai"):  # one stash per browser session: the last post
+        browser.post(step, data={"intitule": text})
+    pending = services.store.read("pending_drafts").table("pending").all()
+    assert [p["form"]["intitule"] for p in pending] == [["Second essai"]]
+    for _ in range(25):  # new visitors from one address
+        app.test_client().post(step, data={"intitule": "Encore"})
+    assert pending_count(services) == 20

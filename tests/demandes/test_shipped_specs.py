@@ -8,7 +8,9 @@ import pytest
 from pypdf import PdfReader
 
 from runtime import ROOT
+from runtime.forms.wizard import visible_pages
 from runtime.spec.catalog import Catalog
+from tests.demandes.samples import page_post_data
 from tests.demandes.support import (
     make_tiers,
     pdf_upload,
@@ -18,10 +20,11 @@ from tests.demandes.support import (
     sign_in,
     start,
     step_url,
+    stored,
     text_of,
     transmit,
 )
-from tests.helpers import last_mail
+from tests.helpers import csrf_token, last_mail
 
 SHIPPED = Catalog.load(ROOT / "specs").teleservices()
 
@@ -93,3 +96,48 @@ def test_patrimoine_deposit_end_to_end(client, services, clock):
     assert "Total des dépenses : 10 000,00 EUR" in text
     assert "Chapelle Saint-Roch" in text
     assert "6 000,00 EUR" in text_of(client.get("/espace/aides")).replace("€", "EUR")
+
+
+# --- every shipped téléservice can be deposited --------------------------------------
+
+DEPOSIT_DAY = datetime(2026, 11, 26, 10, tzinfo=UTC)  # patrimoine and fonctionnement open, investissement not yet
+
+
+def fill_every_visible_page(client, spec, demande_id) -> list[str]:
+    """Post generated answers on each page "Suivant" leads to; returns the pages posted."""
+    token = csrf_token(client.get(step_url(demande_id, spec.pages[0].id)))
+    page_id, posted = spec.pages[0].id, []
+    for _ in spec.pages:
+        data = page_post_data(spec, spec.page(page_id))
+        data.update({"csrf_token": token, "action": "next"})
+        response = client.post(step_url(demande_id, page_id), data=data, content_type="multipart/form-data")
+        assert response.status_code == 302, (page_id, text_of(response))
+        posted.append(page_id)
+        location = response.headers["Location"]
+        if location.endswith("/recapitulatif"):
+            return posted
+        page_id = location.rsplit("/", 1)[1]
+    raise AssertionError(f"le récapitulatif n'est jamais atteint : {posted}")
+
+
+@pytest.mark.parametrize("spec", SHIPPED, ids=lambda s: s.id)
+def test_every_shipped_teleservice_can_be_deposited(client, services, clock, spec):
+    set_today(clock, DEPOSIT_DAY)
+    if not spec.is_open(clock.today()):
+        clock.advance(days=(spec.opens - clock.today()).days)  # into its opening period
+    assert spec.is_open(clock.today())
+    account = quick_account(services)
+    tiers = make_tiers(services, account, famille=spec.families[0], rna="W133001234",
+                       site_web="https://www.exemple.fr")
+    sign_in(client, account)
+    demande_id = start(client, spec.id)
+    posted = fill_every_visible_page(client, spec, demande_id)
+    doc = stored(services, tiers, demande_id)
+    assert posted == [p.id for p in visible_pages(spec, doc["answers"])]
+    assert set(doc["page_states"].values()) == {"complète"}, doc["page_states"]
+    response = transmit(client, demande_id)
+    assert response.status_code == 302, text_of(response)
+    doc = stored(services, tiers, demande_id)
+    assert doc["status"] == "transmise"
+    assert doc["numero"] == f"{spec.number_prefix}-{clock.today().year}-000001"
+    assert doc["numero"] in text_of(client.get(response.headers["Location"]))

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+from runtime.siret_lookup import HttpLookup
+from runtime.storage.index import DemandeIndex
 from tests.demandes.support import SIRET, make_tiers, post_form, quick_account, save_step, sign_in, text_of
 from tests.helpers import page_text
 
@@ -51,6 +53,8 @@ def test_account_without_tiers_creates_it_through_a_demande(client, services):
     assert services.repos.demandes.get(f"drafts/{account['id']}", demande_id) is None
     assert "TIERS-2026-000001" in text_of(client.get(response.headers["Location"]))
     assert "Chorale du Vieux-Port" in text_of(client.get("/espace/"))
+    rows, total = DemandeIndex(services.store).search({"text": "vieux-port"})
+    assert total == 1 and rows[0]["id"] == demande_id and rows[0]["tiers_name"] == "Chorale du Vieux-Port"
 
 
 def test_siret_already_taken_refuses_with_link_to_rattachement(client, services):
@@ -65,3 +69,23 @@ def test_siret_already_taken_refuses_with_link_to_rattachement(client, services)
     assert f"Une structure portant le numéro SIRET {SIRET} existe déjà sur le portail." in text_of(response)
     assert f'href="/tiers/rattachement?siret={SIRET}"' in page_text(response)
     assert services.repos.demandes.get(f"drafts/{account['id']}", demande_id)["status"] == "brouillon"
+
+
+def test_tiers_creation_steps_offer_the_siret_look_up_when_configured(app, client, services):
+    account = quick_account(services)
+    sign_in(client, account)
+    demande_id = start_creation(client)
+    assert 'id="siret-lookup-config"' not in page_text(client.get(f"/demandes/{demande_id}/etape/identification"))
+    app.extensions["siret_lookup"] = HttpLookup("http://annuaire.test/search?q={siret}")  # never called here
+    identification = page_text(client.get(f"/demandes/{demande_id}/etape/identification"))
+    assert 'id="siret-lookup-config"' in identification and 'data-url="/tiers/siret/SIRET"' in identification
+    assert 'aria-live="polite"' in identification
+    fill(client, demande_id, {key: PAGES[key] for key in ("famille", "identification")})
+    adresse = page_text(client.get(f"/demandes/{demande_id}/etape/adresse"))
+    assert 'data-siret="35600000000048"' in adresse  # the SIRET answered on the previous step
+    # a téléservice of an existing Tiers has no look-up
+    make_tiers(services, account, siret=SIRET)
+    sign_in(client, account)
+    other = post_form(client, "/demandes/nouvelle", {"teleservice": "quartier"}, token_from="/espace/")
+    assert "/etape/projet" in other.headers["Location"]
+    assert 'id="siret-lookup-config"' not in page_text(client.get(other.headers["Location"]))

@@ -60,6 +60,18 @@ def test_transmission_numbers_and_confirms(client, user, services, tiers):
     assert indexed["tiers_name"] == "Les Amis du Panier"
 
 
+def test_index_row_is_searchable_by_tiers_name_from_the_first_transmission(client, user, services, tiers):
+    demande_id = start(client)
+    fill_valid(client, demande_id)
+    transmit(client, demande_id)
+    index = DemandeIndex(services.store)
+    for text in ("amis du pan", "PANIER", "Les Amis"):  # part of the name, any case
+        rows, total = index.search({"text": text})
+        assert total == 1 and rows[0]["id"] == demande_id, text
+        assert rows[0]["tiers_name"] == "Les Amis du Panier"
+    assert index.search({"text": "Chorale"}) == ([], 0)
+
+
 def test_numbers_are_unique_and_sequential(client, user, services, tiers):
     numbers = []
     for _ in range(3):

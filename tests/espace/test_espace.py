@@ -131,8 +131,31 @@ def test_aides_shows_complement_request(client, user, services, tiers):
     fill_valid(client, demande_id)
     transmit(client, demande_id)
     services.repos.demandes.modify(f"tiers/{tiers['id']}", demande_id, lambda d: d.update(
-        status="complement_demande", complement={"message": "Joignez le devis signé.", "pages": ["pieces"]}))
-    response = client.get("/espace/aides")
-    assert "Complément demandé Complément demandé : Joignez le devis signé. Compléter la demande" in text_of(response)
-    assert f'href="{step_url(demande_id, "pieces")}">Compléter la demande' in page_text(response)
-    assert "Joignez le devis signé." in text_of(client.get("/espace/"))
+        status="complement_demande",
+        complement={"message": "Joignez le devis signé.", "pages": ["pieces", "budget"]}))
+    for path in ("/espace/aides", "/espace/"):
+        response = client.get(path)
+        text, html = text_of(response), page_text(response)
+        assert "Complément demandé : Joignez le devis signé." in text, path
+        # the call to action leads to the first step named (in the form's order), each step is linked
+        assert re.search(rf'<a class="govuk-button[^"]*"[^>]*href="{step_url(demande_id, "budget")}">'
+                         r"Compléter ma demande", html), path
+        assert "Étapes à compléter : Budget (demande QUARTIER-2026-000001) Pièces justificatives" in text, path
+        assert f'href="{step_url(demande_id, "pieces")}">Pièces justificatives' in html, path
+    aides = page_text(client.get("/espace/aides"))
+    assert f'href="/demandes/{demande_id}/accuse-reception.pdf"' in aides
+    assert client.get(step_url(demande_id, "budget")).status_code == 200
+    assert client.get(step_url(demande_id, "projet")).headers["Location"].endswith("/recapitulatif")
+
+
+def test_aides_links_the_receipt_of_every_transmitted_demande(client, user, services, tiers):
+    ids = []
+    for _ in range(2):
+        ids.append(start(client, force=True))
+        fill_valid(client, ids[-1])
+        transmit(client, ids[-1])
+    services.repos.demandes.modify(f"tiers/{tiers['id']}", ids[0], lambda d: d.update(status="en_instruction"))
+    html = page_text(client.get("/espace/aides"))
+    for demande_id in ids:
+        assert f'href="/demandes/{demande_id}/accuse-reception.pdf"' in html
+    assert "Compléter ma demande" not in html

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-
-from runtime.app import create_app
 from hostile_support import make_tiers, sign_in
 
+from runtime.app import create_app
 from tests.helpers import create_account
 
 # A day when every shipped téléservice is open (patrimoine: 2026-09-01 → 2027-03-31).

@@ -6,6 +6,7 @@ from hostile_payloads import CONTROL, MARKUP, ONE_MB, payload_is_inert
 
 from tests.helpers import csrf_token, field_error, outbox, register, registration_data, summary_errors
 
+
 @pytest.mark.parametrize("payload", list(MARKUP.values()), ids=list(MARKUP))
 def test_markup_in_names_is_stored_as_text_and_shown_inert(client, services, payload):
     response = register(client, nom=payload, prenom=payload, identifiant="hostile01", email="hostile@exemple.fr")

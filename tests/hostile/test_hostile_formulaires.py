@@ -8,6 +8,7 @@ import pytest
 from hostile_payloads import (
     ARABIC_INDIC_SIRET,
     CONTROL,
+    FULLWIDTH_IBAN,
     FULLWIDTH_SIRET,
     MARKUP,
     NUMBERS,
@@ -92,7 +93,7 @@ def create_tiers_over_http(client, creation, raison_sociale: str):
     base = creation.rsplit("/", 1)[0]
     for page, data in (("adresse", ADRESSE), ("representant", REPRESENTANT), ("contact", CONTACT)):
         response = post_step(client, f"{base}/{page}", data)
-        assert response.status_code == 302, (page, re.findall(r'-error"[^>]*>(.*?)</p>', page_text(response), re.S))
+        assert response.status_code == 302, (page, re.findall(r'-error"[^>]*>(.*?)</p>', page_text(response), re.DOTALL))
     demande_id = base.split("/")[2]
     token = csrf_token(client.get(f"/demandes/{demande_id}/recapitulatif"))
     return demande_id, {"csrf_token": token, "attestation": "oui"}
@@ -209,3 +210,28 @@ def test_step_post_without_csrf_token_changes_nothing(client, services, patrimoi
     demande_id = patrimoine.split("/")[2]
     stored = services.repos.demandes.get(f"tiers/{tiers['id']}", demande_id)
     assert (stored.get("answers") or {}).get("montant_sollicite") in (None, "")
+
+
+@pytest.fixture
+def fonctionnement(client, member):
+    token = csrf_token(client.get("/demandes/"))
+    response = client.post("/demandes/nouvelle", data={"csrf_token": token, "teleservice": "fonctionnement-associations"})
+    assert response.status_code == 302
+    return response.headers["Location"].rsplit("/", 1)[0]
+
+
+@pytest.mark.parametrize(
+    "iban",
+    [FULLWIDTH_IBAN, "FR76 3000 6000 0112 3456 7890 188", MARKUP["script"], "FR76\x0030006000011234567890189"],
+    ids=["pleine-chasse", "cle-fausse", "script", "nul"],
+)
+def test_hostile_iban_is_refused_beside_the_field(client, fonctionnement, iban):
+    response = post_step(client, f"{fonctionnement}/banque", {"iban": iban})
+    assert_french(field_error(response, "iban"))
+    assert payload_is_inert(response.get_data(as_text=True), iban)
+
+
+def test_valid_iban_with_spaces_is_accepted(client, fonctionnement):
+    response = post_step(client, f"{fonctionnement}/banque", {"iban": "FR76 3000 6000 0112 3456 7890 189"},
+                         action="save")
+    assert field_error(response, "iban") is None

@@ -14,6 +14,9 @@ _ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 # Routes whose arguments are not objects of the portal (one-time links of mails).
 TOKEN_ENDPOINTS = {"accounts.activate", "accounts.confirm_email", "accounts.reset_password"}
+# Routes whose argument is public data, not an object of the portal (company directory look-up).
+PUBLIC_DATA_ENDPOINTS = {"tiers.siret_lookup"}
+NOT_OBJECTS = TOKEN_ENDPOINTS | PUBLIC_DATA_ENDPOINTS
 
 
 def rules(app, method: str) -> list:
@@ -56,6 +59,7 @@ def nobody_values() -> dict[str, str]:
         "fmt": "csv",
         "token": secrets.token_urlsafe(32),
         "staff_id": unknown_id(),
+        "siret": "00000000000000",
     }
 
 
@@ -84,6 +88,7 @@ def owner_values(world, endpoint: str) -> dict[str, str]:
         "fmt": "csv",
         "token": secrets.token_urlsafe(32),
         "staff_id": world.other_instructeur["id"],
+        "siret": world.tiers["siret"],
     }
 
 

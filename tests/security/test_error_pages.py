@@ -70,3 +70,15 @@ def test_invalid_link_page_is_french(client):
     assert_security_headers(response)
     text = page_text(response)
     assert '<html lang="fr"' in text and "Lien invalide" in text
+
+
+def test_development_outbox_is_absent_by_default(app, world):
+    """/dev/outbox shows every mail (reset links included): a 404 unless DEV_PAGES is set."""
+    assert app.config["DEV_PAGES"] is False
+    client = app.test_client()
+    for logged_in in (False, True):
+        if logged_in:
+            applicant_login(client, world.owner)
+        response = client.get("/dev/outbox")
+        assert response.status_code == 404, logged_in
+        assert_generic_page(response, "Page introuvable")

@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 from tests.helpers import csrf_token
 from tests.security.conftest import applicant_login, staff_login, store_snapshot
 from tests.security.routes import (
-    TOKEN_ENDPOINTS,
+    NOT_OBJECTS,
+    PUBLIC_DATA_ENDPOINTS,
     arguments,
     fill,
     is_staff_rule,
@@ -116,7 +117,7 @@ def test_outsider_gets_404_for_objects_of_another_tiers(app, services, world):
     applicant_login(client, world.outsider)
     probe = Probe(app, services, client, csrf_token(client.get("/mon-compte")))
     for rule, method in param_rules(app):
-        if is_staff_rule(rule) or rule.endpoint in TOKEN_ENDPOINTS:
+        if is_staff_rule(rule) or rule.endpoint in NOT_OBJECTS:
             continue
         probe.expect(rule, method, owner_values(world, rule.endpoint), not_found, "objets d'un autre Tiers")
     probe.check()
@@ -129,7 +130,7 @@ def test_outsider_cannot_reach_foreign_sub_objects_through_his_own(app, services
     probe = Probe(app, services, client, csrf_token(client.get("/mon-compte")))
     for rule, method in param_rules(app):
         names = arguments(rule)
-        if is_staff_rule(rule) or rule.endpoint in TOKEN_ENDPOINTS:
+        if is_staff_rule(rule) or rule.endpoint in NOT_OBJECTS:
             continue
         if not any(name in ("file_id", "request_id", "account_id") for name in names):
             continue
@@ -147,7 +148,7 @@ def test_applicant_gets_404_for_objects_that_do_not_exist(app, services, world):
     applicant_login(client, world.owner)
     probe = Probe(app, services, client, csrf_token(client.get("/mon-compte")))
     for rule, method in param_rules(app):
-        if is_staff_rule(rule):
+        if is_staff_rule(rule) or rule.endpoint in PUBLIC_DATA_ENDPOINTS:
             continue
         probe.expect(rule, method, nobody_values(), not_found, "ids inexistants")
     probe.check()
@@ -160,7 +161,7 @@ def test_owner_gets_404_for_unknown_sub_objects_of_his_own(app, services, world)
     probe = Probe(app, services, client, csrf_token(client.get("/mon-compte")))
     unknown = nobody_values()
     for rule, method in param_rules(app):
-        if is_staff_rule(rule) or rule.endpoint in TOKEN_ENDPOINTS:
+        if is_staff_rule(rule) or rule.endpoint in NOT_OBJECTS:
             continue
         for name in arguments(rule):
             if name in SUB_OBJECTS or len(arguments(rule)) == 1:
@@ -215,7 +216,7 @@ def test_agent_without_rights_gets_404(app, services, world):
                         f"{method} {rule.rule} : attendu 404 pour des ids inexistants, "
                         f"obtenu {unknown.status_code}"
                     )
-        elif rule.endpoint not in TOKEN_ENDPOINTS:
+        elif rule.endpoint not in NOT_OBJECTS:
             probe.expect(
                 rule, method, owner_values(world, rule.endpoint), refused_to_staff, "route des demandeurs"
             )
@@ -258,7 +259,7 @@ def test_pending_requester_sees_nothing_of_the_tiers(app, services, world):
     applicant_login(client, world.requester)
     probe = Probe(app, services, client, csrf_token(client.get("/mon-compte")))
     for rule, method in param_rules(app):
-        if is_staff_rule(rule) or rule.endpoint in TOKEN_ENDPOINTS:
+        if is_staff_rule(rule) or rule.endpoint in NOT_OBJECTS:
             continue
         known = probe.expect(
             rule, method, owner_values(world, rule.endpoint), no_tiers_refusal, "demande en attente"
@@ -269,3 +270,13 @@ def test_pending_requester_sees_nothing_of_the_tiers(app, services, world):
                 f"{method} {rule.rule} : {known.status_code} si l'objet existe, {unknown.status_code} sinon"
             )
     probe.check()
+
+
+def test_company_directory_look_up_is_off_by_default_and_for_applicants_only(app, world):
+    assert not app.config.get("SIRET_LOOKUP_URL")
+    anonymous = app.test_client().get(f"/tiers/siret/{world.tiers['siret']}")
+    assert anonymous.status_code == 302
+    assert urlsplit(anonymous.headers["Location"]).path == "/connexion"
+    client = app.test_client()
+    applicant_login(client, world.outsider)
+    assert client.get(f"/tiers/siret/{world.tiers['siret']}").status_code == 404

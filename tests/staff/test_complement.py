@@ -1,8 +1,11 @@
 """Demander un complément: the round trip with the applicant, both versions kept."""
 from __future__ import annotations
 
-from tests.demandes.support import save_step, transmit
-from tests.helpers import last_mail, login, page_text
+import io
+import re
+
+from tests.demandes.support import PDF, save_step, transmit
+from tests.helpers import csrf_token, last_mail, login, page_text
 from tests.staff.support import demande_url, file_demande, post, staff_login
 
 
@@ -48,3 +51,48 @@ def test_complement_round_trip_keeps_both_versions(app, client, services, admin,
     assert "1\u202f500,00\u202f€" in first
     assert "1\u202f800,00\u202f€" in page
     assert "Statut : Complément demandé" in page
+
+
+def test_applicant_answers_a_complement_from_the_conversation_page(app, client, services, admin, account, tiers):
+    """The conversation page links to the named steps, takes a document, and leads to the re-transmission."""
+    demande = file_demande(services, tiers)
+    staff_login(client, "admin.metropole")
+    url = demande_url(demande)
+    post(client, url + "/statut", {"target": "complement_demande", "message": "Joignez le devis signé.",
+                                   "pages": ["pieces", "budget"]}, token_from=url)
+
+    applicant = app.test_client()
+    login(applicant, account["identifiant"])
+    conversation_url = f"/espace/echanges/{demande['id']}"
+    html = applicant.get(conversation_url).get_data(as_text=True)
+    step_links = re.findall(r'href="(/demandes/[^"]+/etape/[^"]+)"', html)
+    assert step_links == [f"/demandes/{demande['id']}/etape/budget", f"/demandes/{demande['id']}/etape/pieces"]
+    assert "Budget" in html and "Pièces justificatives" in html
+    for link in step_links:
+        assert applicant.get(link).status_code == 200
+    recap_url = f"/demandes/{demande['id']}/recapitulatif"
+    assert f'href="{recap_url}"' in html
+
+    response = applicant.post(conversation_url, data={
+        "csrf_token": csrf_token(applicant.get(conversation_url)), "body": "Voici le devis signé.",
+        "attachment": (io.BytesIO(PDF), "devis-signe.pdf")}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert applicant.get(recap_url).status_code == 200
+    assert transmit(applicant, demande["id"]).status_code == 302
+
+    doc = services.repos.demandes.get(demande["partition"], demande["id"])
+    assert doc["status"] == "transmise"
+    assert doc["complement"]["answered_at"]
+    page = page_text(client.get(url))
+    assert "Voici le devis signé." in page
+    assert "devis-signe.pdf" in page
+    assert "Répondre à la demande de complément" not in page_text(applicant.get(conversation_url))
+
+
+def test_conversation_offers_no_steps_outside_a_complement(app, services, account, tiers):
+    demande = file_demande(services, tiers)
+    applicant = app.test_client()
+    login(applicant, account["identifiant"])
+    html = applicant.get(f"/espace/echanges/{demande['id']}").get_data(as_text=True)
+    assert "/etape/" not in html
+    assert "Répondre à la demande de complément" not in html

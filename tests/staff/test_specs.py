@@ -7,6 +7,9 @@ import time
 from click.testing import CliRunner
 
 from runtime.cli import main as cli
+from runtime.spec import catalog as catalog_module
+from runtime.spec.catalog import Catalog
+from runtime.storage.memory import MemoryStore
 from tests.helpers import csrf_token, page_text
 from tests.staff.conftest import FAST_ARGON2
 from tests.staff.support import create_staff, file_demande, make_app, staff_login
@@ -138,3 +141,37 @@ def test_preview_walks_through_pages_without_saving(client, services, admin):
     assert list(services.store.partitions("tiers/")) == []
     assert list(services.store.partitions("drafts/")) == []
     assert client.get("/agents/apercu/quartier/inconnue").status_code == 404
+
+
+def test_specs_page_never_shows_a_stale_list_after_a_reload_elsewhere(tmp_path, clock, specs_dir, monkeypatch):
+    """Ordinary requests check once per interval; the specs page checks at once."""
+    monkeypatch.setattr(catalog_module, "REFRESH_INTERVAL", 3600)
+    first = make_app(tmp_path / "data", clock, specs_dir, store="tinydb")
+    second = make_app(tmp_path / "data", clock, specs_dir, store="tinydb")
+    for app in (first, second):
+        app.extensions["portail"].config.update(FAST_ARGON2)
+    with first.app_context():
+        create_staff(first.extensions["portail"], "admin.metropole", "administrateur", [])
+    agent, other = first.test_client(), second.test_client()
+    staff_login(agent, "admin.metropole")
+    staff_login(other, "admin.metropole")
+    source = quartier_file(specs_dir)
+    source.write_text(source.read_text(encoding="utf-8").replace('version: "1"', 'version: "2"')
+                      .replace("Aide aux projets de quartier", "Aide aux initiatives de quartier"), encoding="utf-8")
+    reload_specs(agent)
+    other.get("/agents/demandes")  # an ordinary page: within the interval, no check
+    assert second.extensions["portail"].catalog.get("quartier").version == "1"
+    assert "Aide aux initiatives de quartier" in page_text(other.get("/agents/specs"))
+    assert second.extensions["portail"].catalog.get("quartier").version == "2"
+
+
+def test_forced_refresh_and_own_generation_bump(specs_dir, monkeypatch):
+    monkeypatch.setattr(catalog_module, "REFRESH_INTERVAL", 3600)
+    store = MemoryStore()
+    worker_a, worker_b = Catalog.load(specs_dir, store=store), Catalog.load(specs_dir, store=store)
+    assert worker_a.refresh_if_changed(force=True) is False  # nothing changed
+    worker_a.reload()
+    worker_a.bump_generation()
+    assert worker_a.refresh_if_changed(force=True) is False  # its own bump: already up to date
+    assert worker_b.refresh_if_changed() is False  # within the interval
+    assert worker_b.refresh_if_changed(force=True) is True
