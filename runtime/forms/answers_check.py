@@ -7,10 +7,12 @@ from typing import Any
 
 import jsonschema
 
+from ..spec.answers_schema import is_control_characters_schema
 from ..spec.errors import FieldError
 from ..spec.model import Field, Spec
 from .composite import row_message
 from .registry import field_type
+from .wtfields import CONTROL_MESSAGE
 
 
 def answers_schema_of(spec: Spec) -> dict:
@@ -76,6 +78,14 @@ def _address_label(part: str) -> str:
     return next((label for name, label, *_ in ADDRESS_PARTS if name == part), part)
 
 
+def _number(field: Field, value: Any) -> str:
+    """A bound as the field shows its values (``999 999 999 999,99 €``)."""
+    from decimal import Decimal
+
+    ftype = field_type(field.type)
+    return ftype.bound_text(Decimal(str(value))) if hasattr(ftype, "bound_text") else str(value)
+
+
 def _message(field: Field, error: jsonschema.ValidationError) -> str:
     label, kind, value = field.label, error.validator, error.validator_value
     if kind == "required" or (kind == "minLength" and value == 1):
@@ -91,10 +101,12 @@ def _message(field: Field, error: jsonschema.ValidationError) -> str:
         found = field_type("table").count_errors(field, count)
         if found:
             return found[0][1]
+    if kind == "not" and is_control_characters_schema(value):
+        return CONTROL_MESSAGE
     if kind in ("minimum", "exclusiveMinimum"):
-        return f"La valeur de « {label} » doit être au moins {value}."
+        return f"La valeur de « {label} » doit être au moins {_number(field, value)}."
     if kind in ("maximum", "exclusiveMaximum"):
-        return f"La valeur de « {label} » doit être au plus {value}."
+        return f"La valeur de « {label} » doit être au plus {_number(field, value)}."
     if kind == "minLength":
         return f"Saisissez au moins {value} caractère{'s' if value > 1 else ''} pour « {label} »."
     if kind == "maxLength":

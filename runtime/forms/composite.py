@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any
 
 from wtforms import Form
 from wtforms.fields import FieldList, FormField
@@ -11,7 +10,7 @@ from wtforms.fields import FieldList, FormField
 from ..spec.computed import column_sum
 from . import uploads
 from .registry import Collected, FieldType, field_type, register, typed_answer
-from .types import ScalarType, french_number, required_message
+from .types import ScalarType, french_number, refuse_foreign_digits, required_message
 from .wtfields import FileUploadField, ScalarField
 
 DEFAULT_MAX_MB = 10
@@ -32,6 +31,7 @@ ADDRESS_PARTS = (
 
 
 def parse_postcode(raw: str) -> str:
+    refuse_foreign_digits(raw, "le code postal")
     text = re.sub(r"\s+", "", raw)
     if not re.fullmatch(r"[0-9]{5}", text):
         raise ValueError("Le code postal doit comporter 5 chiffres, par exemple 13001.")
@@ -83,17 +83,6 @@ class AddressType(FieldType):
         if not isinstance(value, dict):
             return ""
         return f"{value.get('street') or ''}, {value.get('postcode') or ''} {value.get('commune') or ''}".strip(", ")
-
-    def json_schema(self, field):
-        return {
-            "type": "object",
-            "properties": {
-                "street": {"type": "string", "minLength": 1},
-                "postcode": {"type": "string", "pattern": "^[0-9]{5}$"},
-                "commune": {"type": "string", "minLength": 1},
-            },
-            "required": ["street", "postcode", "commune"],
-        }
 
 
 # --- table -------------------------------------------------------------------
@@ -173,21 +162,6 @@ class TableType(FieldType):
     def display(self, field, value):
         return f"{len(value or [])} ligne(s)"
 
-    def json_schema(self, field):
-        schema: dict[str, Any] = {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {col.id: field_type(col.type).json_schema(col) for col in field.columns},
-                "required": [col.id for col in field.columns if col.required],
-            },
-        }
-        if self.min_rows(field):
-            schema["minItems"] = self.min_rows(field)
-        if self.max_rows(field):
-            schema["maxItems"] = self.max_rows(field)
-        return schema
-
 
 def row_message(index: int, message: str) -> str:
     return f"Ligne {index + 1} : {message}"
@@ -236,18 +210,6 @@ class FileType(FieldType):
 
     def accept_text(self, field) -> str:
         return uploads.accept_text(self.accept(field))
-
-    def json_schema(self, field):
-        return {
-            "type": "object",
-            "properties": {
-                "file_id": {"type": "string", "minLength": 1},
-                "filename": {"type": "string"},
-                "size": {"type": "integer"},
-                "content_type": {"type": "string"},
-            },
-            "required": ["file_id", "filename"],
-        }
 
 
 def file_size(size: int) -> str:

@@ -3,7 +3,8 @@
 A type knows how to make its WTForms field, how to turn the converted WTForms
 data into an *answer* value (see ``runtime.spec.model``), how to turn an answer
 back into *raw* posted values (so a stored draft and a fresh post follow the
-same validation path), its JSON Schema fragment and its templates.
+same validation path), its JSON Schema fragment (from ``runtime.spec.answers_schema``)
+and its templates.
 """
 from __future__ import annotations
 
@@ -138,7 +139,11 @@ class FieldType:
         return self.format(field, value)
 
     def json_schema(self, field: Field) -> dict:
-        return {"type": "string"}
+        """The JSON Schema of an answer: one source, ``runtime.spec.answers_schema``
+        (the spec layer compiles a demande's schema without the form runtime)."""
+        from ..spec.answers_schema import field_schema
+
+        return field_schema(field)
 
     def is_empty(self, value: Any) -> bool:
         return value is None or value == "" or value == [] or value == {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -48,19 +49,24 @@ class PageTemplates:
 
     Rendering a page is then a single template run instead of one include per
     field (several times faster); the per-type templates stay the only source.
+    Compiled per Jinja environment (one per app) and keyed by ``spec.version_key``:
+    a new version of a spec (reload) gets its own templates. Edits of the template
+    files themselves (``templates/fields/``, ``macros/``) are read when a page is
+    first compiled: restart the portal after changing them.
     """
 
     def __init__(self):
-        self._cache: dict[tuple, Any] = {}
+        self._cache: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], Any]] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
     def get(self, env, spec: Spec, page: Page):
-        key = (id(env), spec.version_key, page.id)
-        template = self._cache.get(key)
+        key = (spec.version_key, page.id)
+        template = self._cache.get(env, {}).get(key)
         if template is None:
             with self._lock:
-                template = self._cache.get(key) or env.from_string(self.source(env, page))
-                self._cache[key] = template
+                compiled = self._cache.setdefault(env, {})
+                template = compiled.get(key) or env.from_string(self.source(env, page))
+                compiled[key] = template
         return template
 
     def clear(self) -> None:

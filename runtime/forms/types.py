@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from decimal import MAX_PREC, ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from typing import Any, ClassVar
 
 from stdnum import iban as stdnum_iban
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.fr import siret as stdnum_siret
 from wtforms.validators import StopValidation
 
+from ..spec.answers_schema import control_characters, number_bounds
 from ..spec.model import Field
 from .registry import FieldType, register
 from .wtfields import Check, MultiValueField, Required, ScalarField
@@ -27,11 +28,30 @@ def choice_message(field: Field) -> str:
     return f"Choisissez une réponse pour « {field.label} »."
 
 
+def refuse_foreign_digits(raw: str, noun: str) -> None:
+    """Digits other than ASCII 0-9 (fullwidth, Arabic-Indic, superscript...) are refused:
+    they look like digits but are not what the portal stores or compares."""
+    if any(c.isdigit() and not c.isascii() for c in raw):
+        raise ValueError(f"Saisissez {noun} avec les chiffres ordinaires 0 à 9.")
+
+
 class ScalarType(FieldType):
-    """A single input converted by ``parse`` and checked by ``checks``."""
+    """A single input converted by ``parse`` and checked by ``checks``.
+
+    Before ``parse``, a type read as digits (``digits_of`` names what is typed, e.g.
+    "le montant") refuses non-ASCII digits; after it, a text value holding control
+    characters is refused by ``ScalarField`` (see ``runtime.spec.answers_schema``).
+    """
+
+    digits_of: ClassVar[str | None] = None
 
     def parse(self, field: Field, raw: str) -> Any:
         return raw
+
+    def convert(self, field: Field, raw: str) -> Any:
+        if self.digits_of:
+            refuse_foreign_digits(raw, self.digits_of)
+        return self.parse(field, raw)
 
     def checks(self, field: Field) -> list:
         return []
@@ -43,8 +63,9 @@ class ScalarType(FieldType):
         return ScalarField(
             field.label,
             validators=self.required(field) + self.checks(field),
-            parse=lambda raw: self.parse(field, raw),
+            parse=lambda raw: self.convert(field, raw),
             fmt=lambda value: self.format(field, value),
+            refused=control_characters(field.type),
         )
 
 
@@ -73,14 +94,6 @@ class TextType(ScalarType):
     def checks(self, field):
         return length_checks(field)
 
-    def json_schema(self, field):
-        schema: dict[str, Any] = {"type": "string"}
-        if field.options.get("max_length"):
-            schema["maxLength"] = field.options["max_length"]
-        if field.options.get("min_length"):
-            schema["minLength"] = field.options["min_length"]
-        return schema
-
 
 @register
 class TextareaType(TextType):
@@ -90,14 +103,22 @@ class TextareaType(TextType):
 # --- numbers -----------------------------------------------------------------
 
 
-def range_checks(field: Field, convert=Decimal, fmt=str) -> list:
-    checks = []
-    low, high = field.options.get("min"), field.options.get("max")
-    if low is not None:
-        checks.append(Check(lambda v: None if convert(v) >= convert(low) else f"La valeur doit être au moins {fmt(low)}."))
-    if high is not None:
-        checks.append(Check(lambda v: None if convert(v) <= convert(high) else f"La valeur doit être au plus {fmt(high)}."))
-    return checks
+class NumberType(ScalarType):
+    """Numbers: bounded by the spec's ``min``/``max`` or the type's defaults
+    (``runtime.spec.answers_schema.number_bounds``)."""
+
+    digits_of = "le nombre"
+
+    def checks(self, field):
+        low, high = number_bounds(field)
+        return [
+            Check(lambda v: None if Decimal(v) >= low else f"La valeur doit être au moins {self.bound_text(low)}."),
+            Check(lambda v: None if Decimal(v) <= high else f"La valeur doit être au plus {self.bound_text(high)}."),
+        ]
+
+    def bound_text(self, value: Decimal) -> str:
+        """A bound in a message (a year stays ``2026``)."""
+        return str(value)
 
 
 def parse_decimal(raw: str) -> Decimal | None:
@@ -110,11 +131,17 @@ def parse_decimal(raw: str) -> Decimal | None:
         return None
 
 
+def quantized(number: Decimal, places: int) -> Decimal:
+    """Rounded to ``places`` decimals, however many digits (a huge number typed is
+    shown and refused by the bounds, never an arithmetic error)."""
+    return number.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP, Context(prec=MAX_PREC))
+
+
 def french_number(value: Any, places: int | None = None) -> str:
     """``1234.5`` → ``1 234,5`` (narrow no-break space between thousands)."""
     number = Decimal(str(value))
     if places is not None:
-        number = number.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+        number = quantized(number, places)
     sign, digits = ("-", str(number)[1:]) if number < 0 else ("", str(number))
     whole, _, decimals = digits.partition(".")
     groups = []
@@ -125,7 +152,7 @@ def french_number(value: Any, places: int | None = None) -> str:
 
 
 @register
-class IntegerType(ScalarType):
+class IntegerType(NumberType):
     name = "integer"
 
     def parse(self, field, raw):
@@ -134,43 +161,32 @@ class IntegerType(ScalarType):
             raise ValueError("Saisissez un nombre entier, par exemple 12.")
         return int(text)
 
-    def checks(self, field):
-        return range_checks(field, convert=int)
-
     def display(self, field, value):
         return french_number(value)
 
-    def json_schema(self, field):
-        schema: dict[str, Any] = {"type": "integer"}
-        for key, word in (("min", "minimum"), ("max", "maximum")):
-            if field.options.get(key) is not None:
-                schema[word] = field.options[key]
-        return schema
-
-
-DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
-
 
 @register
-class DecimalType(ScalarType):
+class DecimalType(NumberType):
     """Stored as a decimal string (``"12.5"``): exact, JSON-friendly."""
 
     name = "decimal"
     message = "Saisissez un nombre, par exemple 12,5."
     places: int | None = None
+    suffix = ""
 
     def parse(self, field, raw):
         number = parse_decimal(raw)
         if number is None:
             raise ValueError(self.message)
         if self.places is not None:
-            if number != number.quantize(Decimal(1).scaleb(-self.places), ROUND_HALF_UP):
+            exact = quantized(number, self.places)
+            if number != exact:
                 raise ValueError(self.message)
-            number = number.quantize(Decimal(1).scaleb(-self.places))
+            number = exact
         return str(number)
 
-    def checks(self, field):
-        return range_checks(field, fmt=french_number)
+    def bound_text(self, value):
+        return french_number(value) + self.suffix
 
     def format(self, field, value):
         return str(value).replace(".", ",")
@@ -178,22 +194,16 @@ class DecimalType(ScalarType):
     def display(self, field, value):
         return french_number(value, self.places)
 
-    def json_schema(self, field):
-        return {"type": "string", "pattern": DECIMAL_PATTERN}
-
 
 @register
 class AmountType(DecimalType):
     """Euros: accepts ``1 234,50`` or ``1234.5``; stored ``"1234.50"``."""
 
     name = "amount"
+    digits_of = "le montant"
     message = "Saisissez un montant en euros, par exemple 1 234,50."
     places = 2
-
-    def checks(self, field):
-        low = field.options.get("min", 0)
-        return range_checks(Field(field.id, field.type, options={**field.options, "min": low}),
-                            fmt=lambda v: french_number(v) + " €")
+    suffix = " €"
 
     def parse(self, field, raw):
         return super().parse(field, raw.rstrip("€ \u00a0\u202f").rstrip())
@@ -201,21 +211,16 @@ class AmountType(DecimalType):
     def display(self, field, value):
         return french_number(value, 2) + NARROW_NBSP + "€"
 
-    def json_schema(self, field):
-        return {"type": "string", "pattern": r"^-?[0-9]+\.[0-9]{2}$"}
-
 
 @register
 class PercentageType(DecimalType):
     name = "percentage"
+    digits_of = "le pourcentage"
     message = "Saisissez un pourcentage, par exemple 12,5."
+    suffix = " %"
 
     def parse(self, field, raw):
         return super().parse(field, raw.rstrip("% \u00a0\u202f").rstrip())
-
-    def checks(self, field):
-        opts = {"min": 0, "max": 100, **field.options}
-        return range_checks(Field(field.id, field.type, options=opts), fmt=lambda v: french_number(v) + " %")
 
     def display(self, field, value):
         return french_number(value) + NARROW_NBSP + "%"
@@ -231,6 +236,7 @@ class DateType(ScalarType):
     """Stored ISO (``2026-07-14``); accepts the date input's ISO or JJ/MM/AAAA."""
 
     name = "date"
+    digits_of = "la date"
 
     def parse(self, field, raw):
         iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", raw)
@@ -258,9 +264,6 @@ class DateType(ScalarType):
     def display(self, field, value):
         return french_date(value)
 
-    def json_schema(self, field):
-        return {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
-
 
 def french_date(value: Any) -> str:
     text = str(value)
@@ -285,15 +288,13 @@ class EmailType(ScalarType):
         local, _, domain = raw.rpartition("@")
         return f"{local}@{domain.lower()}"
 
-    def json_schema(self, field):
-        return {"type": "string", "pattern": r"^[^@\s]+@[^@\s]+$"}
-
 
 @register
 class PhoneType(ScalarType):
     """French numbers, stored ``04 91 99 99 00``."""
 
     name = "phone"
+    digits_of = "le numéro de téléphone"
 
     def parse(self, field, raw):
         digits = re.sub(r"[\s\u00a0\u202f.\-()]", "", raw)
@@ -301,9 +302,6 @@ class PhoneType(ScalarType):
         if not re.fullmatch(r"0[1-9][0-9]{8}", digits):
             raise ValueError("Saisissez un numéro de téléphone français à 10 chiffres, par exemple 04 91 99 99 00.")
         return " ".join(digits[i:i + 2] for i in range(0, 10, 2))
-
-    def json_schema(self, field):
-        return {"type": "string", "pattern": r"^0[1-9]( [0-9]{2}){4}$"}
 
 
 @register
@@ -316,28 +314,19 @@ class UrlType(ScalarType):
             raise ValueError("Saisissez une adresse web valide, par exemple https://www.exemple.fr.")
         return url
 
-    def json_schema(self, field):
-        return {"type": "string", "pattern": r"^https?://"}
-
 
 # --- identifiers -----------------------------------------------------------------
-
-
-def ascii_digits(raw: str, name: str) -> str:
-    text = SPACES.sub("", raw)
-    if any(c.isdigit() and not c.isascii() for c in text):
-        raise ValueError(f"Saisissez le {name} avec les chiffres ordinaires 0 à 9.")
-    if not (text.isascii() and text.isdigit()):
-        raise ValueError(f"Le {name} ne doit contenir que des chiffres.")
-    return text
 
 
 @register
 class SiretType(ScalarType):
     name = "siret"
+    digits_of = "le numéro SIRET"
 
     def parse(self, field, raw):
-        digits = ascii_digits(raw, "numéro SIRET")
+        digits = SPACES.sub("", raw)
+        if not (digits.isascii() and digits.isdigit()):
+            raise ValueError("Le numéro SIRET ne doit contenir que des chiffres.")
         if len(digits) != 14:
             raise ValueError("Le numéro SIRET doit comporter 14 chiffres.")
         if not stdnum_siret.is_valid(digits):
@@ -348,13 +337,11 @@ class SiretType(ScalarType):
         text = str(value)
         return f"{text[:3]} {text[3:6]} {text[6:9]} {text[9:]}" if len(text) == 14 else text
 
-    def json_schema(self, field):
-        return {"type": "string", "pattern": r"^[0-9]{14}$"}
-
 
 @register
 class RnaType(ScalarType):
     name = "rna"
+    digits_of = "le numéro RNA"
 
     def parse(self, field, raw):
         text = SPACES.sub("", raw).upper()
@@ -362,13 +349,11 @@ class RnaType(ScalarType):
             raise ValueError("Le numéro RNA commence par W suivi de 9 chiffres, par exemple W131234567.")
         return text
 
-    def json_schema(self, field):
-        return {"type": "string", "pattern": r"^W[0-9]{9}$"}
-
 
 @register
 class IbanType(ScalarType):
     name = "iban"
+    digits_of = "l'IBAN"
 
     def parse(self, field, raw):
         try:
@@ -378,9 +363,6 @@ class IbanType(ScalarType):
 
     def format(self, field, value):
         return stdnum_iban.format(value) if stdnum_iban.is_valid(value) else value
-
-    def json_schema(self, field):
-        return {"type": "string", "pattern": r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}$"}
 
 
 # --- choices -------------------------------------------------------------------
@@ -408,9 +390,6 @@ class YesNoType(ScalarType):
     def display(self, field, value):
         return "Oui" if value else "Non"
 
-    def json_schema(self, field):
-        return {"type": "boolean"}
-
 
 class YesNoRequired(Required):
     def __call__(self, form, field):
@@ -437,9 +416,6 @@ class ChoiceType(ScalarType):
     def display(self, field, value):
         return next((c.label for c in field.choices if c.value == value), str(value))
 
-    def json_schema(self, field):
-        return {"type": "string", "enum": [c.value for c in field.choices]}
-
 
 @register
 class MultipleChoiceType(FieldType):
@@ -462,10 +438,6 @@ class MultipleChoiceType(FieldType):
         labels = {c.value: c.label for c in field.choices}
         return ", ".join(labels.get(v, v) for v in value or [])
 
-    def json_schema(self, field):
-        return {"type": "array", "items": {"type": "string", "enum": [c.value for c in field.choices]},
-                "uniqueItems": True}
-
 
 @register
 class CheckboxType(ScalarType):
@@ -487,9 +459,6 @@ class CheckboxType(ScalarType):
 
     def display(self, field, value):
         return "Oui" if value else "Non"
-
-    def json_schema(self, field):
-        return {"type": "boolean"}
 
     def is_empty(self, value):
         return not value

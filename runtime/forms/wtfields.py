@@ -6,11 +6,17 @@ re-posted as raw data is checked exactly like a fresh post.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 from wtforms import Field as WTField
 from wtforms.validators import StopValidation
+
+from ..spec.answers_schema import CONTROL_CHARACTERS
+
+CONTROL_MESSAGE = ("Ce champ contient des caractères non autorisés (caractères de contrôle) : "
+                   "effacez-le et saisissez de nouveau le texte.")
 
 Parse = Callable[[str], Any]
 Format = Callable[[Any], str]
@@ -25,18 +31,28 @@ class PortailField(WTField):
 
 
 class ScalarField(PortailField):
-    """One text input; ``parse`` converts the stripped string or raises ValueError."""
+    """One text input; ``parse`` converts the stripped string or raises ValueError.
 
-    def __init__(self, label=None, validators=None, parse: Parse = str, fmt: Format = str, **kwargs):
+    A converted text holding a character matched by ``refused`` (control characters:
+    ``runtime.spec.answers_schema.control_characters``) is refused; checked after
+    ``parse`` so a type's own message (SIRET: digits only...) comes first.
+    """
+
+    def __init__(self, label=None, validators=None, parse: Parse = str, fmt: Format = str,
+                 refused: str = CONTROL_CHARACTERS, **kwargs):
         super().__init__(label, validators, **kwargs)
         self.parse = parse
         self.fmt = fmt
+        self.refused = re.compile(refused)
 
     def process_formdata(self, valuelist):
         raw = valuelist[0].strip() if valuelist else ""
         self.data = None
         if raw:
-            self.data = self.parse(raw)
+            data = self.parse(raw)
+            if isinstance(data, str) and self.refused.search(data):
+                raise ValueError(CONTROL_MESSAGE)
+            self.data = data
 
     def _value(self) -> str:
         if self.raw_data:

@@ -6,16 +6,28 @@ be written in JSON Schema (comparisons with a constant); other conditions
 (dates, field references, computed values) are enforced by the form runtime
 only. Numbers (integer apart) are accepted as JSON numbers or as decimal texts
 ("1234.50"), which keep their exact value.
+
+The limits below are the single source of two checks: the form runtime's
+(``runtime/forms/types.py``) and this schema's, so a value refused beside its
+field is refused at transmission too.
+- Text answers never hold control characters (C0, DEL, C1) nor the bidirectional
+  controls that can disguise a text (U+202E "right-to-left override"...); long
+  texts (``textarea``) keep tab, line feed and carriage return.
+- Numbers have default bounds when the spec gives none: amounts 0 to
+  999 999 999 999,99 € (cents stay exact in the browser's totals), percentages
+  0 to 100, integers and decimals within 15 digits. A decimal text is bounded by
+  its number of digits (the exact bound of a spec's ``max`` is enforced by the
+  form runtime, which ``validate_demande`` runs again on every page).
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from .conditions import is_field_ref, operator_of
 from .model import Field, Spec
 
-DECIMAL_TEXT = r"^-?[0-9]+(\.[0-9]+)?$"
 STATIC_TYPES = ("heading", "paragraph")
 _TEXT_TYPES = {
     "text": {},
@@ -28,6 +40,36 @@ _TEXT_TYPES = {
     "iban": {"pattern": r"^[A-Z]{2}[0-9]{2}[0-9A-Z]{10,30}$"},
 }
 _NUMBER_TYPES = ("decimal", "amount", "percentage")
+_FREE_TEXT_TYPES = ("text", "textarea", "email", "url")
+MULTILINE_TYPES = ("textarea",)
+
+# One character refused in a text answer (regex valid in Python and ECMA-262).
+_BIDI_CONTROLS = r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+CONTROL_CHARACTERS = r"[\u0000-\u001f\u007f-\u009f" + _BIDI_CONTROLS + "]"
+CONTROL_CHARACTERS_MULTILINE = r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f" + _BIDI_CONTROLS + "]"
+
+AMOUNT_MAX = Decimal("999999999999.99")
+NUMBER_LIMIT = Decimal(10**15 - 1)
+DEFAULT_BOUNDS: dict[str, tuple[Decimal, Decimal]] = {
+    "amount": (Decimal(0), AMOUNT_MAX),
+    "percentage": (Decimal(0), Decimal(100)),
+    "decimal": (-NUMBER_LIMIT, NUMBER_LIMIT),
+    "integer": (-NUMBER_LIMIT, NUMBER_LIMIT),
+}
+DECIMAL_PLACES = {"amount": 2}
+
+
+def control_characters(field_type: str) -> str:
+    """The regex of one character refused in an answer of this text type."""
+    return CONTROL_CHARACTERS_MULTILINE if field_type in MULTILINE_TYPES else CONTROL_CHARACTERS
+
+
+def number_bounds(field: Field) -> tuple[Decimal, Decimal]:
+    """(lowest, highest) value of a number field: the spec's ``min``/``max``, else the type's defaults."""
+    low, high = DEFAULT_BOUNDS[field.type]
+    options = field.options
+    return (Decimal(str(options["min"])) if options.get("min") is not None else low,
+            Decimal(str(options["max"])) if options.get("max") is not None else high)
 
 
 def answers_schema(spec: Spec) -> dict[str, Any]:
@@ -84,11 +126,11 @@ def _value_schema(field: Field) -> dict[str, Any]:
             schema["maxLength"] = options["max_length"]
         if "pattern" in options:
             schema["pattern"] = options["pattern"]
+        if kind in _FREE_TEXT_TYPES:
+            schema["not"] = no_control_characters(kind)
         return schema
-    if kind == "integer":
-        return {"type": "integer", **_bounds(options)}
-    if kind in _NUMBER_TYPES:
-        return {"type": ["number", "string"], "pattern": DECIMAL_TEXT, **_bounds(options)}
+    if kind == "integer" or kind in _NUMBER_TYPES:
+        return _number_schema(field)
     if kind == "date":
         return {"type": "string", "format": "date", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
     if kind in ("yes_no", "checkbox"):
@@ -102,9 +144,9 @@ def _value_schema(field: Field) -> dict[str, Any]:
         return {
             "type": "object",
             "properties": {
-                "street": {"type": "string", "minLength": 1},
+                "street": {"type": "string", "minLength": 1, "not": no_control_characters("text")},
                 "postcode": {"type": "string", "pattern": r"^[0-9]{5}$"},
-                "commune": {"type": "string", "minLength": 1},
+                "commune": {"type": "string", "minLength": 1, "not": no_control_characters("text")},
             },
             "required": ["street", "postcode", "commune"],
         }
@@ -141,13 +183,30 @@ def _table_schema(field: Field) -> dict[str, Any]:
     return schema
 
 
-def _bounds(options: Mapping[str, Any]) -> dict[str, Any]:
-    bounds = {}
-    if isinstance(options.get("min"), (int, float)):
-        bounds["minimum"] = options["min"]
-    if isinstance(options.get("max"), (int, float)):
-        bounds["maximum"] = options["max"]
-    return bounds
+def no_control_characters(field_type: str) -> dict[str, Any]:
+    """Under ``not``: a text holding a refused character."""
+    return {"type": "string", "pattern": control_characters(field_type)}
+
+
+def is_control_characters_schema(schema: Any) -> bool:
+    return isinstance(schema, Mapping) and schema.get("pattern") in (CONTROL_CHARACTERS, CONTROL_CHARACTERS_MULTILINE)
+
+
+def _number_schema(field: Field) -> dict[str, Any]:
+    """JSON numbers within the bounds; decimal texts within their number of digits."""
+    low, high = number_bounds(field)
+    bounds = {"minimum": _json_number(low), "maximum": _json_number(high)}
+    if field.type == "integer":
+        return {"type": "integer", **bounds}
+    digits = len(str(int(max(abs(low), abs(high)))))
+    places = DECIMAL_PLACES.get(field.type)
+    fraction = rf"(\.[0-9]{{1,{places}}})?" if places else r"(\.[0-9]+)?"
+    sign = "-?" if low < 0 else ""
+    return {"type": ["number", "string"], "pattern": rf"^{sign}[0-9]{{1,{digits}}}{fraction}$", **bounds}
+
+
+def _json_number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def condition_schema(condition: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -259,7 +259,7 @@ def start_demande(spec: Spec, tiers: Mapping[str, Any] | None, force: bool = Fal
 
 def _expired_session_post(demande_id: str, page_id: str):
     """Keep what was typed (not the files) until the applicant logs in again."""
-    form = {k: v for k, v in request.form.lists() if k not in ("csrf_token", "action", "goto")}
+    form = {k: v for k, v in request.form.lists() if k not in ("csrf_token", "action", "goto", "_action")}
     kept = _stash_pending({"demande_id": demande_id, "page_id": page_id, "form": form})
     target = url_for(".step", demande_id=demande_id, page_id=page_id)
     if request.path.endswith("/autosave"):
@@ -393,6 +393,8 @@ def _first_visible_after(spec: Spec, answers, page_id: str) -> str | None:
 
 
 def _after_post(demande, spec: Spec, page_id: str, result):
+    if result.stay:  # a table button without JavaScript: the same page, one row more or less
+        return _render_step(demande, spec, page_id, result=result)
     answers = demande.get("answers") or {}
     goto = request.form.get("goto")
     action = request.form.get("action", "save")

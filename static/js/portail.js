@@ -371,7 +371,27 @@
     form.addEventListener("input", refresh);
     form.addEventListener("change", refresh);
     form.addEventListener("portail:rows", refresh);
+    form.addEventListener("submit", function (event) { announceRules(event, rules); });
     refresh();
+  }
+
+  /* A rule warning showing when the applicant moves on ("Suivant"): the server saves the
+   * page anyway (it is the authority), but the first press moves the focus to the warning
+   * so that screen-reader users hear it; the next press submits. */
+  function movesForward(submitter) {
+    return !submitter || (submitter.classList.contains("govuk-button") &&
+      !submitter.classList.contains("govuk-button--secondary"));
+  }
+
+  function announceRules(event, rules) {
+    if (!movesForward(event.submitter)) return;
+    var unheard = rules.filter(function (r) { return !r.element.hidden && !r.heard; });
+    if (!unheard.length) return;
+    unheard.forEach(function (r) { r.heard = true; });
+    event.preventDefault();
+    var warning = unheard[0].element;
+    warning.setAttribute("tabindex", "-1");
+    warning.focus();
   }
 
   Portail.register(function (root) {
@@ -505,7 +525,9 @@
     form.addEventListener("input", function () { dirty = true; });
     form.addEventListener("change", function () { dirty = true; });
     form.addEventListener("portail:rows", function () { dirty = true; });
-    form.addEventListener("submit", function () { dirty = false; });
+    form.addEventListener("submit", function (event) {
+      if (!event.defaultPrevented) dirty = false; // a rule warning may have held the submission
+    });
     window.setInterval(function () { save(false); }, AUTOSAVE_MS);
     document.addEventListener("visibilitychange", function () {
       if (document.visibilityState === "hidden") save(true);

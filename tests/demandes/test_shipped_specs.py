@@ -141,3 +141,21 @@ def test_every_shipped_teleservice_can_be_deposited(client, services, clock, spe
     assert doc["status"] == "transmise"
     assert doc["numero"] == f"{spec.number_prefix}-{clock.today().year}-000001"
     assert doc["numero"] in text_of(client.get(response.headers["Location"]))
+
+
+def test_table_buttons_without_javascript_stay_on_the_page(client, services, clock):
+    set_today(clock, DEPOSIT_DAY)
+    account = quick_account(services)
+    tiers = make_tiers(services, account)
+    sign_in(client, account)
+    demande_id = start(client, "patrimoine")
+    row = {"recettes-0-financeur": "Métropole", "recettes-0-nature": "metropole", "recettes-0-montant": "6000"}
+    added = save_step(client, demande_id, "budget", {**row, "_action": "add:recettes"}, action="")
+    assert added.status_code == 200, added.headers.get("Location")
+    html = added.get_data(as_text=True)
+    assert 'name="recettes-1-financeur"' in html and 'value="Métropole"' in html
+    assert 'class="govuk-error-summary"' not in html  # a row added is not an error
+    assert stored(services, tiers, demande_id)["answers"]["recettes"][0]["financeur"] == "Métropole"
+    removed = save_step(client, demande_id, "budget", {**row, "_action": "remove:recettes:0"}, action="")
+    assert removed.status_code == 200
+    assert stored(services, tiers, demande_id)["answers"].get("recettes") in (None, [])

@@ -89,6 +89,42 @@ def test_totals_rules_and_rows(page):
     assert total.text_content() == "234,50\u202f€"
 
 
+def fill_budget(page, recettes: str) -> None:
+    page.fill("#depenses-0-poste", "Travaux")
+    page.fill("#depenses-0-montant", "1000")
+    page.fill("#recettes-0-financeur", "Ville")
+    page.fill("#recettes-0-montant", recettes)
+
+
+SUBMIT = "form.portail-form button.govuk-button:not(.govuk-button--secondary)"
+
+
+def test_rule_warning_gets_the_focus_before_moving_on(page):
+    """The first press on the main button with a warning showing moves the focus to it
+    (screen readers read it); the second press submits (the server saves the draft)."""
+    page.goto(f"{BASE}/essai/budget")
+    fill_budget(page, "900")
+    page.click(SUBMIT)
+    focused = page.evaluate("document.activeElement.className")
+    assert "portail-rule" in focused
+    assert "Le budget doit être équilibré." in page.evaluate("document.activeElement.textContent")
+    assert page.posted == []
+    page.click(SUBMIT)
+    page.wait_for_load_state("load")
+    assert [path for path, *_ in page.posted] == ["/essai/budget"]
+    assert "Le budget doit être équilibré." in page.locator(".govuk-error-summary").text_content()
+
+
+def test_balanced_budget_submits_at_once(page):
+    page.goto(f"{BASE}/essai/budget")
+    fill_budget(page, "1000")
+    assert page.locator(".portail-rule").is_hidden()
+    page.click(SUBMIT)
+    page.wait_for_load_state("load")
+    assert [path for path, *_ in page.posted] == ["/essai/budget"]
+    assert page.locator("body").text_content().strip() == "enregistré"
+
+
 def test_autosave_posts_the_form(page, draft):
     page.goto(f"{BASE}/essai/identite?autosave=/essai/identite")
     page.fill("#nom", "Les Amis du patrimoine")

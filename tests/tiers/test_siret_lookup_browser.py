@@ -85,3 +85,13 @@ def test_raison_sociale_then_address_are_prefilled_and_announced(page, directory
         "Adresse pré-remplie depuis l'annuaire des entreprises : vérifiez-la."
     )
     assert directory.paths == [f"/search?q={SIRET}"] * 2
+
+    # What the applicant typed is never overwritten by a later look-up.
+    page.get_by_label("Commune").fill("Marseille 2e")
+    page.get_by_role("button", name="Précédent").click()
+    page.get_by_role("button", name="Suivant").click()
+    expect(page.get_by_label("Commune")).to_have_value("Marseille 2e")
+    page.wait_for_function("document.getElementById('siret-lookup-config').dataset.lookedUp")
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_label("Commune")).to_have_value("Marseille 2e")
+    expect(page.locator("[data-siret-lookup-status]")).to_have_text("")
