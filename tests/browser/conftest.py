@@ -12,7 +12,8 @@
 from __future__ import annotations
 
 import pytest
-from browser_support import (
+
+from .browser_support import (
     CHROMIUM,
     CHROMIUM_ARGS,
     Journey,
@@ -24,21 +25,21 @@ from browser_support import (
 CONTEXT_OPTIONS = {"locale": "fr-FR", "viewport": {"width": 1280, "height": 900}}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live_server(tmp_path_factory):
     server = LiveServer.start(tmp_path_factory.mktemp("portail-live"))
     yield server
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def agent(live_server):
     """An administrateur agent created with ``portail staff add``: (identifiant, password)."""
     identifiant = "instructeur.patrimoine"
     return identifiant, live_server.add_staff(identifiant)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright_driver():
     from playwright.sync_api import sync_playwright
 
@@ -47,7 +48,7 @@ def playwright_driver():
     driver.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright_driver):
     if not CHROMIUM.exists():
         pytest.fail(

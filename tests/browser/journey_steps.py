@@ -8,7 +8,7 @@ import re
 import time
 from dataclasses import dataclass
 
-from browser_support import Journey
+from .browser_support import Journey
 
 WORDS = {"zéro": 0, "un": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7,
          "huit": 8, "neuf": 9, "dix": 10}

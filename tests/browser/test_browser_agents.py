@@ -12,8 +12,9 @@ import re
 import time
 
 import pytest
-from browser_support import Journey, assert_accessible
-from journey_steps import (
+
+from .browser_support import Journey, assert_accessible
+from .journey_steps import (
     Person,
     choose_teleservice,
     create_tiers,

@@ -6,8 +6,9 @@ from __future__ import annotations
 import io
 
 import pytest
-from browser_support import assert_accessible
-from journey_steps import Person, create_tiers, deposit_patrimoine, menu, new_account, new_structure
+
+from .browser_support import assert_accessible
+from .journey_steps import Person, create_tiers, deposit_patrimoine, menu, new_account, new_structure
 
 pytestmark = pytest.mark.browser
 

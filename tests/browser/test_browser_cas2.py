@@ -4,8 +4,9 @@ mail of the guide arrives, and the new member continues the administrator's draf
 from __future__ import annotations
 
 import pytest
-from browser_support import assert_accessible, form_semantics
-from journey_steps import (
+
+from .browser_support import assert_accessible, form_semantics
+from .journey_steps import (
     PATRIMOINE,
     Person,
     choose_teleservice,

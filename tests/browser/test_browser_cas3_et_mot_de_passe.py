@@ -3,8 +3,9 @@ deposits) and journey 4 (forgotten password; the old remember cookie stops worki
 from __future__ import annotations
 
 import pytest
-from browser_support import assert_accessible
-from journey_steps import (
+
+from .browser_support import assert_accessible
+from .journey_steps import (
     Person,
     create_tiers,
     deposit_patrimoine,

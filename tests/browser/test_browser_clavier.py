@@ -7,8 +7,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_support import Journey, assert_accessible
-from journey_steps import Person, heading, new_structure
+
+from .browser_support import Journey, assert_accessible
+from .journey_steps import Person, heading, new_structure
 
 pytestmark = pytest.mark.browser
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_support import assert_accessible, form_semantics
-from journey_steps import PROTECTION_NOTE, add_row, fill_row, group, is_shown, label, staff_login, yes_no
+
+from .browser_support import assert_accessible, form_semantics
+from .journey_steps import PROTECTION_NOTE, add_row, fill_row, group, is_shown, label, staff_login, yes_no
 
 pytestmark = pytest.mark.browser
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser_support import assert_accessible
+
+from .browser_support import assert_accessible
 
 pytestmark = pytest.mark.browser
 

@@ -3,8 +3,9 @@ nothing; and the error states of the account forms, audited like every other pag
 from __future__ import annotations
 
 import pytest
-from browser_support import assert_accessible, form_semantics
-from journey_steps import (
+
+from .browser_support import assert_accessible, form_semantics
+from .journey_steps import (
     PATRIMOINE,
     Person,
     answer_captcha,
