@@ -3,6 +3,7 @@ turned into a French message at a field path (never jsonschema's own text)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 import jsonschema
@@ -79,11 +80,9 @@ def _address_label(part: str) -> str:
 
 
 def _number(field: Field, value: Any) -> str:
-    """A bound as the field shows its values (``999 999 999 999,99 €``)."""
-    from decimal import Decimal
-
-    ftype = field_type(field.type)
-    return ftype.bound_text(Decimal(str(value))) if hasattr(ftype, "bound_text") else str(value)
+    """A bound as the field's own messages write it (``999 999 999 999,99 €``)."""
+    bound_text = getattr(field_type(field.type), "bound_text", None)  # number types
+    return bound_text(Decimal(str(value))) if bound_text else str(value)
 
 
 def _message(field: Field, error: jsonschema.ValidationError) -> str:

@@ -16,7 +16,7 @@ from wtforms.validators import StopValidation
 from ..spec.answers_schema import CONTROL_CHARACTERS
 
 CONTROL_MESSAGE = ("Ce champ contient des caractères non autorisés (caractères de contrôle) : "
-                   "effacez-le et saisissez de nouveau le texte.")
+                   "effacez son contenu et saisissez de nouveau le texte.")
 
 Parse = Callable[[str], Any]
 Format = Callable[[Any], str]

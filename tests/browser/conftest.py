@@ -1,10 +1,14 @@
 """Browser fixtures: the real portal under gunicorn, Debian's Chromium, journeys.
 
-- ``live_server`` (session): gunicorn with 2 workers on a free 127.0.0.1 port, a
+Package-scoped (one server, one browser for all journeys, stopped when the last journey
+of this folder is done, so another folder's tests may start their own Playwright driver):
+
+- ``live_server``: gunicorn with 2 workers on a free 127.0.0.1 port, a
   temporary data folder and a temporary copy of ``specs/``; killed as a process
   group at the end.
-- ``browser`` (session): Chromium from ``/usr/bin/chromium`` driven by Playwright's
+- ``browser``: Chromium from ``/usr/bin/chromium`` driven by Playwright's
   sync API (never ``playwright install``).
+- ``agent``: an administrateur agent created with ``portail staff add``.
 - ``js_context`` / ``nojs_context``: a fresh browser context with JavaScript on / off.
 - ``new_journey(actor, js=True)``: one person's tab; ``journey.step(label)``
   screenshots to ``artifacts/screenshots/<test>/NN-step.png`` and runs axe-core.

@@ -248,9 +248,12 @@ def is_shown(locator) -> bool:
     return locator.count() > 0 and locator.first.is_visible()
 
 
-def fill_row(j: Journey, values: dict[str, str], row: int) -> None:
+def fill_row(j: Journey, values: dict[str, str], row: int, table: str | None = None) -> None:
+    """Fill one row of a table by its cells' labels (« Montant, ligne 2 »), within the
+    table's fieldset when two tables share column names."""
+    scope = group(j, table) if table else j.page
     for column, value in values.items():
-        control = j.page.get_by_label(f"{column}, ligne {row}", exact=True)
+        control = scope.get_by_label(f"{column}, ligne {row}", exact=True)
         if control.evaluate("el => el.tagName") == "SELECT":
             control.select_option(label=value)
         else:

@@ -16,7 +16,7 @@ from tests.forms.test_types import identite
 from tests.forms.test_wizard import COMPLETE
 
 CONTROL = ("Ce champ contient des caractères non autorisés (caractères de contrôle) : "
-           "effacez-le et saisissez de nouveau le texte.")
+           "effacez son contenu et saisissez de nouveau le texte.")
 HOSTILE_TEXTS = {
     "nul": "Asso\x00ciation",
     "c0": "Asso\x01\x07\x1bciation",
