@@ -113,6 +113,8 @@ def parse_amount(raw: str | None) -> Decimal | None:
         return None
     if not value.is_finite() or value.as_tuple().exponent < -2:
         return None
+    if value.adjusted() >= 15:  # far beyond AMOUNT_MAX; quantizing it would raise InvalidOperation
+        return value
     return value.quantize(Decimal("0.01"))
 
 
@@ -136,8 +138,10 @@ def _check_details(target: str, details: Mapping[str, Any], page_ids: set[str]) 
             errors["amount"] = "Saisissez le montant accordé."
         elif amount is None:
             errors["amount"] = "Le montant accordé doit être un nombre en euros, par exemple 1500 ou 1500,50."
-        elif amount <= 0 or amount >= AMOUNT_MAX:
+        elif amount <= 0:
             errors["amount"] = "Le montant accordé doit être supérieur à 0 €."
+        elif amount >= AMOUNT_MAX:
+            errors["amount"] = f"Le montant accordé doit être inférieur à {format_amount(AMOUNT_MAX)}."
         else:
             cleaned["amount"] = str(amount)
     elif target in (REFUSEE, CLASSEE_SANS_SUITE):

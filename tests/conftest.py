@@ -45,3 +45,29 @@ def client(app):
 @pytest.fixture
 def services(app):
     return app.extensions["portail"]
+
+
+@pytest.fixture(scope="session")
+def playwright_driver():
+    """The one Playwright driver of the run: the sync API allows a single one per thread."""
+    from playwright.sync_api import sync_playwright
+
+    driver = sync_playwright().start()
+    yield driver
+    driver.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver):
+    """Debian's Chromium, shared by every browser test."""
+    from tests.browser.browser_support import CHROMIUM, CHROMIUM_ARGS
+
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"Chromium est introuvable à {CHROMIUM}. Installez-le avec : apt-get install -y chromium "
+            "(ne lancez pas « playwright install »).",
+            pytrace=False,
+        )
+    chromium = playwright_driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()

@@ -18,8 +18,6 @@ from __future__ import annotations
 import pytest
 
 from .browser_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     Journey,
     LiveServer,
     Screens,
@@ -41,28 +39,6 @@ def agent(live_server):
     """An administrateur agent created with ``portail staff add``: (identifiant, password)."""
     identifiant = "instructeur.patrimoine"
     return identifiant, live_server.add_staff(identifiant)
-
-
-@pytest.fixture(scope="package")
-def playwright_driver():
-    from playwright.sync_api import sync_playwright
-
-    driver = sync_playwright().start()
-    yield driver
-    driver.stop()
-
-
-@pytest.fixture(scope="package")
-def browser(playwright_driver):
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"Chromium est introuvable à {CHROMIUM}. Installez-le avec : apt-get install -y chromium "
-            "(ne lancez pas « playwright install »).",
-            pytrace=False,
-        )
-    chromium = playwright_driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-    yield chromium
-    chromium.close()
 
 
 @pytest.fixture

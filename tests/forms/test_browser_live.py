@@ -17,17 +17,9 @@ pytestmark = pytest.mark.browser
 BASE = "http://portail.test"
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser.browser_support import CHROMIUM, CHROMIUM_ARGS
-
-    driver = sync_playwright().start()
-    browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-    yield browser
-    browser.close()
-    driver.stop()
+@pytest.fixture
+def chromium(browser):
+    return browser
 
 
 @pytest.fixture

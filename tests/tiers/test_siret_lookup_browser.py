@@ -3,7 +3,6 @@ address are pre-filled from the (local stand-in) company directory, and it is an
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -11,9 +10,6 @@ from werkzeug.serving import make_server
 from tests.helpers import PASSWORD, create_account
 from tests.tiers.conftest import SIRET
 from tests.tiers.directory_stub import Directory
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 @pytest.fixture
@@ -45,15 +41,10 @@ def portal(tmp_path, clock, directory):
 
 
 @pytest.fixture
-def page(portal):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        context = browser.new_context(base_url=portal, locale="fr-FR")
-        yield context.new_page()
-        context.close()
-        browser.close()
+def page(portal, browser):
+    context = browser.new_context(base_url=portal, locale="fr-FR")
+    yield context.new_page()
+    context.close()
 
 
 @pytest.mark.browser
