@@ -1,13 +1,10 @@
 """Browser fixtures: the real portal under gunicorn, Debian's Chromium, journeys.
 
-Package-scoped (one server, one browser for all journeys, stopped when the last journey
-of this folder is done, so another folder's tests may start their own Playwright driver):
-
-- ``live_server``: gunicorn with 2 workers on a free 127.0.0.1 port, a
-  temporary data folder and a temporary copy of ``specs/``; killed as a process
-  group at the end.
-- ``browser``: Chromium from ``/usr/bin/chromium`` driven by Playwright's
-  sync API (never ``playwright install``).
+- ``live_server`` (package scope: one server for all journeys, stopped after the last one):
+  gunicorn with 2 workers on a free 127.0.0.1 port, a temporary data folder and a
+  temporary copy of ``specs/``; killed as a process group at the end.
+- ``browser`` and ``playwright_driver`` come from ``tests/conftest.py`` (one sync
+  Playwright driver per run; Chromium from ``/usr/bin/chromium``, never ``playwright install``).
 - ``agent``: an administrateur agent created with ``portail staff add``.
 - ``js_context`` / ``nojs_context``: a fresh browser context with JavaScript on / off.
 - ``new_journey(actor, js=True)``: one person's tab; ``journey.step(label)``

@@ -16,8 +16,7 @@ def test_markup_in_names_is_stored_as_text_and_shown_inert(client, services, pay
     assert account["nom"] == payload  # kept as typed: a name is text, escaped when shown
     mail = outbox(services)[-1]
     assert payload_is_inert(mail.html, payload)
-    assert "49" not in mail.text.replace(payload, "")  # no template evaluation of {{7*7}}
-    assert f"{payload} {payload}" in mail.text or payload in mail.text
+    assert f"{payload} {payload}" in mail.text  # as typed: never evaluated as a template ({{7*7}})
 
 
 REFUSED_IN_NAMES = {k: v for k, v in CONTROL.items() if k != "zero-width"}
