@@ -138,8 +138,16 @@ def quantized(number: Decimal, places: int) -> Decimal:
 
 
 def french_number(value: Any, places: int | None = None) -> str:
-    """``1234.5`` → ``1 234,5`` (narrow no-break space between thousands)."""
-    number = Decimal(str(value))
+    """``1234.5`` → ``1 234,5`` (narrow no-break space between thousands).
+
+    A draft keeps what was typed even when it is not a number: that text is shown as typed.
+    """
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    if not number.is_finite():
+        return str(value)
     if places is not None:
         number = quantized(number, places)
     sign, digits = ("-", str(number)[1:]) if number < 0 else ("", str(number))

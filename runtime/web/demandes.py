@@ -51,14 +51,13 @@ from ..pdf import accuse_reception
 from ..services import services
 from ..spec.errors import FieldError
 from ..spec.model import Spec
-from ..storage.base import NotFound
-from ..storage.files import safe_filename
 from ..storage.index import DemandeIndex
 from ..storage.repositories.demandes import account_partition, tiers_partition
 from ..storage.repositories.staff import can_see
 from ..tiers_service import TiersError, create_from_demande
 from ..workflow import Actor
 from .context import current_tiers, tiers_required
+from .downloads import send_stored_file
 from .identity import applicant_required, login_manager
 from .setup import csrf
 from .throttle import client_ip
@@ -654,15 +653,4 @@ def document(demande_id: str, file_id: str):
     demande = _readable_demande(demande_id)
     answers = [demande.get("answers"), demande.get("set_aside")] + [v.get("answers") for v in demande.get("versions") or []]
     ref = next((r for r in _file_refs(answers) if r.get("file_id") == file_id), None)
-    if ref is None:
-        abort(404)
-    try:
-        location = services().files.path(file_id)
-    except NotFound:
-        abort(404)
-    return send_file(
-        location,
-        mimetype=ref.get("content_type") or "application/octet-stream",
-        as_attachment=True,
-        download_name=safe_filename(ref.get("filename") or "document"),
-    )
+    return send_stored_file(ref)

@@ -17,6 +17,7 @@ from .. import workflow
 from ..mail import MailError
 from ..services import services
 from .context import current_tiers, tiers_required
+from .downloads import send_stored_file
 from .identity import applicant_required
 
 bp = Blueprint("echanges", __name__, url_prefix="/espace/echanges")
@@ -206,8 +207,6 @@ def post(demande_id: str):
 @applicant_required
 @tiers_required
 def download(demande_id: str, file_id: str):
-    from .staff import send_stored_file
-
     demande = _load(demande_id)
     messages = services().repos.messages.conversation(_current_tiers_id(), demande["id"])
     attached = {a["file_id"]: a for m in messages for a in m.get("attachments") or []}

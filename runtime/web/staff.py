@@ -21,7 +21,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user, logout_user
@@ -37,6 +36,7 @@ from ..staff_accounts import create_staff_account, new_staff_password  # noqa: F
 from ..staff_index import tiers_name
 from ..storage.repositories.staff import can_see, visible_teleservices
 from . import throttle
+from .downloads import send_stored_file
 from .identity import StaffUser, staff_required, start_session
 
 bp = Blueprint("staff", __name__, url_prefix="/agents")
@@ -397,22 +397,6 @@ def download(tiers_id: str, demande_id: str, file_id: str):
     demande = load_demande(tiers_id, demande_id)
     messages = services().repos.messages.conversation(tiers_id, demande_id)
     return send_stored_file(demande_files(demande, messages).get(file_id))
-
-
-def send_stored_file(meta: Mapping[str, Any] | None) -> Response:
-    """A referenced file, always as an attachment (never rendered by the browser)."""
-    if meta is None:
-        abort(404)
-    try:
-        stream = services().files.open(meta["file_id"])
-    except (FileNotFoundError, KeyError, ValueError):
-        abort(404)
-    return send_file(
-        stream,
-        mimetype=meta.get("content_type") or "application/octet-stream",
-        as_attachment=True,
-        download_name=meta.get("filename") or "piece",
-    )
 
 
 # Export

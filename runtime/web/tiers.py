@@ -14,13 +14,11 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     session,
     url_for,
 )
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from werkzeug.utils import secure_filename
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -34,12 +32,12 @@ from ..storage.repositories.tiers import ADMIN, PENDING, InvalidSiret, TiersErro
 from . import throttle
 from .accounts import safe_next
 from .context import account_tiers, choose_tiers, current_tiers, member_role
+from .downloads import send_stored_file
 from .identity import applicant_required
 
 bp = Blueprint("tiers", __name__, url_prefix="/tiers")
 access_log = logging.getLogger("portail.access")
 
-SAFE_DOWNLOAD_TYPES = {"application/pdf", "image/png", "image/jpeg"}
 ACTION_LABELS = {
     "creation": "Création du tiers",
     "demande_rattachement": "Demande de rattachement",
@@ -339,13 +337,7 @@ def decide(tiers_id: str, request_id: str):
 def piece(tiers_id: str, request_id: str):
     """The attachment request's document, for the administrator only, always as a download."""
     tiers = _administered(tiers_id)
-    meta = _pending_request(tiers, request_id).get("piece")
-    if not meta:
-        abort(404)
-    content_type = meta.get("content_type") if meta.get("content_type") in SAFE_DOWNLOAD_TYPES else None
-    name = secure_filename(meta.get("filename") or "") or "piece-justificative"
-    return send_file(services().files.path(meta["file_id"]), as_attachment=True, download_name=name,
-                     mimetype=content_type or "application/octet-stream")
+    return send_stored_file(_pending_request(tiers, request_id).get("piece"), "piece-justificative")
 
 
 def _member_action(tiers_id: str, account_id: str, action) -> Any:

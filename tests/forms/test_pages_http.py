@@ -216,3 +216,12 @@ def test_error_summary_accepts_wtforms_errors(ctx):
                                   errors={"email": ["Saisissez votre adresse e-mail."]})
     assert '<a href="#email">Saisissez votre adresse e-mail.</a>' in html
     assert render_template_string('{% import "macros/forms.html" as forms %}{{ forms.error_summary([]) }}') == ""
+
+
+def test_recap_shows_a_value_that_could_not_be_read_as_typed(fclient, draft):
+    # A draft keeps what was typed, even text in an amount cell: the récapitulatif shows it as typed.
+    draft.answers = {"nom": "Les Amis", "montant": "douze", "depenses": [{"poste": "Travaux", "montant": "abc"}]}
+    response = fclient.get("/essai-recap")
+    assert response.status_code == 200
+    html = html_of(response)
+    assert "douze" in html and "abc" in html

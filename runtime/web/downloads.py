@@ -1,0 +1,39 @@
+"""Serving stored documents: one way for every blueprint.
+
+Always as an attachment (``Content-Disposition: attachment``) under a cleaned name, so a
+document is never rendered by the browser in the portal's origin; the stored content type
+was sniffed from the content at upload.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Response, abort, send_file
+
+from ..services import services
+from ..storage.base import NotFound
+from ..storage.files import safe_filename
+
+
+def send_stored_file(meta: Mapping[str, Any] | None, default_name: str = "document") -> Response:
+    """The file a reference points to, or 404 when the reference or the file is missing."""
+    if not meta or not meta.get("file_id"):
+        abort(404)
+    try:
+        location = services().files.path(meta["file_id"])
+    except (NotFound, ValueError):
+        abort(404)
+    return send_file(
+        location,
+        mimetype=meta.get("content_type") or "application/octet-stream",
+        as_attachment=True,
+        download_name=download_name(meta.get("filename"), default_name),
+    )
+
+
+def download_name(filename: str | None, default_name: str) -> str:
+    """A name every operating system accepts: no characters Windows forbids, no markup."""
+    name = re.sub(r'[<>:"/\\|?*]+', "", safe_filename(filename or default_name)).strip()
+    return name or default_name
