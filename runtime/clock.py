@@ -1,7 +1,7 @@
 """Time source of the portal, replaceable in tests (token expiry, closing dates)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 
 class Clock:
@@ -9,7 +9,7 @@ class Clock:
         self.offset = offset
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc) + self.offset
+        return datetime.now(UTC) + self.offset
 
     def today(self) -> date:
         return self.now().astimezone().date()

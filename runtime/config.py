@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from . import ROOT
 
@@ -27,7 +28,6 @@ DEFAULTS: dict[str, Any] = {
     "RESET_TTL_HOURS": 1,
     "EMAIL_CHANGE_TTL_HOURS": 24,
     "REMEMBER_DAYS": 92,
-    "SESSION_HOURS": 8,
     # Password hashing (argon2id; argon2-cffi's defaults, RFC 9106 low-memory profile)
     "ARGON2_TIME_COST": 3,
     "ARGON2_MEMORY_COST": 65536,

@@ -21,9 +21,11 @@ script and evaluated by ``runtime.spec.conditions`` on the server::
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field as dc_field
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import date
-from typing import Any, Mapping
+from typing import Any
 
 Condition = Mapping[str, Any]
 
@@ -52,7 +54,7 @@ class Field:
     # widget, accept, max_size_mb, min_rows, max_rows, totals, text, ...).
     options: Mapping[str, Any] = dc_field(default_factory=dict)
     choices: tuple[Choice, ...] = ()
-    columns: tuple["Field", ...] = ()  # only for type "table"
+    columns: tuple[Field, ...] = ()  # only for type "table"
     # Pre-fill source, e.g. "tiers.siret" or "account.email"; ``locked`` makes
     # the pre-filled value read-only for the applicant.
     prefill: str | None = None
@@ -141,6 +143,4 @@ class Spec:
     def is_open(self, today: date) -> bool:
         if self.opens and today < self.opens:
             return False
-        if self.closes and today > self.closes:
-            return False
-        return True
+        return not (self.closes and today > self.closes)
