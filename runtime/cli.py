@@ -142,9 +142,8 @@ def staff() -> None:
 @click.option("--nom", default="", help="Nom affiché dans l'historique des demandes.")
 def staff_add(identifiant: str, email: str, role: str, teleservices: tuple[str, ...], nom: str) -> None:
     """Create a staff account; its generated password is printed once."""
-    from .staff_accounts import CLI_ACTOR
+    from .staff_accounts import CLI_ACTOR, create_staff_account
     from .storage.repositories.staff import DuplicateIdentifiant
-    from .web.staff import create_staff_account
 
     app = _app_for_command()
     with app.app_context():

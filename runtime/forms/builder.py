@@ -59,8 +59,3 @@ def _make_form_class(spec: Spec, page_id: str) -> type[PortailForm]:
             raise ValueError(f"Identifiant de champ réservé : {f.id}")
         attrs[f.id] = ftype.make_field(f)
     return type(f"Page_{spec.id}_{page_id}", (PortailForm,), attrs)
-
-
-def clear_cache() -> None:
-    with _lock:
-        _cache.clear()

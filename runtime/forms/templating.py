@@ -2,6 +2,7 @@
 ``portail_forms`` (see ``init_app``)."""
 from __future__ import annotations
 
+import copy
 import re
 import threading
 import weakref
@@ -9,7 +10,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import current_app
-from jinja2 import TemplateNotFound
+from jinja2 import TemplateNotFound, Undefined, nodes
+from jinja2.compiler import has_safe_repr
+from jinja2.runtime import markup_join, str_join
 from markupsafe import Markup
 
 from ..spec.model import Field, Page, Spec
@@ -38,10 +41,220 @@ WRAPPER = (
     '{%- if f.when %}{% set note = portail_forms.condition_note(spec, page, f) %}'
     '{% if note %}<p class="govuk-inset-text portail-nojs-only">{{ note }}</p>{% endif %}{% endif %}'
 )
-# the variables of fields/_input.html, reset before each field
-INPUT_DEFAULTS = '{% set kind, mode, suffix, width, extra_hint, spellcheck = "text", none, none, none, "", none %}'
+# the variables of fields/_input.html, reset before each field (one set each: the
+# compiler drops those a field never reads)
+INPUT_DEFAULTS = ('{% set kind = "text" %}{% set mode = none %}{% set suffix = none %}{% set width = none %}'
+                  '{% set extra_hint = "" %}{% set spellcheck = none %}')
 INCLUDE = re.compile(r'{%-?\s*include\s+"([\w/.-]+)"\s*-?%}')
 LOCKED_NOTE = '<p class="govuk-hint">Information reprise de votre profil : elle ne peut pas être modifiée ici.</p>'
+
+
+class Folder:
+    """Evaluates, when a page is compiled, what depends only on the spec.
+
+    The inlined page is parsed into Jinja's syntax tree; each expression that reads
+    only known values (``fields``, ``page``, ``spec``, ``f``, the ``{% set %}``s of
+    the field templates, field type attributes, the pure helpers below) is replaced
+    by its value, which Jinja then writes as literal text; an ``{% if %}`` whose
+    test is known keeps only the branch taken; the ``{% set %}``s and the import no
+    longer read are dropped. A render then evaluates only what depends on the form,
+    the errors and the answers; the output is the same as without folding.
+    """
+
+    #: FormsHelper methods and field type methods whose result depends only on their arguments
+    HELPERS = frozenset({"condition_note", "depends_on_page", "ftype", "choice_pairs"})
+    TYPE_METHODS = frozenset({"text", "accept", "accept_text", "max_rows"})
+    #: expressions Jinja evaluates itself once their operands are constants
+    JINJA_CONST = (nodes.Compare, nodes.Test, nodes.Filter, nodes.BinExpr, nodes.UnaryExpr, nodes.Tuple,
+                   nodes.List, nodes.Dict)
+
+    def __init__(self, env):
+        self.env = env
+        self.eval_ctx = nodes.EvalContext(env)
+
+    def fold(self, tree: nodes.Template, known: dict[str, Any]) -> nodes.Template:
+        tree.body = self._body(tree.body, dict(known))
+        if not self._sees_context(tree):
+            tree.body = self._drop_unread(tree.body)
+        tree.set_environment(self.env)
+        return tree
+
+    # --- statements -------------------------------------------------------------
+
+    def _body(self, body: list, known: dict) -> list:
+        out: list = []
+        for node in body:
+            for folded in self._statement(node, known):
+                if isinstance(folded, nodes.Output) and out and isinstance(out[-1], nodes.Output):
+                    out[-1].nodes.extend(folded.nodes)  # one run of output, fewer yields
+                else:
+                    out.append(folded)
+        return out
+
+    def _statement(self, node, known: dict) -> list:
+        if isinstance(node, nodes.Output):
+            node.nodes = [n if isinstance(n, nodes.TemplateData) else self._expr(n, known) for n in node.nodes]
+            return [node]
+        if isinstance(node, nodes.Assign) and isinstance(node.target, nodes.Name):
+            node.node = self._expr(node.node, known)
+            try:
+                known[node.target.name] = self._value(node.node, known)
+            except Exception:
+                known.pop(node.target.name, None)
+            return [node]
+        if isinstance(node, nodes.If):
+            node.test = self._expr(node.test, known)
+            try:
+                taken = bool(self._value(node.test, known))
+            except Exception:
+                taken = None
+            if taken is True:
+                return self._body(node.body, known)
+            if taken is False:
+                if node.elif_:
+                    first, rest = node.elif_[0], node.elif_[1:]
+                    return self._statement(nodes.If(first.test, first.body, rest, node.else_, lineno=first.lineno),
+                                           known)
+                return self._body(node.else_, known)
+            node.body = self._body(node.body, dict(known))
+            for branch in node.elif_:
+                branch.test = self._expr(branch.test, known)
+                branch.body = self._body(branch.body, dict(known))
+            node.else_ = self._body(node.else_, dict(known))
+        elif isinstance(node, nodes.For):
+            node.iter = self._expr(node.iter, known)
+            inner = {k: v for k, v in known.items() if k not in self._stored(node) and k != "loop"}
+            if node.test is not None:
+                node.test = self._expr(node.test, dict(inner))
+            node.body = self._body(node.body, dict(inner))
+            node.else_ = self._body(node.else_, dict(inner))
+        for name in self._stored(node):  # assigned in a branch, a loop or a block: no longer known
+            known.pop(name, None)
+        return [node]
+
+    @staticmethod
+    def _stored(node) -> set[str]:
+        names = {n.name for n in node.find_all(nodes.Name) if n.ctx in ("store", "param")}
+        if isinstance(node, nodes.Name) and node.ctx == "store":
+            names.add(node.name)
+        for sub in [node, *node.find_all((nodes.Import, nodes.FromImport, nodes.Macro))]:
+            if isinstance(sub, nodes.Import):
+                names.add(sub.target)
+            elif isinstance(sub, nodes.FromImport):
+                names.update(n if isinstance(n, str) else n[1] for n in sub.names)
+            elif isinstance(sub, nodes.Macro):
+                names.add(sub.name)
+        return names
+
+    @staticmethod
+    def _sees_context(tree) -> bool:
+        """Whether something reads the template's variables other than by name."""
+        return any(isinstance(n, (nodes.Include, nodes.Extends, nodes.Block))
+                   or (isinstance(n, (nodes.Import, nodes.FromImport)) and n.with_context)
+                   for n in tree.find_all((nodes.Include, nodes.Extends, nodes.Block, nodes.Import,
+                                           nodes.FromImport)))
+
+    def _drop_unread(self, body: list) -> list:
+        """Top-level ``{% set %}``s (without calls) and imports whose name is not read afterwards."""
+        live: set[str] = set()
+        kept = []
+        for node in reversed(body):
+            target = None
+            if isinstance(node, nodes.Assign) and isinstance(node.target, nodes.Name):
+                target = node.target.name
+                pure = not isinstance(node.node, (nodes.Call, nodes.Filter)) and not any(
+                    node.node.find_all((nodes.Call, nodes.Filter)))
+            elif isinstance(node, nodes.Import):
+                target, pure = node.target, True
+            if target is not None:
+                if pure and target not in live:
+                    continue
+                live.discard(target)
+            live.update(n.name for n in node.find_all(nodes.Name) if n.ctx == "load")
+            kept.append(node)
+        kept.reverse()
+        return kept
+
+    # --- expressions ------------------------------------------------------------
+
+    def _expr(self, node, known: dict):
+        """``node`` with its known parts replaced by constants."""
+        if isinstance(node, (nodes.Const, nodes.TemplateData)):
+            return node
+        try:
+            value = self._value(node, known)
+        except Exception:
+            pass
+        else:
+            if has_safe_repr(value):
+                return nodes.Const(value, lineno=node.lineno)
+        for field, child in node.iter_fields():
+            if isinstance(child, nodes.Expr):
+                setattr(node, field, self._expr(child, known))
+            elif isinstance(child, nodes.Helper):
+                self._expr(child, known)
+            elif isinstance(child, list):
+                setattr(node, field, [self._expr(c, known) if isinstance(c, (nodes.Expr, nodes.Helper)) else c
+                                      for c in child])
+        return node
+
+    def _value(self, node, known: dict) -> Any:
+        """The value of ``node`` from known values only, else an exception."""
+        if isinstance(node, nodes.Const):
+            return node.value
+        if isinstance(node, nodes.Name):
+            if node.ctx == "load" and node.name in known:
+                return known[node.name]
+            raise nodes.Impossible()
+        if isinstance(node, nodes.Getattr):
+            return self.env.getattr(self._value(node.node, known), node.attr)
+        if isinstance(node, nodes.Getitem) and not isinstance(node.arg, nodes.Slice):
+            return self.env.getitem(self._value(node.node, known), self._value(node.arg, known))
+        if isinstance(node, nodes.And):
+            left = self._value(node.left, known)
+            return self._value(node.right, known) if left else left
+        if isinstance(node, nodes.Or):
+            left = self._value(node.left, known)
+            return left if left else self._value(node.right, known)
+        if isinstance(node, nodes.Not):
+            return not self._value(node.node, known)
+        if isinstance(node, nodes.CondExpr):
+            if self._value(node.test, known):
+                return self._value(node.expr1, known)
+            if node.expr2 is None:
+                raise nodes.Impossible()
+            return self._value(node.expr2, known)
+        if isinstance(node, nodes.Concat):
+            parts = [self._value(n, known) for n in node.nodes]
+            return (markup_join if self.eval_ctx.autoescape else str_join)(parts)
+        if isinstance(node, nodes.Call):
+            if node.dyn_args is not None or node.dyn_kwargs is not None:
+                raise nodes.Impossible()
+            func = self._value(node.node, known)
+            owner, name = getattr(func, "__self__", None), getattr(func, "__name__", "")
+            if not ((isinstance(owner, FormsHelper) and name in self.HELPERS)
+                    or (isinstance(owner, FieldType) and name in self.TYPE_METHODS)
+                    or func is anchor or func is accept_attribute):
+                raise nodes.Impossible()
+            return func(*[self._value(a, known) for a in node.args],
+                        **{k.key: self._value(k.value, known) for k in node.kwargs})
+        if isinstance(node, self.JINJA_CONST):
+            return self._constants(node, known).as_const(self.eval_ctx)
+        raise nodes.Impossible()
+
+    def _constants(self, node, known: dict):
+        """A copy of ``node`` whose operands are constants holding their values."""
+        node = copy.copy(node)
+        for field, child in node.iter_fields():
+            if isinstance(child, nodes.Expr):
+                setattr(node, field, nodes.Const(self._value(child, known)))
+            elif isinstance(child, nodes.Helper):
+                setattr(node, field, self._constants(child, known))
+            elif isinstance(child, list):
+                setattr(node, field, [nodes.Const(self._value(c, known)) if isinstance(c, nodes.Expr)
+                                      else self._constants(c, known) if isinstance(c, nodes.Helper) else c
+                                      for c in child])
+        return node
 
 
 class PageTemplates:
@@ -65,13 +278,18 @@ class PageTemplates:
         if template is None:
             with self._lock:
                 compiled = self._cache.setdefault(env, {})
-                template = compiled.get(key) or env.from_string(self.source(env, page))
+                template = compiled.get(key) or self.compile(env, spec, page)
                 compiled[key] = template
         return template
 
-    def clear(self) -> None:
-        with self._lock:
-            self._cache.clear()
+    def compile(self, env, spec: Spec, page: Page):
+        """The page's template, with what depends only on the spec evaluated now (see ``Folder``)."""
+        tree = env.parse(self.source(env, page))
+        known = {"fields": page.fields, "page": page, "spec": spec}
+        if "portail_forms" in env.globals:
+            known["portail_forms"] = env.globals["portail_forms"]
+        Folder(env).fold(tree, known)
+        return env.template_class.from_code(env, env.compile(tree), env.make_globals(None), None)
 
     def source(self, env, page: Page) -> str:
         parts = ['{% import "macros/fields.html" as p %}']
@@ -145,8 +363,8 @@ class FormsHelper:
         """
         from .wizard import hidden_fields
 
-        return {f.id for f in page.fields if f.id in hidden_fields(spec, page, answers)
-                and not self.depends_on_page(spec, page, f)}
+        hidden = hidden_fields(spec, page, answers)  # once, not once per field
+        return {f.id for f in page.fields if f.id in hidden and not self.depends_on_page(spec, page, f)}
 
     def depends_on_page(self, spec: Spec, page: Page, field: Field) -> bool:
         from ..spec.conditions import referenced_fields

@@ -16,7 +16,7 @@ import re
 import secrets
 import time
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -117,6 +117,20 @@ class FileStore:
         for folder in self.root.iterdir():
             if folder.is_dir():
                 yield from (p for p in folder.iterdir() if FILE_ID.fullmatch(p.name))
+
+
+def file_refs(value: Any) -> Iterator[Mapping[str, Any]]:
+    """Every stored-file reference (a mapping with a ``file_id``) inside a value:
+    answers (fields, table cells), versions, message attachments."""
+    if isinstance(value, Mapping):
+        if "file_id" in value:
+            yield value
+        else:
+            for item in value.values():
+                yield from file_refs(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from file_refs(item)
 
 
 def referenced_file_ids(store: Store) -> set[str]:

@@ -6,7 +6,7 @@ Domain logic lives in ``runtime.demande_service``; this blueprint coordinates.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from io import BytesIO
 from typing import Any
 
@@ -51,6 +51,7 @@ from ..pdf import accuse_reception
 from ..services import services
 from ..spec.errors import FieldError
 from ..spec.model import Spec
+from ..storage.files import file_refs
 from ..storage.index import DemandeIndex
 from ..storage.repositories.demandes import account_partition, tiers_partition
 from ..storage.repositories.staff import can_see
@@ -635,22 +636,9 @@ def receipt(demande_id: str):
     )
 
 
-def _file_refs(value: Any) -> Iterator[Mapping[str, Any]]:
-    """Every stored-file reference inside answers (fields, table cells)."""
-    if isinstance(value, Mapping):
-        if "file_id" in value:
-            yield value
-        else:
-            for item in value.values():
-                yield from _file_refs(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _file_refs(item)
-
-
 @bp.get("/<demande_id>/pieces/<file_id>")
 def document(demande_id: str, file_id: str):
     demande = _readable_demande(demande_id)
     answers = [demande.get("answers"), demande.get("set_aside")] + [v.get("answers") for v in demande.get("versions") or []]
-    ref = next((r for r in _file_refs(answers) if r.get("file_id") == file_id), None)
+    ref = next((r for r in file_refs(answers) if r.get("file_id") == file_id), None)
     return send_stored_file(ref)

@@ -213,6 +213,6 @@ def download(demande_id: str, file_id: str):
     return send_stored_file(attached.get(file_id))
 
 
-@bp.app_context_processor
-def _echanges_globals():
-    return {"echanges_unread": unread_total}
+@bp.record_once
+def _echanges_globals(state) -> None:
+    state.app.jinja_env.globals["echanges_unread"] = unread_total

@@ -32,8 +32,9 @@ from .. import export as exporter
 from .. import staff_index, workflow
 from ..passwords import burn_time, verify_password
 from ..services import services
-from ..staff_accounts import create_staff_account, new_staff_password  # noqa: F401  (CLI, tests)
+from ..staff_accounts import create_staff_account, new_staff_password  # noqa: F401  (tests)
 from ..staff_index import tiers_name
+from ..storage.files import file_refs
 from ..storage.repositories.staff import can_see, visible_teleservices
 from . import throttle
 from .downloads import send_stored_file
@@ -244,24 +245,12 @@ def load_demande(tiers_id: str, demande_id: str) -> dict[str, Any]:
 
 def demande_files(demande: Mapping[str, Any], messages: list[Mapping[str, Any]]) -> dict[str, dict]:
     """Every file of a demande (answers of each version, message attachments) by file id."""
+    roots = [demande.get("answers")]
+    roots += [version.get("answers") for version in demande.get("versions") or []]
+    roots += [message.get("attachments") for message in messages]
     found: dict[str, dict] = {}
-
-    def walk(value: Any) -> None:
-        if isinstance(value, Mapping):
-            if "file_id" in value:
-                found.setdefault(str(value["file_id"]), dict(value))
-            else:
-                for item in value.values():
-                    walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    walk(demande.get("answers"))
-    for version in demande.get("versions") or []:
-        walk(version.get("answers"))
-    for message in messages:
-        walk(message.get("attachments"))
+    for ref in file_refs(roots):
+        found.setdefault(str(ref["file_id"]), dict(ref))
     return found
 
 
@@ -593,14 +582,15 @@ def _staff_unread_total() -> int:
     return sum(services().repos.messages.unread_for_staff(_staff()).values())
 
 
-@bp.app_context_processor
-def _staff_globals():
-    return {
-        "status_labels": workflow.STATUS_LABELS,
-        "status_tags": workflow.STATUS_TAGS,
-        "action_labels": workflow.ACTION_LABELS,
-        "staff_unread_total": _staff_unread_total,
-    }
+@bp.record_once
+def _staff_globals(state) -> None:
+    # constants and a function: set once at start-up, not per template render
+    state.app.jinja_env.globals.update(
+        status_labels=workflow.STATUS_LABELS,
+        status_tags=workflow.STATUS_TAGS,
+        action_labels=workflow.ACTION_LABELS,
+        staff_unread_total=_staff_unread_total,
+    )
 
 
 @bp.app_template_filter("date_fr")

@@ -96,13 +96,20 @@ class LiveServer:
     _log_file: object = field(default=None, repr=False)
 
     @classmethod
-    def start(cls, base: Path, workers: int = 2) -> LiveServer:
+    def start(cls, base: Path, workers: int = 2, extra_teleservices: Path | None = None) -> LiveServer:
+        """``extra_teleservices``: a folder of téléservice YAML files written for the tests,
+        added to the server's copy of ``specs/`` (never to the repository's)."""
         port = free_port()
         data_dir = base / "data"
         specs_dir = base / "specs"
         data_dir.mkdir(parents=True)
         # A copy of specs/: journey 6 drops a new téléservice there without touching the repository.
         shutil.copytree(ROOT / "specs", specs_dir)
+        if extra_teleservices is not None:
+            for path in sorted(extra_teleservices.glob("*.yaml")):
+                target = specs_dir / "teleservices" / path.name
+                assert not target.exists(), f"{path.name} existe déjà dans specs/teleservices/"
+                shutil.copyfile(path, target)
         server = cls(
             url=f"http://127.0.0.1:{port}",
             data_dir=data_dir,

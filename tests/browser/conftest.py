@@ -2,7 +2,8 @@
 
 - ``live_server`` (package scope: one server for all journeys, stopped after the last one):
   gunicorn with 2 workers on a free 127.0.0.1 port, a temporary data folder and a
-  temporary copy of ``specs/``; killed as a process group at the end.
+  temporary copy of ``specs/`` plus the téléservices of ``tests/browser/specs/`` (written
+  for the journeys, e.g. one not open yet); killed as a process group at the end.
 - ``browser`` and ``playwright_driver`` come from ``tests/conftest.py`` (one sync
   Playwright driver per run; Chromium from ``/usr/bin/chromium``, never ``playwright install``).
 - ``agent``: an administrateur agent created with ``portail staff add``.
@@ -11,6 +12,8 @@
   screenshots to ``artifacts/screenshots/<test>/NN-step.png`` and runs axe-core.
 """
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -24,9 +27,13 @@ from .browser_support import (
 CONTEXT_OPTIONS = {"locale": "fr-FR", "viewport": {"width": 1280, "height": 900}}
 
 
+# Téléservices written for the journeys (e.g. one not open yet), added to the server's specs copy.
+TEST_TELESERVICES = Path(__file__).parent / "specs"
+
+
 @pytest.fixture(scope="package")
 def live_server(tmp_path_factory):
-    server = LiveServer.start(tmp_path_factory.mktemp("portail-live"))
+    server = LiveServer.start(tmp_path_factory.mktemp("portail-live"), extra_teleservices=TEST_TELESERVICES)
     yield server
     server.stop()
 

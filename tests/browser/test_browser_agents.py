@@ -2,12 +2,15 @@
 
 5. An agent instructs a demande, asks for a complement, the applicant answers in
    Mes échanges and re-transmits, the agent accepts with an amount, the applicant
-   sees it in Mes aides.
+   sees it in Mes aides; the agent exports the téléservice's demandes to CSV and XLSX
+   and both files hold the demande's number and its Tiers.
 6. A staff member adds a new téléservice by dropping a YAML file written only from
    docs/spec-language.md, reloads the specs, and an applicant deposits it.
 """
 from __future__ import annotations
 
+import csv
+import io
 import re
 import time
 
@@ -119,7 +122,59 @@ def test_instruction_complement_et_acceptation(new_journey, screens, live_server
     assert "Acceptée" in row
     assert "5 500" in row, f"le montant accordé doit figurer dans Mes aides : {row}"
     applicant.step("mes aides acceptee")
+
+    export_demandes(staff, numero, structure.raison_sociale)
     assert_accessible(screens)
+
+
+PATRIMOINE_TITLE = "Soutien à la restauration et à la valorisation du patrimoine"
+
+
+def download(j: Journey, link_name: str, suffix: str) -> bytes:
+    """Click an export link and return the downloaded file's bytes."""
+    with j.page.expect_download() as info:
+        j.page.get_by_role("link", name=link_name, exact=True).click()
+    download = info.value
+    assert download.failure() is None, download.failure()
+    assert re.fullmatch(rf"demandes-patrimoine-\d{{4}}-\d{{2}}-\d{{2}}\.{suffix}", download.suggested_filename), (
+        download.suggested_filename
+    )
+    with open(download.path(), "rb") as file:
+        return file.read()
+
+
+def export_demandes(staff: Journey, numero: str, tiers_name: str) -> None:
+    """The agent filters the list on the téléservice and downloads its CSV and XLSX exports;
+    both are read back and hold the demande's number, its Tiers and its decision."""
+    from openpyxl import load_workbook
+
+    page = staff.page
+    staff.goto("/agents/demandes")
+    page.get_by_label("Téléservice", exact=True).select_option(label=PATRIMOINE_TITLE)
+    page.get_by_role("button", name="Filtrer").click()
+    assert numero in page.locator("main").inner_text()
+    staff.step("liste filtree sur le teleservice")
+
+    data = download(staff, "CSV", "csv")
+    assert data.startswith(b"\xef\xbb\xbf"), "CSV en UTF-8 avec BOM (ouvert tel quel par Excel)"
+    table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
+    header, rows = table[0], table[1:]
+    found = [dict(zip(header, r, strict=True)) for r in rows if r and r[header.index("Numéro")] == numero]
+    assert len(found) == 1, f"{numero} absent de l'export CSV : {[r[:2] for r in rows]}"
+    assert found[0]["Tiers"] == tiers_name
+    assert found[0]["Statut"] == "Acceptée"
+    assert found[0]["Montant accordé"].replace(" ", "") in ("5500,00", "5500"), found[0]["Montant accordé"]
+
+    data = download(staff, "Excel (XLSX)", "xlsx")
+    workbook = load_workbook(io.BytesIO(data), read_only=True)
+    values = [list(r) for r in workbook.active.iter_rows(values_only=True)]
+    workbook.close()
+    header, rows = values[0], values[1:]
+    found = [dict(zip(header, r, strict=True)) for r in rows if r[header.index("Numéro")] == numero]
+    assert len(found) == 1, f"{numero} absent de l'export XLSX : {[r[:2] for r in rows]}"
+    assert found[0]["Tiers"] == tiers_name
+    assert found[0]["Statut"] == "Acceptée"
+    assert found[0]["Montant accordé"] == 5500, found[0]["Montant accordé"]
 
 
 NEW_SPEC = """\

@@ -1,9 +1,12 @@
 """Issue 6 in Chromium: the other shipped téléservices. An association deposits the
 « Subvention de fonctionnement aux associations » end to end (live conditions, tables
 with totals, a rule flagged before leaving the page, uploads, récapitulatif, number, mail);
-a commune sees the « Aide à l'investissement des communes » not open yet."""
+a commune deposits the « Aide à l'investissement des communes » end to end (conditional
+question and document, a financing table with totals, a balanced-plan rule, a refused
+upload, récapitulatif, number, mail, PDF), and sees a téléservice not open yet as such."""
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -11,12 +14,15 @@ import pytest
 from .browser_support import assert_accessible
 from .journey_steps import (
     Person,
+    add_row,
     choose_teleservice,
     create_tiers,
     expect_step,
+    fill_address,
     fill_row,
     group,
     heading,
+    is_shown,
     label,
     menu,
     new_account,
@@ -145,6 +151,148 @@ def test_subvention_de_fonctionnement_de_bout_en_bout(new_journey, screens, live
     assert_accessible(screens)
 
 
+INVESTISSEMENT = "Aide à l'investissement des communes"
+NOT_YET_OPEN = "Appel à projets 2030 – équipements sportifs de proximité"  # tests/browser/specs/
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
+
+
+def flat(text: str) -> str:
+    return re.sub(r"[\s\u202f\xa0]+", " ", text)
+
+
+@pytest.mark.parametrize("js", [True, False], ids=["js", "sans-js"])
+def test_aide_investissement_communes_de_bout_en_bout(new_journey, screens, live_server, js):
+    from pypdf import PdfReader
+
+    j = new_journey("commune", js=js)
+    page = j.page
+    person = Person.new("Sophie", "GARNIER", civilite="Madame")
+    new_account(j, person)
+    structure = new_structure("COMMUNE DE ROQUEVAIRE", famille="commune")
+    create_tiers(j, structure, person)  # the real Tiers-creation wizard, famille « commune »
+    choose_teleservice(j, INVESTISSEMENT)
+
+    # 1. La commune: name and SIRET from the Tiers (read-only), the agent's address from the account.
+    expect_step(j, 1, "La commune")
+    main = page.locator("main").inner_text()
+    assert structure.raison_sociale in main and structure.siret in main.replace(" ", "")
+    assert page.get_by_label(label("Commune")).count() == 0
+    assert page.get_by_label(label("Adresse électronique de l'agent")).input_value() == person.email
+    page.get_by_label(label("Population municipale (dernier recensement)")).fill("9120")
+    page.get_by_label(label("Agent chargé du dossier")).fill(f"{person.prenom} {person.nom}")
+    page.get_by_label(label("Téléphone de l'agent")).fill("04 42 32 91 00")
+    j.step("commune")
+    next_step(j)
+
+    # 2. L'opération: the energy-gain question appears only for an energy renovation.
+    expect_step(j, 2, "L'opération")
+    page.get_by_label(label("Intitulé de l'opération")).fill("Rénovation énergétique de l'école Jean-Moulin")
+    gain = page.get_by_label(label("Gain de consommation d'énergie attendu (%)"))
+    assert is_shown(gain) is not js  # without JavaScript it is shown with a note saying when to answer it
+    group(j, "Catégorie d'équipement").get_by_label("Rénovation énergétique d'un bâtiment communal", exact=True).check()
+    gain.wait_for(state="visible")
+    if js:
+        j.step("operation condition affichee")
+    gain.fill("45")
+    page.get_by_label(label("Description de l'opération")).fill(
+        "Isolation des combles et des murs par l'extérieur, remplacement des menuiseries et de la "
+        "chaudière fioul par une pompe à chaleur dans l'école élémentaire Jean-Moulin (12 classes)."
+    )
+    fill_address(j, "Adresse de l'équipement", "4 avenue Jean-Moulin", "13360", "Roquevaire")
+    page.get_by_label(label("Date de la délibération du conseil municipal")).fill("2026-10-12")
+    page.get_by_label(label("Date prévisionnelle de début des travaux")).fill("2027-04-06")
+    page.get_by_label(label("Date prévisionnelle d'achèvement")).fill("2027-08-27")
+    page.get_by_label(label("Page internet présentant le projet")).fill("https://www.roquevaire.fr/ecole-jean-moulin")
+    j.step("operation")
+    next_step(j)
+
+    # 3. Plan de financement: a table with totals and the balanced-plan rule.
+    expect_step(j, 3, "Plan de financement")
+    page.get_by_label(label("Coût total de l'opération HT (€)")).fill("480000")
+    page.get_by_label(label("Taux de TVA applicable (%)")).fill("20")
+    fill_row(j, {"Financeur": "Métropole Aix-Marseille-Provence", "État de la demande": "Sollicité",
+                 "Montant (€)": "144000", "Part du coût total (%)": "30"}, 1, table="Financements")
+    fill_row(j, {"Financeur": "Département des Bouches-du-Rhône", "État de la demande": "Obtenu",
+                 "Montant (€)": "192000", "Part du coût total (%)": "40"}, 2, table="Financements")
+    page.get_by_label(label("Fonds de concours sollicité auprès de la Métropole (€)")).fill("144000")
+    page.get_by_label(label("Autofinancement de la commune (€)")).fill("144000")
+    rule = page.locator(".portail-rule").filter(has_text="Le total des financements doit être égal au coût total")
+    if not js:
+        next_step(j)  # checked by the server when the page is sent
+        expect_step(j, 3, "Plan de financement")
+    rule.first.wait_for(state="visible")  # with JavaScript, flagged before leaving the page
+    j.step("plan de financement desequilibre")
+    add_row(j, "Financements")
+    fill_row(j, {"Financeur": "Commune (autofinancement)", "État de la demande": "Obtenu",
+                 "Montant (€)": "144000", "Part du coût total (%)": "30"}, 3, table="Financements")
+    if js:
+        rule.first.wait_for(state="hidden")
+        totals = group(j, "Financements")
+        montant = totals.locator("[data-total=montant] output")
+        part = totals.locator("[data-total=part] output")
+        assert re.sub(r"\D", "", montant.inner_text()).startswith("480000"), montant.inner_text()
+        assert re.sub(r"\D", "", part.inner_text()).startswith("100"), part.inner_text()
+    j.step("plan de financement equilibre")
+    next_step(j)
+
+    # 4. Pièces: the energy audit is asked because of the category; a disguised image is refused.
+    expect_step(j, 4, "Pièces justificatives")
+    audit = page.get_by_label(label("Audit énergétique"))
+    assert is_shown(audit)
+    page.get_by_label(label(
+        "Délibération du conseil municipal approuvant l'opération et son plan de financement"
+    )).set_input_files(pdf_file("deliberation.pdf"))
+    page.get_by_label(label("Devis ou estimation détaillée du maître d'œuvre")).set_input_files(pdf_file("devis.pdf"))
+    audit.set_input_files({"name": "audit.pdf", "mimeType": "application/pdf", "buffer": PNG})
+    certification = page.get_by_label(label("Je certifie que l'opération n'a pas reçu de commencement d'exécution."))
+    certification.check()
+    next_step(j)
+    expect_step(j, 4, "Pièces justificatives")
+    assert any("ne correspond pas à un fichier PDF" in m for m in j.error_messages()), j.error_messages()
+    main = page.locator("main").inner_text()
+    assert "deliberation.pdf" in main and "devis.pdf" in main, "les pièces acceptées sont gardées"
+    j.step("piece refusee")
+    page.get_by_label(label("Audit énergétique")).set_input_files(pdf_file("audit-energetique.pdf"))
+    if not certification.is_checked():
+        certification.check()
+    j.step("pieces")
+    next_step(j)
+
+    # Récapitulatif: every answer, the financing table with its totals.
+    assert heading(j) == "Récapitulatif de votre demande", (heading(j), j.summary_errors())
+    recap = flat(page.locator("main").inner_text())
+    for expected in ("Rénovation énergétique de l'école Jean-Moulin", "Rénovation énergétique d'un bâtiment communal",
+                     "Département des Bouches-du-Rhône", "Commune (autofinancement)", "audit-energetique.pdf",
+                     structure.raison_sociale):
+        assert expected in recap, expected
+    totals_row = flat(page.locator(".portail-summary-table .portail-table__totals").first.inner_text())
+    assert "480 000" in totals_row and "100" in totals_row, totals_row
+    mark = live_server.outbox_mark()
+    transmit(j, "investissement")
+    assert heading(j) == "Demande transmise"
+    numero = page.locator(".govuk-panel__body strong").inner_text()
+    assert re.fullmatch(r"INVEST-\d{4}-\d{6}", numero), numero
+    j.step("demande transmise")
+
+    mail = live_server.wait_for_mail(person.email, f"Accusé de réception de votre demande {numero}", since=mark)
+    assert f"« {INVESTISSEMENT} » a bien été transmise" in mail.text
+    assert f"Numéro de la demande : {numero}" in mail.text
+    assert "Rénovation énergétique de l'école Jean-Moulin" in mail.text
+
+    href = page.get_by_role("link", name="Télécharger l'accusé de réception (PDF)").get_attribute("href")
+    response = j.context.request.get(live_server.url + href if href.startswith("/") else href)
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/pdf"
+    text = flat(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.body())).pages))
+    assert numero in text and structure.raison_sociale in text and INVESTISSEMENT in text, text[:500]
+
+    menu(j, "Mes aides")
+    row = page.locator("tr").filter(has_text=numero)
+    assert "Transmise" in row.inner_text()
+    j.step("mes aides")
+    assert_accessible(screens)
+
+
 def test_teleservice_pas_encore_ouvert_pour_une_commune(new_journey, screens):
     j = new_journey("commune")
     person = Person.new("Marc", "ROCHE")
@@ -153,14 +301,15 @@ def test_teleservice_pas_encore_ouvert_pour_une_commune(new_journey, screens):
     menu(j, "Tableau de bord")
     j.page.get_by_role("link", name="Déposer une nouvelle demande").click()
     assert heading(j) == "Choix du téléservice"
-    item = j.page.locator("li").filter(
-        has=j.page.get_by_role("heading", name="Aide à l'investissement des communes", exact=True)
-    )
+    # A téléservice written for the tests (tests/browser/specs/), opening in 2030.
+    item = j.page.locator("li").filter(has=j.page.get_by_role("heading", name=NOT_YET_OPEN, exact=True))
     assert "Pas encore ouvert" in item.inner_text()
-    assert "Ouverture le 15 janvier 2027." in " ".join(item.inner_text().split())
+    assert "Ouverture le 15 janvier 2030." in " ".join(item.inner_text().split())
     assert item.get_by_role("button").count() == 0
-    # Patrimoine is open to communes, the association's subsidy is not offered to them.
-    assert j.page.get_by_role("heading", name="Soutien à la restauration et à la valorisation du patrimoine").count() == 1
+    # The shipped investment aid is open to communes, like patrimoine; the association's subsidy is not offered.
+    for title in (INVESTISSEMENT, "Soutien à la restauration et à la valorisation du patrimoine"):
+        open_item = j.page.locator("li").filter(has=j.page.get_by_role("heading", name=title, exact=True))
+        assert open_item.get_by_role("button", name="Déposer une demande").count() == 1, title
     assert j.page.get_by_role("heading", name=FONCTIONNEMENT).count() == 0
     j.step("choix du teleservice commune")
     assert_accessible(screens)
