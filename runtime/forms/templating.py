@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import current_app
-from jinja2 import TemplateNotFound, Undefined, nodes
+from jinja2 import TemplateNotFound, nodes
 from jinja2.compiler import has_safe_repr
 from jinja2.runtime import markup_join, str_join
 from markupsafe import Markup
@@ -97,20 +97,18 @@ class Folder:
             return [node]
         if isinstance(node, nodes.Assign) and isinstance(node.target, nodes.Name):
             node.node = self._expr(node.node, known)
-            try:
-                known[node.target.name] = self._value(node.node, known)
-            except Exception:
+            ok, value = self._try(node.node, known)
+            if ok:
+                known[node.target.name] = value
+            else:
                 known.pop(node.target.name, None)
             return [node]
         if isinstance(node, nodes.If):
             node.test = self._expr(node.test, known)
-            try:
-                taken = bool(self._value(node.test, known))
-            except Exception:
-                taken = None
-            if taken is True:
+            ok, taken = self._try(node.test, known, truth=True)
+            if ok and taken:
                 return self._body(node.body, known)
-            if taken is False:
+            if ok:
                 if node.elif_:
                     first, rest = node.elif_[0], node.elif_[1:]
                     return self._statement(nodes.If(first.test, first.body, rest, node.else_, lineno=first.lineno),
@@ -181,13 +179,9 @@ class Folder:
         """``node`` with its known parts replaced by constants."""
         if isinstance(node, (nodes.Const, nodes.TemplateData)):
             return node
-        try:
-            value = self._value(node, known)
-        except Exception:
-            pass
-        else:
-            if has_safe_repr(value):
-                return nodes.Const(value, lineno=node.lineno)
+        ok, value = self._try(node, known)
+        if ok and has_safe_repr(value):
+            return nodes.Const(value, lineno=node.lineno)
         for field, child in node.iter_fields():
             if isinstance(child, nodes.Expr):
                 setattr(node, field, self._expr(child, known))
@@ -197,6 +191,14 @@ class Folder:
                 setattr(node, field, [self._expr(c, known) if isinstance(c, (nodes.Expr, nodes.Helper)) else c
                                       for c in child])
         return node
+
+    def _try(self, node, known: dict, truth: bool = False) -> tuple[bool, Any]:
+        """``(True, value)`` (or its truth) if ``node`` can be evaluated now, else ``(False, None)``."""
+        try:
+            value = self._value(node, known)
+            return True, bool(value) if truth else value
+        except Exception:  # noqa: BLE001 - unknown, impure or failing: left to the render, as before
+            return False, None
 
     def _value(self, node, known: dict) -> Any:
         """The value of ``node`` from known values only, else an exception."""
@@ -262,6 +264,8 @@ class PageTemplates:
 
     Rendering a page is then a single template run instead of one include per
     field (several times faster); the per-type templates stay the only source.
+    What depends only on the spec (labels, hints, required marks, condition notes,
+    describedby ids, ...) is evaluated once when the page is compiled (``Folder``).
     Compiled per Jinja environment (one per app) and keyed by ``spec.version_key``:
     a new version of a spec (reload) gets its own templates. Edits of the template
     files themselves (``templates/fields/``, ``macros/``) are read when a page is

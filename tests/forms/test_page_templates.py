@@ -43,3 +43,29 @@ def test_an_edited_spec_keeping_its_version_number_is_a_new_version(ctx, spec):
     assert edited.version == spec.version and edited.version_key != spec.version_key
     assert "Ratio financier" in render(edited)
     assert compiled(edited) is not compiled(spec)
+
+
+def _both_renders(spec, page_id, errs):
+    env = current_app.jinja_env
+    page = spec.page(page_id)
+    form = page_form(spec, page_id, {}, meta=NO_CSRF)
+    context = {"form": form, "page": page, "spec": spec, "fields": page.fields, "errs": errs,
+               "answers": {}, "hidden_ids": set()}
+    folded = page_templates.compile(env, spec, page).render(**context)
+    plain = env.from_string(page_templates.source(env, page)).render(**context)
+    return folded, plain
+
+
+def test_compile_time_folding_changes_nothing_in_the_output(ctx, spec):
+    # Folding evaluates at compile time what depends only on the spec: every page of
+    # every shipped spec, with and without errors, must render exactly as the plain template.
+    from runtime import ROOT
+    from runtime.spec.loader import load_spec_file
+
+    specs = [spec] + [load_spec_file(path) for path in sorted((ROOT / "specs").rglob("*.yaml"))]
+    for one in specs:
+        for page in one.pages:
+            with_errors = {f.id: "Ce champ est obligatoire." for f in page.fields}
+            for errs in ({}, with_errors):
+                folded, plain = _both_renders(one, page.id, errs)
+                assert folded == plain, f"{one.id}/{page.id}"
