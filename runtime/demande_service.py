@@ -19,6 +19,7 @@ from .spec.conditions import evaluate
 from .spec.errors import FieldError
 from .spec.model import Field, Spec
 from .storage.repositories.demandes import account_partition, tiers_partition
+from .storage.repositories.tiers import tiers_name
 from .workflow import Actor, history_entry
 from .workflow import format_amount as workflow_amount
 
@@ -221,7 +222,7 @@ class DemandeService:
         """The raison sociale of the demande's Tiers (for a Tiers-creation
         demande not yet filed under its Tiers: the name it gives)."""
         tiers = self.tiers_repo.get(demande["tiers_id"]) if self.tiers_repo and demande.get("tiers_id") else None
-        return (tiers or demande.get("answers") or {}).get("raison_sociale") or ""
+        return tiers_name(tiers or demande.get("answers"))
 
     def _event(self, actor: Actor, action: str, detail: str = "") -> dict[str, Any]:
         return history_entry(self.clock.now().isoformat(timespec="seconds"), actor, action, detail)

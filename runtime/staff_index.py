@@ -14,16 +14,11 @@ from typing import Any
 
 from .services import services
 from .storage.index import DemandeIndex
+from .storage.repositories.tiers import tiers_name
 from .workflow import BROUILLON
 
 TIERS_PREFIX = "tiers/"
 DEMANDES = "demandes"
-
-
-def tiers_name(tiers: Mapping[str, Any] | None) -> str:
-    if not tiers:
-        return ""
-    return str(tiers.get("raison_sociale") or tiers.get("nom") or tiers.get("siret") or "")
 
 
 def is_transmitted(demande: Mapping[str, Any]) -> bool:

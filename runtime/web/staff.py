@@ -33,9 +33,9 @@ from .. import staff_index, workflow
 from ..passwords import burn_time, verify_password
 from ..services import services
 from ..staff_accounts import create_staff_account, new_staff_password  # noqa: F401  (tests)
-from ..staff_index import tiers_name
 from ..storage.files import file_refs
 from ..storage.repositories.staff import can_see, visible_teleservices
+from ..storage.repositories.tiers import tiers_name
 from . import throttle
 from .downloads import send_stored_file
 from .identity import StaffUser, staff_required, start_session

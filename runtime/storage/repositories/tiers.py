@@ -77,6 +77,11 @@ class RequestNotPending(TiersError):
         super().__init__("Cette demande de rattachement a déjà été traitée.")
 
 
+def tiers_name(tiers: Mapping[str, Any] | None) -> str:
+    """How a Tiers is named in listings, mails and the staff index: its raison sociale."""
+    return str((tiers or {}).get("raison_sociale") or "")
+
+
 def normalise_siret(raw: str) -> str:
     """The SIRET without spaces; raise ``InvalidSiret`` unless it is 14 ASCII digits
     with a valid checksum (fullwidth or other Unicode digits are refused)."""
