@@ -30,7 +30,7 @@ import re
 import secrets
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -148,8 +148,3 @@ class Store(ABC):
 
     new_id = staticmethod(new_id)
 
-
-def iter_tables(store: Store, prefix: str, table: str) -> Iterable[tuple[str, Document]]:
-    for name in store.partitions(prefix):
-        for doc in store.read(name).table(table).all():
-            yield name, doc
