@@ -142,7 +142,7 @@ def staff() -> None:
 @click.option("--nom", default="", help="Nom affiché dans l'historique des demandes.")
 def staff_add(identifiant: str, email: str, role: str, teleservices: tuple[str, ...], nom: str) -> None:
     """Create a staff account; its generated password is printed once."""
-    from .staff_accounts import CLI_ACTOR, create_staff_account
+    from .domain.staff_accounts import CLI_ACTOR, create_staff_account
     from .storage.repositories.staff import DuplicateIdentifiant
 
     app = _app_for_command()
@@ -176,7 +176,7 @@ def staff_list() -> None:
 @click.argument("identifiant")
 def staff_deactivate(identifiant: str) -> None:
     """Deactivate a staff account: no more login, open sessions end (written to the audit trail)."""
-    from .staff_accounts import CLI_ACTOR, set_active
+    from .domain.staff_accounts import CLI_ACTOR, set_active
     from .storage.repositories.staff import LastAdministrateur
 
     app = _app_for_command()
@@ -201,7 +201,7 @@ def index() -> None:
 @index.command("rebuild")
 def index_rebuild() -> None:
     """Rebuild the staff index of transmitted demandes from the tiers/* partitions."""
-    from .staff_index import rebuild_index
+    from .domain.indexing import rebuild_index
 
     app = _app_for_command()
     with app.app_context():

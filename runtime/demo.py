@@ -49,7 +49,7 @@ DEMO_SEEDERS: list[Seeder] = [seed_demo_account]
 
 
 def _seed_demo_tiers(app: Flask, context: dict[str, Any]) -> list[str]:
-    from .tiers_service import seed_demo_tiers
+    from .domain.tiers import seed_demo_tiers
 
     return seed_demo_tiers(app, context)
 

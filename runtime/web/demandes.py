@@ -1,7 +1,7 @@
 """Déposer une demande: choice of the téléservice, the multi-step form,
 récapitulatif, transmission, accusé de réception and documents.
 
-Domain logic lives in ``runtime.demande_service``; this blueprint coordinates.
+Domain logic lives in ``runtime.domain.demandes``; this blueprint coordinates.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from werkzeug.datastructures import MultiDict
 from wtforms.validators import ValidationError
 
-from ..demande_service import (
+from ..domain.demandes import (
     EDITABLE_STATUSES,
     DemandeService,
     TransmissionRefused,
@@ -47,7 +47,7 @@ from ..forms.wizard import (
     visible_pages,
 )
 from ..mail import MailError
-from ..pdf import accuse_reception
+from ..domain.pdf import accuse_reception
 from ..services import services
 from ..spec.errors import FieldError
 from ..spec.model import Spec
@@ -55,8 +55,8 @@ from ..storage.files import file_refs
 from ..storage.index import DemandeIndex
 from ..storage.repositories.demandes import account_partition, tiers_partition
 from ..storage.repositories.staff import can_see
-from ..tiers_service import TiersError, create_from_demande
-from ..workflow import Actor
+from ..domain.tiers import TiersError, create_from_demande
+from ..domain.workflow import Actor
 from .context import current_tiers, tiers_required
 from .downloads import send_stored_file
 from .identity import applicant_required, login_manager

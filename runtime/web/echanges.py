@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import workflow
+from ..domain import workflow
 from ..mail import MailError
 from ..services import services
 from .context import current_tiers, tiers_required

@@ -7,9 +7,9 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
-from ..demande_service import EDITABLE_STATUSES, completion, format_date, next_step, requested_amount
+from ..domain.demandes import EDITABLE_STATUSES, completion, format_date, next_step, requested_amount
 from ..services import services
-from ..workflow import STATUS_TAGS, format_amount, status_label
+from ..domain.workflow import STATUS_TAGS, format_amount, status_label
 from .context import current_tiers
 from .demandes import (
     apply_pending_draft,

@@ -28,11 +28,11 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
-from .. import export as exporter
-from .. import staff_index, workflow
+from ..domain import export as exporter
+from ..domain import indexing as staff_index, workflow
 from ..passwords import burn_time, verify_password
 from ..services import services
-from ..staff_accounts import create_staff_account, new_staff_password  # noqa: F401  (tests)
+from ..domain.staff_accounts import create_staff_account, new_staff_password  # noqa: F401  (tests)
 from ..storage.files import file_refs
 from ..storage.repositories.staff import can_see, visible_teleservices
 from ..storage.repositories.tiers import tiers_name
@@ -595,7 +595,7 @@ def _staff_globals(state) -> None:
 
 @bp.app_template_filter("date_fr")
 def _date_fr(value: str | None) -> str:
-    from ..demande_service import format_date
+    from ..domain.demandes import format_date
 
     return format_date(value)
 

@@ -11,7 +11,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, logout_user
 
-from .. import staff_accounts as accounts_service
+from ..domain import staff_accounts as accounts_service
 from ..services import services
 from ..storage.repositories.staff import LastAdministrateur
 from .staff import ADMIN, SAFE_ID, _actor, _teleservice_titles, bp, log, staff_required

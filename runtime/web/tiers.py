@@ -22,7 +22,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from .. import tiers_service
+from ..domain import tiers as tiers_service
 from ..forms.wizard import page_form, validate_page
 from ..services import services
 from ..siret_lookup import get_siret_lookup

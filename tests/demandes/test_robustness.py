@@ -7,7 +7,7 @@ import threading
 import pytest
 from pypdf import PdfReader
 
-from runtime.pdf import latin1
+from runtime.domain.pdf import latin1
 from runtime.storage.repositories.demandes import DemandeRepository
 from tests.demandes.support import fill_valid, save_step, start, stored, text_of, transmit
 from tests.helpers import outbox, page_text

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import pytest
 
 from runtime.app import create_app
-from runtime.demande_service import index_summary
+from runtime.domain.demandes import index_summary
 from runtime.passwords import hash_password
 from runtime.storage.index import DemandeIndex
 from tests.helpers import PASSWORD, create_account, csrf_token

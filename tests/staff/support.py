@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from runtime.app import create_app
-from runtime.demande_service import index_summary
+from runtime.domain.demandes import index_summary
 from runtime.passwords import hash_password
 from runtime.storage.index import DemandeIndex
 from tests.demandes.support import set_today

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from runtime import export
+from runtime.domain import export
 from tests.staff.support import file_demande, staff_login
 
 HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"clic\")", "+33 1 23", "-2+3", "@SUM(A1)", "\tcachée", "\rretour"]

@@ -9,7 +9,8 @@ from datetime import datetime
 import pytest
 from openpyxl import load_workbook
 
-from runtime import ROOT, export
+from runtime import ROOT
+from runtime.domain import export
 from runtime.spec.loader import load_spec_file
 from tests.demandes.support import SPECS
 from tests.staff.support import file_demande, staff_login

@@ -4,7 +4,7 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from runtime.cli import main as cli
-from runtime.demande_service import index_summary
+from runtime.domain.demandes import index_summary
 from runtime.storage.index import DemandeIndex
 from tests.demandes.support import OTHER_SIRET, make_tiers
 from tests.helpers import create_account

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from runtime import workflow
+from runtime.domain import workflow
 from runtime.storage.index import DemandeIndex
 from tests.helpers import last_mail, login, outbox, page_text
 from tests.staff.support import demande_url, file_demande, post, staff_login
@@ -202,7 +202,7 @@ def test_complement_summary_names_the_steps(client, agent, demande):
 
 
 def test_listing_names_tiers_indexed_without_name(client, services, agent, tiers):
-    from runtime.demande_service import index_summary
+    from runtime.domain.demandes import index_summary
 
     demande = file_demande(services, tiers)
     DemandeIndex(services.store).upsert(index_summary(demande, services.catalog.get("quartier")))

@@ -5,7 +5,7 @@ import html
 
 import pytest
 
-from runtime import tiers_service
+from runtime.domain import tiers as tiers_service
 from runtime.storage.repositories.tiers import SiretTaken
 from tests.tiers.conftest import SIRET, csrf_token, login, make_account, make_tiers
 

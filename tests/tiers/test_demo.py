@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from runtime.demo import DEMO_SEEDERS, seed_demo_account
-from runtime.tiers_service import seed_demo_tiers
+from runtime.domain.tiers import seed_demo_tiers
 
 
 def test_demo_account_administers_the_demo_tiers(app, services):

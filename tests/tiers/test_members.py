@@ -129,7 +129,7 @@ def test_transfer_administrator_role(client, services, world):
 
 
 def test_administrator_is_notified_of_a_new_request_by_mail(app, services, world):
-    from runtime import tiers_service
+    from runtime.domain import tiers as tiers_service
 
     with app.test_request_context():
         tiers_service.request_rattachement(world.outsider, world.tiers, {"famille": "association"}, None)

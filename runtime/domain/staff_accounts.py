@@ -12,9 +12,9 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from .passwords import hash_password
-from .services import services
-from .storage.repositories.staff import assignment_text
+from ..passwords import hash_password
+from ..services import services
+from ..storage.repositories.staff import assignment_text
 
 CLI_ACTOR = {"kind": "cli", "id": "cli", "name": "Ligne de commande"}
 ROLE_LABELS = {"instructeur": "Instructeur", "administrateur": "Administrateur"}

@@ -12,9 +12,9 @@ from typing import Any
 from flask import has_request_context, url_for
 from markupsafe import Markup
 
-from .mail import MailError
-from .services import services
-from .storage.repositories.tiers import (
+from ..mail import MailError
+from ..services import services
+from ..storage.repositories.tiers import (
     ADMIN,
     InvalidSiret,
     SiretTaken,
@@ -47,7 +47,7 @@ def create_from_demande(account: Mapping[str, Any], answers: Mapping[str, Any]) 
         raise
     log.info("Tiers %s créé par le compte %s", tiers["id"], account["id"])
     if has_request_context():
-        from .web.context import choose_tiers
+        from ..web.context import choose_tiers
 
         choose_tiers(tiers["id"])
     return tiers

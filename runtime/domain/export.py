@@ -34,7 +34,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from .spec.computed import compute
+from ..spec.computed import compute
 from .workflow import status_label
 
 STATIC_TYPES = ("heading", "paragraph")

@@ -12,14 +12,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from .forms.registry import field_type
-from .forms.wizard import STATE_DONE, STATE_ERROR, STATE_TODO, page_states, validate_demande, visible_pages
-from .spec.computed import compute, to_decimal
-from .spec.conditions import evaluate
-from .spec.errors import FieldError
-from .spec.model import Field, Spec
-from .storage.repositories.demandes import account_partition, tiers_partition
-from .storage.repositories.tiers import tiers_name
+from ..forms.registry import field_type
+from ..forms.wizard import STATE_DONE, STATE_ERROR, STATE_TODO, page_states, validate_demande, visible_pages
+from ..spec.computed import compute, to_decimal
+from ..spec.conditions import evaluate
+from ..spec.errors import FieldError
+from ..spec.model import Field, Spec
+from ..storage.repositories.demandes import account_partition, tiers_partition
+from ..storage.repositories.tiers import tiers_name
 from .workflow import Actor, history_entry
 from .workflow import format_amount as workflow_amount
 

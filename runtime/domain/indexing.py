@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .services import services
-from .storage.index import DemandeIndex
-from .storage.repositories.tiers import tiers_name
+from ..services import services
+from ..storage.index import DemandeIndex
+from ..storage.repositories.tiers import tiers_name
 from .workflow import BROUILLON
 
 TIERS_PREFIX = "tiers/"
@@ -27,7 +27,7 @@ def is_transmitted(demande: Mapping[str, Any]) -> bool:
 
 def staff_summary(demande: Mapping[str, Any], tiers: Mapping[str, Any] | None) -> dict[str, Any]:
     """The index row of a transmitted demande, with the name of its Tiers."""
-    from .demande_service import index_summary
+    from .demandes import index_summary
 
     spec = services().catalog.version(demande["version_key"]) if demande.get("version_key") else None
     return index_summary(demande, spec, tiers_name(tiers))
