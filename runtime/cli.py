@@ -16,21 +16,44 @@ def main() -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True)
+@click.option("--port", default=5000, show_default=True, help="0 : un port libre, affiché.")
 @click.option("--demo/--no-demo", default=True, show_default=True, help="Données de démonstration si le dossier de données est vide.")
 def serve(host: str, port: int, demo: bool) -> None:
     """Development server (embedded TinyDB store, mails in the outbox)."""
+    from werkzeug.serving import make_server
+
     from .app import create_app
     from .demo import seed_demo_data
 
-    base_url = f"http://{host}:{port}"
+    listener = _bind(host, port)
+    base_url = f"http://{host}:{listener.getsockname()[1]}"
     app = create_app({"BASE_URL": base_url, "DEV_PAGES": True})
     if demo:
         for line in seed_demo_data(app):
             click.echo(line)
+    server = make_server(host, 0, app, threaded=True, fd=listener.fileno())
+    # The URL is printed only now: the port is bound and listening.
     click.echo(f"Portail des subventions : {base_url}/")
     click.echo(f"Courriels envoyés (développement) : {base_url}/dev/outbox")
-    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    server.serve_forever()
+
+
+def _bind(host: str, port: int):
+    """A listening socket, or a French message and exit 1 when the port is taken."""
+    import socket
+
+    listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+    except OSError as error:
+        listener.close()
+        click.echo(f"Impossible d'écouter sur {host}:{port} : {error.strerror}. "
+                   "Choisissez un autre port avec --port (0 : un port libre).", err=True)
+        sys.exit(1)
+    listener.listen(128)
+    listener.set_inheritable(True)
+    return listener
 
 
 @main.command()

@@ -51,6 +51,9 @@ DEFAULTS: dict[str, Any] = {
     "CAPTCHA_DIFFICULTY": 20000,
     "RECAPTCHA_SITE_KEY": "",
     "RECAPTCHA_SECRET_KEY": "",
+    # Storage: fsync every write (production). Test suites turn it off (PORTAIL_STORE_FSYNC=0):
+    # writes stay atomic against a crashed process, not against a power cut.
+    "STORE_FSYNC": True,
     # Uploads
     "MAX_CONTENT_LENGTH": 30 * 1024 * 1024,
     # Web

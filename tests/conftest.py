@@ -1,7 +1,13 @@
 """Shared fixtures: a fresh app with a temporary data folder."""
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# No test of durability needs fsync from the app: the fault tests open their stores with fsync on.
+# Set in the environment so gunicorn servers started by the browser tests inherit it.
+os.environ.setdefault("PORTAIL_STORE_FSYNC", "0")
 
 from runtime.app import create_app
 from runtime.clock import Clock

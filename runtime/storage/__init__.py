@@ -16,4 +16,4 @@ def open_store(config: Mapping[str, Any]) -> Store:
     from .tinydb_store import TinyDBStore
 
     # STORE_FSYNC=False is for test suites only: atomic still, but not power-cut proof
-    return TinyDBStore(Path(config["DATA_DIR"]) / "db", fsync=config.get("STORE_FSYNC", True))
+    return TinyDBStore(Path(config["DATA_DIR"]) / "db", fsync=config["STORE_FSYNC"])

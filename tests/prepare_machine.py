@@ -1,0 +1,56 @@
+"""Set-up the test suite needs beyond pip: Debian's Chromium for the browser journeys.
+
+Run by the README's test command (and so by CI) before pytest. Installs the ``chromium``
+package when this user may (root, or passwordless sudo); otherwise stops at once with
+the one command to run. Never downloads a browser of Playwright's own.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+CHROMIUM = Path("/usr/bin/chromium")
+INSTALL = "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium"
+
+
+def install_command() -> list[str] | None:
+    """How this user can install a Debian package, or None when it cannot."""
+    if not shutil.which("apt-get"):
+        return None
+    if os.geteuid() == 0:
+        return ["sh", "-c", INSTALL]
+    if shutil.which("sudo") and subprocess.run(["sudo", "-n", "true"], capture_output=True).returncode == 0:
+        return ["sudo", "-n", "sh", "-c", INSTALL]
+    return None
+
+
+def ensure_chromium(chromium: Path = CHROMIUM) -> str | None:
+    """None when Chromium is there (installed now if needed), else the French reason to stop."""
+    if chromium.exists():
+        return None
+    command = install_command()
+    if command is None:
+        return (
+            f"Chromium est introuvable à {chromium} et ce compte ne peut pas l'installer.\n"
+            "Installez-le une fois en administrateur, puis relancez les tests :\n"
+            "    sudo apt-get install -y chromium"
+        )
+    print("Installation de Chromium (paquet Debian) pour les tests dans le navigateur…", flush=True)
+    if subprocess.run(command).returncode != 0 or not chromium.exists():
+        return "L'installation de Chromium a échoué. Lancez : sudo apt-get install -y chromium"
+    return None
+
+
+def main() -> int:
+    problem = ensure_chromium()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
