@@ -22,7 +22,7 @@ def install_command() -> list[str] | None:
         return None
     if os.geteuid() == 0:
         return ["sh", "-c", INSTALL]
-    if shutil.which("sudo") and subprocess.run(["sudo", "-n", "true"], capture_output=True).returncode == 0:
+    if shutil.which("sudo") and subprocess.run(["sudo", "-n", "true"], capture_output=True, check=False).returncode == 0:
         return ["sudo", "-n", "sh", "-c", INSTALL]
     return None
 
@@ -39,7 +39,7 @@ def ensure_chromium(chromium: Path = CHROMIUM) -> str | None:
             "    sudo apt-get install -y chromium"
         )
     print("Installation de Chromium (paquet Debian) pour les tests dans le navigateur…", flush=True)
-    if subprocess.run(command).returncode != 0 or not chromium.exists():
+    if subprocess.run(command, check=False).returncode != 0 or not chromium.exists():
         return "L'installation de Chromium a échoué. Lancez : sudo apt-get install -y chromium"
     return None
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from fpdf import FPDF
 
-from .demandes import format_date, summary_lines
 from ..spec.model import Spec
+from .demandes import format_date, summary_lines
 
 LATIN1_EQUIVALENTS = str.maketrans(
     {

@@ -38,6 +38,9 @@ from ..domain.demandes import (
     step_states,
     summary_lines,
 )
+from ..domain.pdf import accuse_reception
+from ..domain.tiers import TiersError, create_from_demande
+from ..domain.workflow import Actor
 from ..forms.wizard import (
     PageResult,
     page_form,
@@ -47,7 +50,6 @@ from ..forms.wizard import (
     visible_pages,
 )
 from ..mail import MailError
-from ..domain.pdf import accuse_reception
 from ..services import services
 from ..spec.errors import FieldError
 from ..spec.model import Spec
@@ -55,8 +57,6 @@ from ..storage.files import file_refs
 from ..storage.index import DemandeIndex
 from ..storage.repositories.demandes import account_partition, tiers_partition
 from ..storage.repositories.staff import can_see
-from ..domain.tiers import TiersError, create_from_demande
-from ..domain.workflow import Actor
 from .context import current_tiers, tiers_required
 from .downloads import send_stored_file
 from .identity import applicant_required, login_manager

@@ -8,8 +8,8 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..domain.demandes import EDITABLE_STATUSES, completion, format_date, next_step, requested_amount
-from ..services import services
 from ..domain.workflow import STATUS_TAGS, format_amount, status_label
+from ..services import services
 from .context import current_tiers
 from .demandes import (
     apply_pending_draft,

@@ -29,10 +29,11 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
 from ..domain import export as exporter
-from ..domain import indexing as staff_index, workflow
+from ..domain import indexing as staff_index
+from ..domain import workflow
+from ..domain.staff_accounts import create_staff_account, new_staff_password  # noqa: F401  (tests)
 from ..passwords import burn_time, verify_password
 from ..services import services
-from ..domain.staff_accounts import create_staff_account, new_staff_password  # noqa: F401  (tests)
 from ..storage.files import file_refs
 from ..storage.repositories.staff import can_see, visible_teleservices
 from ..storage.repositories.tiers import tiers_name
