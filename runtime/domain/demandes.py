@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from ..formatting import format_amount, format_date, quote
 from ..forms.registry import field_type
 from ..forms.wizard import STATE_DONE, STATE_ERROR, STATE_TODO, page_states, validate_demande, visible_pages
 from ..spec.computed import compute, to_decimal
@@ -21,7 +21,6 @@ from ..spec.model import Field, Spec
 from ..storage.repositories.demandes import account_partition, tiers_partition
 from ..storage.repositories.tiers import tiers_name
 from .workflow import Actor, history_entry
-from .workflow import format_amount as workflow_amount
 
 EDITABLE_STATUSES = ("brouillon", "complement_demande")
 PORTAL_ACTOR = Actor(kind="system", id="portail", name="Portail des subventions")
@@ -261,10 +260,10 @@ def number_prefix(spec: Spec) -> str:
 def closed_message(spec: Spec) -> str:
     if spec.closes:
         return (
-            f"Le téléservice « {spec.title} » est fermé depuis le {format_date(spec.closes)} : "
+            f"Le téléservice {quote(spec.title)} est fermé depuis le {format_date(spec.closes)} : "
             "cette demande ne peut plus être transmise."
         )
-    return f"Le téléservice « {spec.title} » n'est pas ouvert : cette demande ne peut pas être transmise."
+    return f"Le téléservice {quote(spec.title)} n'est pas ouvert : cette demande ne peut pas être transmise."
 
 
 def step_states(spec: Spec, demande: Mapping[str, Any], prefill: Mapping[str, Any] | None = None) -> dict[str, str]:
@@ -330,29 +329,6 @@ def index_summary(demande: Mapping[str, Any], spec: Spec | None, tiers_name: str
 
 
 # Plain-text rendering of answers, shared by the mail and the PDF.
-
-MONTHS = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)
-
-
-def format_date(value: date | str | None) -> str:
-    if not value:
-        return ""
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value[:10])
-        except ValueError:
-            return value
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
-
-
-def format_amount(value: Any) -> str:
-    """Any stored amount ("1500", 1500.5, Decimal) → "1 500,00 €"."""
-    amount = to_decimal(value)
-    return workflow_amount(amount) if amount is not None else ""
-
 
 def format_value(f: Field, value: Any) -> str:
     """The read-only text of one answer, from the field registry."""

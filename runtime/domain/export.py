@@ -34,6 +34,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from ..formatting import format_short_date
 from ..spec.computed import compute
 from .workflow import status_label
 
@@ -189,7 +190,7 @@ def _csv_text(value: Cell) -> str:
     if isinstance(value, Decimal):
         return str(value).replace(".", ",")  # French spreadsheets read a decimal comma
     if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
+        return format_short_date(value)
     return str(value)
 
 

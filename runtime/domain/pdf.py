@@ -10,13 +10,14 @@ from typing import Any
 
 from fpdf import FPDF
 
+from ..formatting import format_date
 from ..spec.model import Spec
-from .demandes import format_date, summary_lines
+from .demandes import summary_lines
 
 LATIN1_EQUIVALENTS = str.maketrans(
     {
         "\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-",
-        "\u2026": "...", "\u202f": " ", "\u2009": " ", "\u20ac": "EUR", "\u0153": "oe", "\u0152": "OE",
+        "\u2026": "...", "\u202f": "\xa0", "\u2009": " ", "\u20ac": "EUR", "\u0153": "oe", "\u0152": "OE",
         "\u2022": "-", "\u2192": "->",
     }
 )

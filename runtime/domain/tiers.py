@@ -12,6 +12,7 @@ from typing import Any
 from flask import has_request_context, url_for
 from markupsafe import Markup
 
+from ..formatting import display_name
 from ..mail import MailError
 from ..services import services
 from ..storage.repositories.tiers import (
@@ -23,9 +24,6 @@ from ..storage.repositories.tiers import (
 )
 
 log = logging.getLogger("portail.tiers")
-
-CIVILITIES = {"m": "Monsieur", "m.": "Monsieur", "monsieur": "Monsieur", "mr": "Monsieur",
-              "mme": "Madame", "madame": "Madame", "mme.": "Madame"}
 
 
 def create_from_demande(account: Mapping[str, Any], answers: Mapping[str, Any]) -> dict:
@@ -68,13 +66,6 @@ def unknown_siret_html(siret: str) -> Markup:
         'Si vous êtes la première personne de votre structure, <a class="govuk-link" href="{link}">'
         "créez votre tiers</a>."
     ).format(siret=siret, link=url_for("tiers.create"))
-
-
-def display_name(account: Mapping[str, Any]) -> str:
-    """"Monsieur Jean DUPOND": civilité, prénom, NOM upper-cased."""
-    civility = CIVILITIES.get(str(account.get("civilite") or "").strip().lower(), "")
-    parts = [civility, str(account.get("prenom") or "").strip(), str(account.get("nom") or "").strip().upper()]
-    return " ".join(p for p in parts if p)
 
 
 def request_rattachement(account: Mapping[str, Any], tiers: Mapping[str, Any], answers: Mapping[str, Any],

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ..formatting import format_amount
+
 BROUILLON = "brouillon"
 TRANSMISE = "transmise"
 EN_INSTRUCTION = "en_instruction"
@@ -66,7 +68,6 @@ ACTION_LABELS: dict[str, str] = {
 
 FINAL_STATUSES = frozenset({ACCEPTEE, REFUSEE, CLASSEE_SANS_SUITE})
 AMOUNT_MAX = Decimal(1000000000)
-NARROW_NBSP = "\u202f"
 
 
 class TransitionError(ValueError):
@@ -116,15 +117,6 @@ def parse_amount(raw: str | None) -> Decimal | None:
     if value.adjusted() >= 15:  # far beyond AMOUNT_MAX; quantizing it would raise InvalidOperation
         return value
     return value.quantize(Decimal("0.01"))
-
-
-def format_amount(value: str | Decimal | None) -> str:
-    """Decimal → "1 500,00 €" (French grouping, narrow no-break spaces)."""
-    if value in (None, ""):
-        return ""
-    amount = Decimal(str(value)).quantize(Decimal("0.01"))
-    whole, cents = f"{amount:,.2f}".split(".")
-    return whole.replace(",", NARROW_NBSP) + f",{cents}{NARROW_NBSP}€"
 
 
 def _check_details(target: str, details: Mapping[str, Any], page_ids: set[str]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Any
 
 import jsonschema
 
+from ..formatting import quote
 from ..spec.answers_schema import is_control_characters_schema
 from ..spec.errors import FieldError
 from ..spec.model import Field, Spec
@@ -89,12 +90,12 @@ def _message(field: Field, error: jsonschema.ValidationError) -> str:
     label, kind, value = field.label, error.validator, error.validator_value
     if kind == "required" or (kind == "minLength" and value == 1):
         if field.type == "file":
-            return f"Joignez le document « {label} »."
-        return f"Renseignez le champ « {label} »."
+            return f"Joignez le document {quote(label)}."
+        return f"Renseignez le champ {quote(label)}."
     if kind == "pattern" and field.options.get("pattern_message"):
         return str(field.options["pattern_message"])
     if kind == "enum":
-        return f"Choisissez une des réponses proposées pour « {label} »."
+        return f"Choisissez une des réponses proposées pour {quote(label)}."
     if kind in ("minItems", "maxItems"):
         count = len(error.instance) if isinstance(error.instance, list) else 0
         found = field_type("table").count_errors(field, count)
@@ -103,11 +104,11 @@ def _message(field: Field, error: jsonschema.ValidationError) -> str:
     if kind == "not" and is_control_characters_schema(value):
         return CONTROL_MESSAGE
     if kind in ("minimum", "exclusiveMinimum"):
-        return f"La valeur de « {label} » doit être au moins {_number(field, value)}."
+        return f"La valeur de {quote(label)} doit être au moins {_number(field, value)}."
     if kind in ("maximum", "exclusiveMaximum"):
-        return f"La valeur de « {label} » doit être au plus {_number(field, value)}."
+        return f"La valeur de {quote(label)} doit être au plus {_number(field, value)}."
     if kind == "minLength":
-        return f"Saisissez au moins {value} caractère{'s' if value > 1 else ''} pour « {label} »."
+        return f"Saisissez au moins {value} caractère{'s' if value > 1 else ''} pour {quote(label)}."
     if kind == "maxLength":
-        return f"Saisissez au plus {value} caractères pour « {label} »."
-    return f"La réponse à « {label} » n'est pas valide."
+        return f"Saisissez au plus {value} caractères pour {quote(label)}."
+    return f"La réponse à {quote(label)} n'est pas valide."

@@ -7,6 +7,7 @@ from decimal import Decimal
 from wtforms import Form
 from wtforms.fields import FieldList, FormField
 
+from ..formatting import quote
 from ..spec.computed import column_sum
 from . import uploads
 from .registry import Collected, FieldType, field_type, register, typed_answer
@@ -137,9 +138,9 @@ class TableType(FieldType):
         low, high = self.min_rows(field), self.max_rows(field)
         if count < low:
             noun = "ligne" if low == 1 else "lignes"
-            return [("", f"Ajoutez au moins {low} {noun} au tableau « {field.label} ».")]
+            return [("", f"Ajoutez au moins {low} {noun} au tableau {quote(field.label)}.")]
         if high and count > high:
-            return [("", f"Le tableau « {field.label} » ne peut pas avoir plus de {high} lignes.")]
+            return [("", f"Le tableau {quote(field.label)} ne peut pas avoir plus de {high} lignes.")]
         return []
 
     def to_raw(self, field, value, name):
@@ -197,7 +198,7 @@ class FileType(FieldType):
             return Collected(ctx.save_file(upload), [])
         kept = None if removed else previous
         if kept is None and field.required:
-            return Collected(None, [("", f"Joignez le document « {field.label} ».")])
+            return Collected(None, [("", f"Joignez le document {quote(field.label)}.")])
         return Collected(kept, [])
 
     def to_raw(self, field, value, name):

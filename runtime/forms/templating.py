@@ -15,6 +15,7 @@ from jinja2.compiler import has_safe_repr
 from jinja2.runtime import markup_join, str_join
 from markupsafe import Markup
 
+from ..formatting import quote
 from ..spec.model import Field, Page, Spec
 from .registry import FieldType, field_type
 from .uploads import accept_attribute
@@ -370,6 +371,13 @@ class FormsHelper:
         hidden = hidden_fields(spec, page, answers)  # once, not once per field
         return {f.id for f in page.fields if f.id in hidden and not self.depends_on_page(spec, page, f)}
 
+    def unasked_ids(self, spec: Spec, page: Page, answers: Mapping[str, Any]) -> set[str]:
+        """Fields the applicant was not asked (condition false), for read-only views:
+        unlike ``hidden_ids``, those whose condition reads the same page count too."""
+        from .wizard import hidden_fields
+
+        return hidden_fields(spec, page, answers)
+
     def depends_on_page(self, spec: Spec, page: Page, field: Field) -> bool:
         from ..spec.conditions import referenced_fields
 
@@ -389,8 +397,8 @@ class FormsHelper:
             values = when.get("equals", when.get("in"))
             if other is not None and not isinstance(values, Mapping):
                 values = values if isinstance(values, (list, tuple)) else [values]
-                shown = " ou ".join(f"« {self._value_label(other, v)} »" for v in values)
-                return f"À remplir seulement si vous avez répondu {shown} à « {other.label} »."
+                shown = " ou ".join(f"{quote(self._value_label(other, v))}" for v in values)
+                return f"À remplir seulement si vous avez répondu {shown} à {quote(other.label)}."
         return "À remplir seulement si vos réponses ci-dessus le demandent ; sinon, laissez ce champ vide."
 
     @staticmethod

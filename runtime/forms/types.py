@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import MAX_PREC, ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 from stdnum import iban as stdnum_iban
@@ -11,21 +11,21 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.fr import siret as stdnum_siret
 from wtforms.validators import StopValidation
 
+from ..formatting import format_amount, format_percentage, format_short_date, french_number, quantized, quote
 from ..spec.answers_schema import control_characters, number_bounds
 from ..spec.model import Field
 from .registry import FieldType, register
 from .wtfields import Check, MultiValueField, Required, ScalarField
 
 SPACES = re.compile(r"[\s\u00a0\u202f]+")
-NARROW_NBSP = "\u202f"
 
 
 def required_message(field: Field) -> str:
-    return f"Renseignez le champ « {field.label} »."
+    return f"Renseignez le champ {quote(field.label)}."
 
 
 def choice_message(field: Field) -> str:
-    return f"Choisissez une réponse pour « {field.label} »."
+    return f"Choisissez une réponse pour {quote(field.label)}."
 
 
 def refuse_foreign_digits(raw: str, noun: str) -> None:
@@ -82,7 +82,7 @@ def length_checks(field: Field) -> list:
         checks.append(Check(lambda v: None if len(v) <= high else f"Saisissez au plus {high} caractères."))
     if opts.get("pattern"):
         pattern = re.compile(opts["pattern"])
-        message = opts.get("pattern_message") or f"Le format de « {field.label} » n'est pas valide."
+        message = opts.get("pattern_message") or f"Le format de {quote(field.label)} n'est pas valide."
         checks.append(Check(lambda v: None if pattern.fullmatch(v) else message))
     return checks
 
@@ -129,34 +129,6 @@ def parse_decimal(raw: str) -> Decimal | None:
         return Decimal(text)
     except InvalidOperation:
         return None
-
-
-def quantized(number: Decimal, places: int) -> Decimal:
-    """Rounded to ``places`` decimals, however many digits (a huge number typed is
-    shown and refused by the bounds, never an arithmetic error)."""
-    return number.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP, Context(prec=MAX_PREC))
-
-
-def french_number(value: Any, places: int | None = None) -> str:
-    """``1234.5`` → ``1 234,5`` (narrow no-break space between thousands).
-
-    A draft keeps what was typed even when it is not a number: that text is shown as typed.
-    """
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return str(value)
-    if not number.is_finite():
-        return str(value)
-    if places is not None:
-        number = quantized(number, places)
-    sign, digits = ("-", str(number)[1:]) if number < 0 else ("", str(number))
-    whole, _, decimals = digits.partition(".")
-    groups = []
-    while len(whole) > 3:
-        whole, groups = whole[:-3], [whole[-3:], *groups]
-    whole = NARROW_NBSP.join([whole, *groups])
-    return sign + whole + ("," + decimals if decimals else "")
 
 
 @register
@@ -217,7 +189,7 @@ class AmountType(DecimalType):
         return super().parse(field, raw.rstrip("€ \u00a0\u202f").rstrip())
 
     def display(self, field, value):
-        return french_number(value, 2) + NARROW_NBSP + "€"
+        return format_amount(value)
 
 
 @register
@@ -231,7 +203,7 @@ class PercentageType(DecimalType):
         return super().parse(field, raw.rstrip("% \u00a0\u202f").rstrip())
 
     def display(self, field, value):
-        return french_number(value) + NARROW_NBSP + "%"
+        return format_percentage(value)
 
 
 # --- dates -------------------------------------------------------------------
@@ -264,21 +236,13 @@ class DateType(ScalarType):
         checks = []
         low, high = field.options.get("min"), field.options.get("max")
         if low:
-            checks.append(Check(lambda v: None if v >= str(low) else f"La date doit être le {french_date(low)} ou après."))
+            checks.append(Check(lambda v: None if v >= str(low) else f"La date doit être le {format_short_date(low)} ou après."))
         if high:
-            checks.append(Check(lambda v: None if v <= str(high) else f"La date doit être le {french_date(high)} ou avant."))
+            checks.append(Check(lambda v: None if v <= str(high) else f"La date doit être le {format_short_date(high)} ou avant."))
         return checks
 
     def display(self, field, value):
-        return french_date(value)
-
-
-def french_date(value: Any) -> str:
-    text = str(value)
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        year, month, day = text.split("-")
-        return f"{day}/{month}/{year}"
-    return text
+        return format_short_date(value)
 
 
 # --- contact -------------------------------------------------------------------
@@ -433,7 +397,7 @@ class MultipleChoiceType(FieldType):
     def make_field(self, field):
         valid = {c.value for c in field.choices}
         checks = [Check(lambda v: None if set(v) <= valid else "Choisissez parmi les réponses proposées.")]
-        required = [Required(f"Cochez au moins une réponse pour « {field.label} ».")] if field.required else []
+        required = [Required(f"Cochez au moins une réponse pour {quote(field.label)}.")] if field.required else []
         return MultiValueField(field.label, validators=required + checks)
 
     def to_answer(self, bound, field):
@@ -457,7 +421,7 @@ class CheckboxType(ScalarType):
         return raw in ("true", "y", "on", "1")
 
     def required(self, field):
-        return [Required(f"Cochez la case « {field.label} ».")] if field.required else []
+        return [Required(f"Cochez la case {quote(field.label)}.")] if field.required else []
 
     def to_answer(self, bound, field):
         return bool(bound.data)

@@ -32,7 +32,6 @@ from ..domain.demandes import (
     DemandeService,
     TransmissionRefused,
     closed_message,
-    format_date,
     next_step,
     partition_for,
     step_states,
@@ -41,6 +40,7 @@ from ..domain.demandes import (
 from ..domain.pdf import accuse_reception
 from ..domain.tiers import TiersError, create_from_demande
 from ..domain.workflow import Actor
+from ..formatting import format_date, quote
 from ..forms.wizard import (
     PageResult,
     page_form,
@@ -53,6 +53,7 @@ from ..mail import MailError
 from ..services import services
 from ..spec.errors import FieldError
 from ..spec.model import Spec
+from ..storage.base import StorageError
 from ..storage.files import file_refs
 from ..storage.index import DemandeIndex
 from ..storage.repositories.demandes import account_partition, tiers_partition
@@ -71,6 +72,8 @@ PENDING_KEY = "pending_draft"
 # The step views check CSRF themselves, after keeping an expired session's data.
 NO_CSRF = {"csrf": False}
 RECAP_TARGET = "__recap"  # value of the "goto" button leading to the récapitulatif
+CHECK_ARG = "verifier"  # ?verifier=1 on a step: show what blocks the transmission
+AUTOSAVE_FAILED = "Enregistrement impossible pour le moment, vos réponses précédentes sont conservées."
 READ_ONLY_MESSAGE = (
     "Cette demande a été transmise : elle ne peut plus être modifiée. "
     "Si vous devez la compléter, contactez le service instructeur."
@@ -212,7 +215,6 @@ def choose():
         page_title="Choix du téléservice",
         teleservices=offered_teleservices(tiers),
         tiers=tiers,
-        format_date=format_date,
     )
 
 
@@ -228,7 +230,7 @@ def start():
         if tiers is None:
             return redirect(url_for("espace.dashboard"))
         if (spec, "ouverte") not in offered_teleservices(tiers):
-            flash(f"Le téléservice « {spec.title} » n'est pas ouvert : vous ne pouvez pas y déposer de demande.",
+            flash(f"Le téléservice {quote(spec.title)} n'est pas ouvert : vous ne pouvez pas y déposer de demande.",
                   "info")
             return redirect(url_for(".choose"))
     return start_demande(spec, tiers, force=bool(request.form.get("force")))
@@ -248,8 +250,7 @@ def start_demande(spec: Spec, tiers: Mapping[str, Any] | None, force: bool = Fal
             spec=spec,
             drafts=drafts,
             resume_urls={d["id"]: resume_url(spec, d) for d in drafts},
-            format_date=format_date,
-        )
+            )
     demande = service.start(spec, applicant_actor(), tiers)
     return redirect(url_for("demandes.step", demande_id=demande["id"], page_id=spec.pages[0].id))
 
@@ -376,7 +377,9 @@ def step(demande_id: str, page_id: str):
         following = _first_visible_after(spec, answers, page_id)
         return redirect(_step_url(demande_id, following))
     if request.method == "GET":
-        return _render_step(demande, spec, page_id)
+        # Errors show after an attempt to go on (a post, or the récapitulatif's list
+        # of what blocks the transmission), never on arrival.
+        return _render_step(demande, spec, page_id, check=bool(request.args.get(CHECK_ARG)))
     result, saved = _save_page(demande, spec, page_id, request.form, request.files)
     if saved is None:
         abort(404)
@@ -406,19 +409,22 @@ def _after_post(demande, spec: Spec, page_id: str, result):
         previous = _neighbour(spec, answers, page_id, -1)
         return redirect(_step_url(demande["id"], previous or page_id))
     if result.errors:
-        return _render_step(demande, spec, page_id, result=result, status=200)
+        return _render_step(demande, spec, page_id, result=result, saved=True)
     if action == "next":
         return redirect(_step_url(demande["id"], _neighbour(spec, answers, page_id, +1)))
     flash("Votre brouillon a été enregistré.", "success")
     return redirect(_step_url(demande["id"], page_id))
 
 
-def _render_step(demande, spec: Spec, page_id: str, result=None, status: int = 200):
+def _render_step(demande, spec: Spec, page_id: str, result=None, status: int = 200, check: bool = False,
+                 saved: bool = False):
+    """``check``: show the stored answers' errors (asked from the récapitulatif);
+    ``saved``: the page was just saved (said beside its errors)."""
     answers = demande.get("answers") or {}
     states = demande_states(spec, demande)
     if result is None:
         prefill = prefill_context(demande)
-        if states.get(page_id) == "en erreur":
+        if check and states.get(page_id) == "en erreur":
             raw = raw_from_answers(spec.page(page_id), answers)
             result = validate_page(spec, page_id, raw, None, answers, prefill, meta=NO_CSRF)
         else:
@@ -439,6 +445,7 @@ def _render_step(demande, spec: Spec, page_id: str, result=None, status: int = 2
             states=states,
             form=result.form,
             errors=result.errors,
+            saved=saved,
             previous_id=_neighbour(spec, answers, page_id, -1),
             editable=demande_service().editable_pages(demande, spec),
             autosave_url=url_for(".autosave", demande_id=demande["id"], page_id=page_id),
@@ -453,12 +460,17 @@ def autosave(demande_id: str, page_id: str):
     refused = _identify_step_caller(demande_id, page_id)
     if refused is not None:
         return refused
-    demande, spec = load_demande(demande_id)
-    _page_or_404(spec, page_id)
-    if page_id not in demande_service().editable_pages(demande, spec):
-        return jsonify(saved=False, message=READ_ONLY_MESSAGE), 409
-    # Files are sent with the full form only, never in the background.
-    result, saved = _save_page(demande, spec, page_id, request.form, MultiDict())
+    try:
+        demande, spec = load_demande(demande_id)
+        _page_or_404(spec, page_id)
+        if page_id not in demande_service().editable_pages(demande, spec):
+            return jsonify(saved=False, message=READ_ONLY_MESSAGE), 409
+        # Files are sent with the full form only, never in the background.
+        result, saved = _save_page(demande, spec, page_id, request.form, MultiDict())
+    except StorageError as error:
+        # The script shows the message; the page (and what the applicant typed) stays.
+        log.error("Enregistrement automatique impossible de %s/%s : %s", demande_id, page_id, error)
+        return jsonify(saved=False, message=AUTOSAVE_FAILED), 503
     return jsonify(
         saved=True,
         saved_at=services().clock.now().astimezone().strftime("%H:%M"),  # shown as is by portail.js
@@ -496,20 +508,9 @@ def _render_recap(demande, spec: Spec, errors: list[FieldError] | None = None, s
             closed_message=closed_message(spec),
             errors=errors or [],
             refusal=refusal,
-            documents=attached_documents(spec, answers),
-            format_date=format_date,
-        ),
+            ),
         status,
     )
-
-
-def attached_documents(spec: Spec, answers: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
-    """``(field label, file reference)`` of the documents of a demande."""
-    return [
-        (f.label, answers[f.id])
-        for f in spec.fields()
-        if f.type == "file" and isinstance(answers.get(f.id), Mapping) and answers[f.id].get("file_id")
-    ]
 
 
 @bp.post("/<demande_id>/transmettre")
@@ -579,7 +580,6 @@ def confirmation(demande_id: str):
         page_title="Demande transmise",
         demande=demande,
         spec=spec,
-        format_date=format_date,
     )
 
 
@@ -594,10 +594,10 @@ def delete(demande_id: str):
         return _refuse_read_only(demande)
     if request.method == "POST":
         demande_service().remove_draft(demande)
-        flash(f"Le brouillon « {spec.title} » a été supprimé.", "success")
+        flash(f"Le brouillon {quote(spec.title)} a été supprimé.", "success")
         return redirect(url_for("espace.sollicitations"))
     return render_template("demandes/delete.html", page_title="Supprimer le brouillon", demande=demande,
-                           spec=spec, format_date=format_date)
+                           spec=spec)
 
 
 # --- files: accusé de réception and documents --------------------------------------

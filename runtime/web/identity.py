@@ -18,6 +18,7 @@ from typing import Any
 from flask import Flask, abort, current_app, redirect, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user
 
+from ..formatting import display_name
 from ..services import services
 
 login_manager = LoginManager()
@@ -44,7 +45,7 @@ class ApplicantUser(UserMixin):
 
     @property
     def display_name(self) -> str:
-        return f"{self.doc.get('prenom', '')} {self.doc.get('nom', '')}".strip()
+        return display_name(self.doc, civility=False)
 
 
 class StaffUser(ApplicantUser):

@@ -7,6 +7,7 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
+from .. import formatting
 from ..services import services
 from ..storage.base import CorruptPartition, StorageError
 
@@ -42,6 +43,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     app.context_processor(_template_globals)
+    _register_filters(app)
     from ..forms import templating as forms_templating
 
     forms_templating.init_app(app)
@@ -100,6 +102,20 @@ def _unexpected_error(error: Exception):
     log.exception("Erreur inattendue sur %s", request.path)
     title, message = ERROR_TEXTS[500]
     return render_template("error.html", code=500, title=title, message=message), 500
+
+
+def _register_filters(app: Flask) -> None:
+    """The French formatting of ``runtime.formatting``, once for every template."""
+    filters = {
+        "euros": formatting.format_amount,
+        "date_fr": formatting.format_date,
+        "short_date": formatting.format_short_date,
+        "datetime_fr": formatting.format_datetime,
+        "display_name": formatting.display_name,
+        "guillemets": formatting.quote,
+        "paragraphs": formatting.paragraphs,
+    }
+    app.jinja_env.filters.update(filters)
 
 
 def _template_globals():

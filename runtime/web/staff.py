@@ -594,18 +594,6 @@ def _staff_globals(state) -> None:
     )
 
 
-@bp.app_template_filter("date_fr")
-def _date_fr(value: str | None) -> str:
-    from ..domain.demandes import format_date
-
-    return format_date(value)
-
-
-@bp.app_template_filter("euros")
-def _euros(value) -> str:
-    return workflow.format_amount(value)
-
-
 # Accounts (demo data); the "Comptes des agents" pages live in ``staff_accounts``.
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Any
 
 from flask import (
@@ -294,14 +293,7 @@ def _members_page(tiers: dict, decision_form: DecisionForm | None = None, decide
         "tiers/members.html", page_title="Comptes rattachés", tiers=tiers, pending=pending,
         members=members_list, audit=audit, decision_form=decision_form, decided_id=decided_id,
         action_form=ActionForm(), blank_decision=DecisionForm(formdata=None),
-        display_name=tiers_service.display_name, when=french_datetime,
     ), status
-
-
-def french_datetime(iso: str, with_time: bool = True) -> str:
-    """"26/11/2026 à 14 h 05" in the server's local time."""
-    moment = datetime.fromisoformat(iso).astimezone()
-    return moment.strftime("%d/%m/%Y à %H h %M" if with_time else "%d/%m/%Y")
 
 
 def _pending_request(tiers: dict, request_id: str) -> dict:

@@ -311,9 +311,12 @@
     var computedItems = Array.prototype.map.call(form.querySelectorAll("[data-computed]"), function (el) {
       return { element: el, item: readJson(el, "data-computed") };
     });
+    // A rule warning waits for the applicant: shown once something was typed (or when
+    // the server showed it after a post), never on arrival.
     var rules = Array.prototype.map.call(form.querySelectorAll("[data-rule]"), function (el) {
-      return { element: el, rule: readJson(el, "data-rule") };
+      return { element: el, rule: readJson(el, "data-rule"), shown: !el.hidden };
     });
+    var touched = false;
 
     function currentValues(hidden) {
       var values = Object.assign({}, base);
@@ -364,12 +367,17 @@
         if (!rule) return;
         var applies = evaluate(rule.when, values) &&
           referencedFields(rule.require).every(function (name) { return !isMissing(values[name]); });
-        r.element.hidden = !applies || evaluate(rule.require, values);
+        r.element.hidden = !(touched || r.shown) || !applies || evaluate(rule.require, values);
       });
     }
 
-    form.addEventListener("input", refresh);
-    form.addEventListener("change", refresh);
+    function edited() {
+      touched = true;
+      refresh();
+    }
+
+    form.addEventListener("input", edited);
+    form.addEventListener("change", edited);
     form.addEventListener("portail:rows", refresh);
     form.addEventListener("submit", function (event) { announceRules(event, rules); });
     refresh();
@@ -507,16 +515,21 @@
         keepalive: Boolean(keepalive),
         headers: { "X-Autosave": "1", "X-CSRFToken": token ? token.value : "" }
       }).then(function (response) {
-        if (!response.ok) throw new Error(String(response.status));
-        return response.json().catch(function () { return {}; });
+        return response.json().catch(function () { return {}; }).then(function (body) {
+          // the server explains a refusal in JSON ({"saved": false, "message": ...})
+          if (!response.ok) throw { message: body && body.message ? String(body.message) : "" };
+          return body;
+        });
       }).then(function (body) {
         var now = new Date();
         var time = body && body.saved_at ? body.saved_at :
           ("0" + now.getHours()).slice(-2) + ":" + ("0" + now.getMinutes()).slice(-2);
         if (status) status.textContent = "Brouillon enregistré à " + time;
-      }).catch(function () {
+      }).catch(function (error) {
         dirty = true;
-        if (status) status.textContent = "Le brouillon n'a pas pu être enregistré automatiquement. Enregistrez la page avant de la quitter.";
+        // a network failure (TypeError) has an English message: only the server's is shown
+        if (status) status.textContent = (error && !(error instanceof Error) && error.message) ||
+          "Le brouillon n'a pas pu être enregistré automatiquement. Enregistrez la page avant de la quitter.";
       }).then(function () {
         busy = false;
       });

@@ -44,7 +44,7 @@ def test_closed_teleservice_is_shown_closed_and_cannot_be_started(client, user, 
 def test_teleservice_not_yet_open(client, user, clock):
     set_today(clock, datetime(2025, 12, 1, 10, tzinfo=UTC))
     text = text_of(client.get("/demandes/"))
-    assert "Pas encore ouvert Ouverture le 1 janvier 2026." in text
+    assert "Pas encore ouvert Ouverture le 1er janvier 2026." in text
 
 
 def test_step_shows_position_and_states(client, user):
@@ -68,11 +68,17 @@ def test_invalid_step_is_saved_as_typed_and_redisplayed(client, user, services, 
     assert 'href="#participants"' in html
     assert 'value="beaucoup"' in html
     assert stored(services, tiers, demande_id)["answers"]["participants"] == "beaucoup"
-    # coming back later: the page is "en erreur", the value and its message are shown
+    # coming back later: the page is "en erreur" and the value is kept, but the
+    # errors wait for an attempt to go on (issue 12, item 12)
     again = client.get(step_url(demande_id, "projet"))
     assert 'value="beaucoup"' in page_text(again)
     assert "1. Le projet En erreur" in text_of(again)
-    assert 'class="govuk-error-summary"' in page_text(again)
+    assert 'class="govuk-error-summary"' not in page_text(again)
+    assert "Vos réponses sont enregistrées" not in text_of(again)
+    # from the récapitulatif's list of what blocks the transmission, they are shown
+    checked = client.get(step_url(demande_id, "projet") + "?verifier=1")
+    assert 'class="govuk-error-summary"' in page_text(checked)
+    assert "Vos réponses sont enregistrées" not in text_of(checked)
 
 
 def test_previous_saves_even_when_invalid(client, user, services, tiers):

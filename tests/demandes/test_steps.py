@@ -105,9 +105,12 @@ def test_next_with_errors_stays_saves_and_keeps_every_step_open(client, user, se
     moved = post_form(client, step_url(demande_id, "projet"), {**typed, "goto": "pieces"})
     assert moved.status_code == 302 and moved.headers["Location"] == step_url(demande_id, "pieces")
     assert stored(services, tiers, demande_id)["answers"]["intitule"] == "Fête des voisins"
-    # coming back: the errors and the hint are shown again
+    # coming back: nothing was saved on arrival and nothing attempted yet, so neither
+    # the errors nor the hint (issue 12, items 7 and 12); the step stays « En erreur »
     again = client.get(step_url(demande_id, "projet"))
-    assert SAVED_HINT in text_of(again).replace(" .", ".")
+    assert "Vos réponses sont enregistrées" not in text_of(again)
+    assert 'class="govuk-error-summary"' not in page_text(again)
+    assert "1. Le projet En erreur" in text_of(again)
 
 
 def test_no_hint_without_errors(client, user):

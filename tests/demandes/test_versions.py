@@ -57,7 +57,7 @@ def test_new_required_field_blocks_transmission_until_answered(client, user, ser
     rewrite_spec(services, specs_dir, *VERSION_2)
     response = transmit(client, demande_id)
     assert response.status_code == 400
-    assert f'href="{step_url(demande_id, "projet")}#public_vise"' in response.get_data(as_text=True)
+    assert f'href="{step_url(demande_id, "projet")}?verifier=1#public_vise"' in response.get_data(as_text=True)
     save_step(client, demande_id, "projet", {"intitule": "Fête", "public_vise": "Familles", "partenaire": "false"})
     assert transmit(client, demande_id).status_code == 302
     assert stored(services, tiers, demande_id)["set_aside"] == {"participants": 120}

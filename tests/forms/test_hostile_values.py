@@ -172,14 +172,14 @@ def test_validate_demande_refuses_stored_hostile_answers(ctx, spec, changes, pat
 @pytest.mark.parametrize(
     "changes, path, message",
     [
-        ({"montant": "1000000000000.00"}, "montant", "La réponse à « Montant demandé » n'est pas valide."),
-        ({"montant": 1e12}, "montant", "La valeur de « Montant demandé » doit être au plus 999\u202f999\u202f999\u202f999,99 €."),
-        ({"montant": "１０００"}, "montant", "La réponse à « Montant demandé » n'est pas valide."),
+        ({"montant": "1000000000000.00"}, "montant", "La réponse à «\u00a0Montant demandé\u00a0» n'est pas valide."),
+        ({"montant": 1e12}, "montant", "La valeur de «\u00a0Montant demandé\u00a0» doit être au plus 999\u202f999\u202f999\u202f999,99 €."),
+        ({"montant": "１０００"}, "montant", "La réponse à «\u00a0Montant demandé\u00a0» n'est pas valide."),
         ({"nom": "Les\u202eAmis"}, "nom", CONTROL),
         ({"description": "Une\x00ligne assez longue"}, "description", CONTROL),
         ({"adresse": {"street": "1 rue\x1b A", "postcode": "13001", "commune": "Aix"}}, "adresse/street", CONTROL),
         ({"depenses": [{"poste": "Tra\u202evaux", "montant": "100.00"}]}, "depenses/0/poste", "Ligne 1 : " + CONTROL),
-        ({"effectif": 10**15}, "effectif", "La valeur de « Nombre de salariés » doit être au plus 500."),
+        ({"effectif": 10**15}, "effectif", "La valeur de «\u00a0Nombre de salariés\u00a0» doit être au plus 500."),
     ],
 )
 def test_answers_schema_agrees_with_the_fields(ctx, spec, changes, path, message):

@@ -33,7 +33,7 @@ def test_error_summary_and_messages_tied_to_fields(fclient):
     html = html_of(fclient.post("/essai/identite", data={"nom": "", "montant": "douze", "adresse-street": "1 rue A",
                                                         "adresse-postcode": "13001", "adresse-commune": "Aix"}))
     assert 'class="govuk-error-summary"' in html and 'role="alert"' in html
-    assert '<a href="#nom">Renseignez le champ « Nom de la structure ».</a>' in html
+    assert '<a href="#nom">Renseignez le champ «\u00a0Nom de la structure\u00a0».</a>' in html
     assert '<a href="#montant">Saisissez un montant en euros, par exemple 1 234,50.</a>' in html
     assert 'aria-describedby="nom-error"' in tag(html, "nom")
     assert 'aria-describedby="montant-hint montant-error"' in tag(html, "montant")
@@ -46,7 +46,7 @@ def test_radios_in_fieldset_and_redisplayed(fclient):
     html = html_of(fclient.post("/essai/choix", data={"subventionne": "true", "statut": "commune"}))
     assert 'checked' in tag(html, "statut-2")  # "commune" is the second choice
     assert 'checked' in tag(html, "subventionne")
-    assert '<a href="#domaines">Cochez au moins une réponse pour « Domaines d&#39;action ».</a>' in html
+    assert '<a href="#domaines">Cochez au moins une réponse pour «\u00a0Domaines d&#39;action\u00a0».</a>' in html
     assert re.search(r'<fieldset class="govuk-fieldset" aria-describedby="domaines-hint domaines-error">\s*'
                      r'<legend class="govuk-fieldset__legend govuk-fieldset__legend--s">Domaines d&#39;action', html)
 
@@ -61,8 +61,8 @@ def test_conditional_field_hidden_ignored_and_its_errors_dropped(fclient, draft)
     assert "data-when='{\"equals\": true, \"field\": \"subventionne\"}'" in wrapper
     # its condition reads a field of this page: shown without JavaScript, with a note (the script hides it)
     assert "hidden" not in wrapper
-    assert ('<p class="govuk-inset-text portail-nojs-only">À remplir seulement si vous avez répondu « Oui » '
-            "à « Avez-vous déjà été subventionné ? ».</p>") in html
+    assert ('<p class="govuk-inset-text portail-nojs-only">À remplir seulement si vous avez répondu «\u00a0Oui\u00a0» '
+            "à «\u00a0Avez-vous déjà été subventionné ?\u00a0».</p>") in html
 
 
 def test_field_depending_on_another_page_is_hidden(ctx, spec):
@@ -83,7 +83,7 @@ def test_field_depending_on_another_page_is_hidden(ctx, spec):
 def test_conditional_field_shown_and_required_when_condition_holds(fclient, draft):
     data = {"subventionne": "true", "statut": "commune", "domaines": "sport", "accord": "true"}
     html = html_of(fclient.post("/essai/choix", data=data))
-    assert '<a href="#montant_precedent">Renseignez le champ « Montant de la subvention précédente ».</a>' in html
+    assert '<a href="#montant_precedent">Renseignez le champ «\u00a0Montant de la subvention précédente\u00a0».</a>' in html
     assert "hidden" not in tag(html, "champ-montant_precedent")
 
 
@@ -100,7 +100,7 @@ def test_table_rows_labelled_and_errors_on_row_path(fclient):
 
 def test_table_min_rows_and_totals(fclient, draft):
     html = html_of(fclient.post("/essai/budget", data={"depenses-0-poste": "", "depenses-0-montant": ""}))
-    assert '<a href="#depenses">Ajoutez au moins 1 ligne au tableau « Dépenses ».</a>' in html
+    assert '<a href="#depenses">Ajoutez au moins 1 ligne au tableau «\u00a0Dépenses\u00a0».</a>' in html
     data = {"depenses-0-poste": "Travaux", "depenses-0-montant": "1 000", "depenses-1-poste": "Études",
             "depenses-1-montant": "234,5", "recettes-0-financeur": "Ville", "recettes-0-montant": "1234,50"}
     assert fclient.post("/essai/budget", data=data).get_data(as_text=True) == "enregistré"
@@ -115,7 +115,7 @@ def test_table_max_rows(fclient):
     data = {f"depenses-{i}-poste": f"Poste {i}" for i in range(5)}
     data.update({f"depenses-{i}-montant": "1" for i in range(5)})
     html = html_of(fclient.post("/essai/budget", data=data))
-    assert "Le tableau « Dépenses » ne peut pas avoir plus de 4 lignes." in html
+    assert "Le tableau «\u00a0Dépenses\u00a0» ne peut pas avoir plus de 4 lignes." in html
 
 
 def test_rule_flagged_on_its_field(fclient):
@@ -163,7 +163,7 @@ def test_file_uploaded_kept_and_removed(fclient, draft):
     assert "Fichier actuel : <strong>statuts.pdf (10 octets)</strong>" in html
     assert 'enctype="multipart/form-data"' in html
     html = html_of(fclient.post("/essai/pieces", data={"statuts-remove": "true"}))
-    assert '<a href="#statuts">Joignez le document « Statuts ».</a>' in html
+    assert '<a href="#statuts">Joignez le document «\u00a0Statuts\u00a0».</a>' in html
     assert "statuts" not in draft.answers
 
 

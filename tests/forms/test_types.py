@@ -47,7 +47,7 @@ def test_valid_values_are_converted(ctx, spec, field, typed, stored):
 @pytest.mark.parametrize(
     "field, typed, message",
     [
-        ("nom", "", "Renseignez le champ « Nom de la structure »."),
+        ("nom", "", "Renseignez le champ «\u00a0Nom de la structure\u00a0»."),
         ("nom", "x" * 21, "Saisissez au plus 20 caractères."),
         ("description", "Court", "Saisissez au moins 10 caractères."),
         ("description", "x" * 41, "Saisissez au plus 40 caractères."),
@@ -92,7 +92,7 @@ def test_address_parts_required(ctx, spec):
 
 def test_address_entirely_missing(ctx, spec):
     result = identite(spec, **{"adresse-street": "", "adresse-postcode": "", "adresse-commune": ""})
-    assert messages(result) == {"adresse": "Renseignez le champ « Adresse du siège »."}
+    assert messages(result) == {"adresse": "Renseignez le champ «\u00a0Adresse du siège\u00a0»."}
     assert "adresse" not in result.answers
 
 
@@ -124,14 +124,14 @@ def test_choices_converted(ctx, spec):
 @pytest.mark.parametrize(
     "data, path, message",
     [
-        ({"subventionne": ""}, "subventionne", "Choisissez une réponse pour « Avez-vous déjà été subventionné ? »."),
-        ({"subventionne": "peut-être"}, "subventionne", "Choisissez une réponse pour « Avez-vous déjà été subventionné ? »."),
-        ({"statut": ""}, "statut", "Choisissez une réponse pour « Statut »."),
+        ({"subventionne": ""}, "subventionne", "Choisissez une réponse pour «\u00a0Avez-vous déjà été subventionné ?\u00a0»."),
+        ({"subventionne": "peut-être"}, "subventionne", "Choisissez une réponse pour «\u00a0Avez-vous déjà été subventionné ?\u00a0»."),
+        ({"statut": ""}, "statut", "Choisissez une réponse pour «\u00a0Statut\u00a0»."),
         ({"statut": "entreprise"}, "statut", "Choisissez une des réponses proposées."),
         ({"statut_liste": "autre"}, "statut_liste", "Choisissez une des réponses proposées."),
-        ({"domaines": ""}, "domaines", "Cochez au moins une réponse pour « Domaines d'action »."),
+        ({"domaines": ""}, "domaines", "Cochez au moins une réponse pour «\u00a0Domaines d'action\u00a0»."),
         ({"domaines": "peche"}, "domaines", "Choisissez parmi les réponses proposées."),
-        ({"accord": ""}, "accord", "Cochez la case « J'accepte les conditions »."),
+        ({"accord": ""}, "accord", "Cochez la case «\u00a0J'accepte les conditions\u00a0»."),
     ],
 )
 def test_choice_errors(ctx, spec, data, path, message):

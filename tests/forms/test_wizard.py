@@ -35,17 +35,17 @@ def test_validate_demande_reports_every_page(ctx, spec):
     del answers["nom"]
     errors = {(e.path, e.page_id): e.message for e in validate_demande(spec, answers)}
     assert errors == {
-        ("nom", "identite"): "Renseignez le champ « Nom de la structure ».",
+        ("nom", "identite"): "Renseignez le champ «\u00a0Nom de la structure\u00a0».",
         ("montant", "identite"): "Saisissez un montant en euros, par exemple 1 234,50.",
-        ("montant_precedent", "choix"): "Renseignez le champ « Montant de la subvention précédente ».",
-        ("statuts", "pieces"): "Joignez le document « Statuts ».",
+        ("montant_precedent", "choix"): "Renseignez le champ «\u00a0Montant de la subvention précédente\u00a0».",
+        ("statuts", "pieces"): "Joignez le document «\u00a0Statuts\u00a0».",
     }
 
 
 def test_validate_demande_checks_rules_and_table_rows(ctx, spec):
     answers = {**COMPLETE, "depenses": [{"poste": "Travaux", "montant": "90.00"}, {"montant": "10.00"}]}
     errors = {e.path: e.message for e in validate_demande(spec, answers)}
-    assert errors == {"depenses/1/poste": "Ligne 2 : Renseignez le champ « Poste »."}
+    assert errors == {"depenses/1/poste": "Ligne 2 : Renseignez le champ «\u00a0Poste\u00a0»."}
     answers["recettes"] = [{"financeur": "Ville", "montant": "90.00"}]
     answers["depenses"] = [{"poste": "Travaux", "montant": "100.00"}]
     errors = [(e.path, e.message, e.page_id) for e in validate_demande(spec, answers)]
@@ -58,12 +58,12 @@ def test_schema_errors_become_french_messages_at_field_paths(ctx, spec):
     del answers["nom"]
     found = {(e.path, e.page_id): e.message for e in schema_errors(spec, answers)}
     assert found == {
-        ("nom", "identite"): "Renseignez le champ « Nom de la structure ».",
-        ("statut", "choix"): "Choisissez une des réponses proposées pour « Statut ».",
+        ("nom", "identite"): "Renseignez le champ «\u00a0Nom de la structure\u00a0».",
+        ("statut", "choix"): "Choisissez une des réponses proposées pour «\u00a0Statut\u00a0».",
         ("inconnu", None): "Cette réponse ne correspond à aucune question du formulaire.",
-        ("depenses/0/montant", "budget"): "Ligne 1 : Renseignez le champ « Montant ».",
-        ("adresse/commune", "identite"): "Renseignez le champ « Commune ».",
-        ("adresse/postcode", "identite"): "La réponse à « Code postal » n'est pas valide.",
+        ("depenses/0/montant", "budget"): "Ligne 1 : Renseignez le champ «\u00a0Montant\u00a0».",
+        ("adresse/commune", "identite"): "Renseignez le champ «\u00a0Commune\u00a0».",
+        ("adresse/postcode", "identite"): "La réponse à «\u00a0Code postal\u00a0» n'est pas valide.",
     }
     for message in found.values():
         assert "is not" not in message and "required property" not in message
@@ -208,7 +208,7 @@ def test_table_with_choice_and_yes_no_columns(ctx):
     assert result.answers["lignes"][0] == {"nature": "etat", "acquis": False}
     assert messages(result) == {
         "lignes/1/nature": "Ligne 2 : Choisissez une des réponses proposées.",
-        "lignes/1/acquis": "Ligne 2 : Choisissez une réponse pour « Acquis ».",
+        "lignes/1/acquis": "Ligne 2 : Choisissez une réponse pour «\u00a0Acquis\u00a0».",
     }
     html = render_template_string('{% import "macros/forms.html" as forms %}{{ forms.render_page(form, page, spec) }}',
                                   form=result.form, page=spec.page("p"), spec=spec)

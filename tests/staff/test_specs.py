@@ -132,7 +132,7 @@ def test_preview_walks_through_pages_without_saving(client, services, admin):
     assert "étape 1 sur 5" in text
     checked = page_text(client.post("/agents/apercu/quartier/projet",
                                     data={"csrf_token": csrf_token(page), "intitule": ""}))
-    assert "Renseignez le champ « Intitulé du projet »." in checked
+    assert "Renseignez le champ «\u00a0Intitulé du projet\u00a0»." in checked
     valid = page_text(client.post("/agents/apercu/quartier/projet",
                                   data={"csrf_token": csrf_token(page), "intitule": "Fête", "participants": "3",
                                         "partenaire": "false"}))

@@ -86,7 +86,7 @@ def test_unknown_siret_offers_the_creation_of_the_tiers(client, services, setup)
 
 
 @pytest.mark.parametrize("siret, message", [
-    ("", "Renseignez le champ « SIRET »."),
+    ("", "Renseignez le champ «\u00a0SIRET\u00a0»."),
     ("７３２８２９３２００００７４", "Saisissez le numéro SIRET avec les chiffres ordinaires 0 à 9."),
     ("73282932000075", "Ce numéro SIRET n'est pas valide : vérifiez les chiffres saisis."),
 ])
@@ -148,4 +148,4 @@ def test_a_kept_document_swept_since_must_be_attached_again(client, services, se
     services.files.delete(kept["file_id"])
     response = post(client, siret=SIRET, piece=False)
     assert response.status_code == 400
-    assert text(response).count("Joignez le document « Pièce justificative ».") == 2
+    assert text(response).count("Joignez le document «\u00a0Pièce justificative\u00a0».") == 2

@@ -1,0 +1,163 @@
+"""French formatting of what people read: amounts, numbers, dates, quotes, names.
+
+The one place for it (no Flask): the templates use it through the filters
+registered once in ``runtime/web/setup.py``; the PDF, the mails, the exports and
+the field types call it directly.
+
+- amounts: ``12 000,00 €`` with a narrow no-break space (U+202F) between the
+  thousands and before the euro sign, so an amount never breaks across lines;
+- dates: ``15 juin 2026`` in sentences, ``15/06/2026`` in tables and fields,
+  ``26/11/2026 à 14 h 05`` for a moment;
+- quotes: ``« texte »`` with no-break spaces inside, so a line never breaks after « ;
+- people: ``Madame Camille MARTIN``.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import MAX_PREC, ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from typing import Any
+
+NBSP = "\u00a0"
+NARROW_NBSP = "\u202f"
+MONTHS = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)
+CIVILITIES = {"m": "Monsieur", "m.": "Monsieur", "monsieur": "Monsieur", "mr": "Monsieur",
+              "mme": "Madame", "madame": "Madame", "mme.": "Madame"}
+_OPEN_QUOTE = re.compile(r"«[ \u00a0\u202f]*")
+_CLOSE_QUOTE = re.compile(r"[ \u00a0\u202f]*»")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
+
+
+# --- numbers and amounts ------------------------------------------------------------
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def quantized(number: Decimal, places: int) -> Decimal:
+    """Rounded half up to ``places`` decimals, however many digits."""
+    return number.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP, Context(prec=MAX_PREC))
+
+
+def french_number(value: Any, places: int | None = None) -> str:
+    """``1234.5`` → ``1 234,5`` (narrow no-break space between thousands).
+
+    A draft keeps what was typed even when it is not a number: that text is shown as typed.
+    """
+    number = _decimal(value)
+    if number is None:
+        return "" if value is None else str(value)
+    if places is not None:
+        number = quantized(number, places)
+    text = format(number, "f")
+    sign, digits = ("-", text[1:]) if text.startswith("-") else ("", text)
+    whole, _, decimals = digits.partition(".")
+    groups = []
+    while len(whole) > 3:
+        whole, groups = whole[:-3], [whole[-3:], *groups]
+    return sign + NARROW_NBSP.join([whole, *groups]) + ("," + decimals if decimals else "")
+
+
+def format_amount(value: Any) -> str:
+    """``"12000"``, ``12000.5``, ``Decimal`` → ``12 000,00 €``; ``""`` when empty; a text
+    that is not a number (a draft keeps what was typed) is shown as typed."""
+    number = _decimal(value)
+    if number is None:
+        return "" if value in (None, "") else str(value)
+    return french_number(number, 2) + NARROW_NBSP + "€"
+
+
+def format_percentage(value: Any) -> str:
+    number = _decimal(value)
+    if number is None:
+        return "" if value in (None, "") else str(value)
+    return french_number(number) + NARROW_NBSP + "%"
+
+
+# --- dates --------------------------------------------------------------------------
+
+
+def _date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def format_date(value: Any) -> str:
+    """A date in a sentence: ``15 juin 2026`` (``1er`` for the first of the month)."""
+    if not value:
+        return ""
+    day = _date(value)
+    if day is None:
+        return str(value)
+    return f"{'1er' if day.day == 1 else day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def format_short_date(value: Any) -> str:
+    """A date in a table or a field: ``15/06/2026``; a text that is not a date, as is."""
+    if not value:
+        return ""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}([T ].*)?", value):
+        return value
+    day = _date(value)
+    return day.strftime("%d/%m/%Y") if day else str(value)
+
+
+def format_datetime(value: Any, with_time: bool = True) -> str:
+    """A moment, in the server's local time: ``26/11/2026 à 14 h 05``."""
+    if not value:
+        return ""
+    try:
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone()
+    return moment.strftime("%d/%m/%Y à %H h %M" if with_time else "%d/%m/%Y")
+
+
+# --- text -----------------------------------------------------------------------
+
+
+def quote(text: Any) -> str:
+    """``« text »`` with no-break spaces inside."""
+    return f"«{NBSP}{text}{NBSP}»"
+
+
+def typography(text: str) -> str:
+    """No-break spaces inside the « » of a French text (a line never breaks after «)."""
+    if "«" not in text and "»" not in text:
+        return text
+    return _CLOSE_QUOTE.sub(NBSP + "»", _OPEN_QUOTE.sub("«" + NBSP, text))
+
+
+def paragraphs(text: Any) -> list[str]:
+    """The paragraphs of a text written with blank lines between them."""
+    return [part.strip() for part in _BLANK_LINE.split(str(text or "").strip()) if part.strip()]
+
+
+# --- people -----------------------------------------------------------------------
+
+
+def display_name(person: Mapping[str, Any] | None, civility: bool = True) -> str:
+    """``Madame Camille MARTIN``: civilité (optional), prénom, NOM upper-cased."""
+    person = person or {}
+    title = CIVILITIES.get(str(person.get("civilite") or "").strip().lower(), "") if civility else ""
+    parts = [title, str(person.get("prenom") or "").strip(), str(person.get("nom") or "").strip().upper()]
+    return " ".join(p for p in parts if p)
