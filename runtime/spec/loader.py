@@ -107,6 +107,7 @@ def build_spec(data: Mapping[str, Any], text: str, source: str) -> Spec:
         pages=tuple(_page(p) for p in data["pages"]),
         preamble=data.get("preamble"),
         description=data.get("description"),
+        theme=data.get("theme"),
         families=tuple(data.get("families", FAMILIES)),
         opens=_date(data.get("opens")),
         closes=_date(data.get("closes")),

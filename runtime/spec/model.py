@@ -108,6 +108,7 @@ class Spec:
     pages: tuple[Page, ...]
     preamble: str | None = None
     description: str | None = None
+    theme: str | None = None  # groups the téléservices in "Choix du téléservice"
     families: tuple[str, ...] = FAMILIES
     opens: date | None = None
     closes: date | None = None

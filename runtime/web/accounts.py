@@ -224,7 +224,7 @@ def register():
         )
     wait = throttle.retry_after("THROTTLE_REGISTER", [f"ip:{throttle.client_ip()}"])
     if wait:
-        return throttle.too_many_attempts(wait)
+        return throttle.too_many_attempts(wait, action="register")
     extra = {}
     if not session.get("captcha_passed"):
         if services().captcha.verify(request.form, throttle.client_ip()):
@@ -334,7 +334,7 @@ def resend_activation():
 def _resend_to(account: dict | None, keys: list[str], tell_failure: bool):
     wait = throttle.retry_after("THROTTLE_RESET", keys)
     if wait:
-        return throttle.too_many_attempts(wait)
+        return throttle.too_many_attempts(wait, action="mail")
     throttle.record("THROTTLE_RESET", keys)
     sent = True
     if account and not account["active"] and not send_activation(account):
@@ -365,7 +365,7 @@ def _email_request(template: str, title: str, on_account, notice: str):
     keys = [f"email:{email_key(form.email.data)}", f"ip:{throttle.client_ip()}"]
     wait = throttle.retry_after("THROTTLE_RESET", keys)
     if wait:
-        return throttle.too_many_attempts(wait)
+        return throttle.too_many_attempts(wait, action="mail")
     throttle.record("THROTTLE_RESET", keys)
     account = services().repos.accounts.by_email(form.email.data)
     if account and not on_account(account):

@@ -6,6 +6,7 @@ Domain logic lives in ``runtime.domain.demandes``; this blueprint coordinates.
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Mapping
 from io import BytesIO
 from typing import Any
@@ -205,15 +206,46 @@ def apply_pending_draft() -> None:
 # --- choice and start --------------------------------------------------------
 
 
+FILTER_FROM = 10  # "Choix du téléservice" can be filtered from this many téléservices
+
+
+def _folded(text: str) -> str:
+    """Lower case without accents: « Équipement » matches « equipement »."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def filter_teleservices(offered: list[tuple[Spec, str]], words: str, theme: str) -> list[tuple[Spec, str]]:
+    """The téléservices whose title, description or theme hold every word, of the theme chosen."""
+    wanted = _folded(words).split()
+    kept = []
+    for spec, state in offered:
+        if theme and spec.theme != theme:
+            continue
+        text = _folded(" ".join(filter(None, (spec.title, spec.description, spec.theme))))
+        if all(word in text for word in wanted):
+            kept.append((spec, state))
+    return kept
+
+
 @bp.get("/")
 @applicant_required
 @tiers_required
 def choose():
     tiers = current_tiers()
+    offered = offered_teleservices(tiers)
+    filterable = len(offered) >= FILTER_FROM
+    words = request.args.get("mots", "").strip()[:200] if filterable else ""
+    theme = request.args.get("theme", "").strip() if filterable else ""
     return render_template(
         "demandes/choose.html",
         page_title="Choix du téléservice",
-        teleservices=offered_teleservices(tiers),
+        teleservices=filter_teleservices(offered, words, theme) if filterable else offered,
+        filterable=filterable,
+        themes=sorted({spec.theme for spec, _ in offered if spec.theme}),
+        words=words,
+        theme=theme,
+        total=len(offered),
         tiers=tiers,
     )
 

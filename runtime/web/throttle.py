@@ -35,9 +35,10 @@ def clear(rule: str, key: str) -> None:
     services().repos.throttle.clear(f"{rule}:{key}")
 
 
-def too_many_attempts(seconds: int):
-    """The 429 page, in French, with ``Retry-After``."""
+def too_many_attempts(seconds: int, action: str = "login"):
+    """The 429 page, in French, with ``Retry-After``; ``action`` (``login``, ``register``,
+    ``mail``) says what the person was doing, so the page speaks of it."""
     minutes = max(1, math.ceil(seconds / 60))
     wait = "1 minute" if minutes == 1 else f"{minutes} minutes"
-    body = render_template("accounts/throttled.html", page_title="Trop de tentatives", wait=wait)
+    body = render_template("accounts/throttled.html", page_title="Trop de tentatives", wait=wait, action=action)
     return body, 429, {"Retry-After": str(seconds)}

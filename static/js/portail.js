@@ -655,7 +655,9 @@
         return;
       }
       solution.value = String(number);
-      status.textContent = "Vérification automatique réussie : vous n'avez pas besoin de répondre à la question.";
+      // solved: the question (and its hint) is no longer asked; without JS it stays
+      group.querySelectorAll("[data-captcha-question], .govuk-hint").forEach(function (el) { el.hidden = true; });
+      status.textContent = "Vérification automatique réussie : vous n'avez rien à saisir.";
     }, function () {
       status.textContent = "La vérification automatique n'a pas abouti : répondez à la question.";
     });

@@ -70,8 +70,10 @@ def new_structure(name: str, famille: str = "association") -> Structure:
 def answer_captcha(j: Journey) -> None:
     """Answer the anti-robot question (works with and without JavaScript)."""
     page = j.page
+    if j.js and page.locator("[data-captcha]").count():  # the browser's proof of work first
+        page.locator("[data-captcha-status]").filter(has_text=re.compile("réussie|n'a pas abouti")).wait_for()
     question = page.locator("label[for=captcha_answer]")
-    if not question.count():
+    if not question.count() or not question.is_visible():  # solved: the question is not asked
         return
     text = question.inner_text()
     match = re.search(r"Combien font (\S+) plus (\S+)", text)
