@@ -53,6 +53,11 @@ def test_registrations_per_ip(client, services):
         )
     response = register(client, identifiant="compte999", email="c9@exemple.fr")
     assert response.status_code == 429 and int(response.headers["Retry-After"]) > 60
+    # the page speaks of registering, not of a password (issue 12, item 10)
+    text = page_text(response)
+    assert "Trop d'inscriptions ont été demandées en peu de temps" in text
+    assert "avant de vous inscrire à nouveau" in text
+    assert "mot de passe" not in text.lower()
     assert services.repos.accounts.by_identifiant("compte999") is None
 
 

@@ -137,3 +137,13 @@ def test_administrator_is_notified_of_a_new_request_by_mail(app, services, world
     assert mail.subject == "Demande de rattachement : Tennis club de Vannes"
     assert "Madame Zoé AUTRE" in mail.text
     assert f"http://portail.test/tiers/{world.tiers['id']}/comptes" in mail.text
+
+
+def test_decision_buttons_name_the_person(client, world):
+    """Issue 12, item 9: « Accepter » and « Refuser » say whose rattachement they decide."""
+    login(client, world.admin)
+    text = page_text(client.get(members_url(world)))
+    assert ('Accepter<span class="govuk-visually-hidden"> le rattachement de Monsieur Paul MARTIN</span>'
+            in text)
+    assert ('Refuser<span class="govuk-visually-hidden"> le rattachement de Monsieur Paul MARTIN</span>'
+            in text)
