@@ -148,8 +148,8 @@ def typography(text: str) -> str:
 
 
 def paragraphs(text: Any) -> list[str]:
-    """The paragraphs of a text written with blank lines between them."""
-    return [part.strip() for part in _BLANK_LINE.split(str(text or "").strip()) if part.strip()]
+    """The paragraphs of a text written with blank lines between them (French typography applied)."""
+    return [typography(part.strip()) for part in _BLANK_LINE.split(str(text or "").strip()) if part.strip()]
 
 
 # --- people -----------------------------------------------------------------------

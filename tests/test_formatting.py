@@ -50,6 +50,7 @@ def test_quotes_never_break_after_the_opening_mark():
 def test_paragraphs_and_names():
     assert formatting.paragraphs("Un.\n\n  Deux\nsuite.\n") == ["Un.", "Deux\nsuite."]
     assert formatting.paragraphs(None) == []
+    assert formatting.paragraphs("Depuis « Mes aides ».") == [f"Depuis «{NBSP}Mes aides{NBSP}»."]
     person = {"civilite": "madame", "prenom": "Zoé", "nom": "de la Tour"}
     assert formatting.display_name(person) == "Madame Zoé DE LA TOUR"
     assert formatting.display_name(person, civility=False) == "Zoé DE LA TOUR"
