@@ -13,11 +13,12 @@ from runtime.web.accounts import landing_url
 from tests.helpers import PASSWORD, create_account, csrf_token, login, logout, page_text
 
 REMEMBER = "portail_souvenir"
-NOTE = (
-    "En choisissant de cocher « se souvenir de moi », vous pourrez accéder à votre compte sans avoir à vous "
-    "authentifier pendant une durée de 3 mois. Vous pouvez à tout moment mettre fin à l'authentification "
+NOTE = (  # the guide's note, in full, with its asterisk (issue 12, item 10)
+    "*En choisissant de cocher «\u00a0se souvenir de moi\u00a0», vous pourrez accéder à votre compte sans avoir "
+    "à vous authentifier pendant une durée de 3 mois. Vous pouvez à tout moment mettre fin à l'authentification "
     "prolongée depuis le bouton déconnexion. Si vous utilisez un ordinateur public ou partagé, nous vous "
-    "conseillons de vous déconnecter de votre compte dès la fin de votre navigation ..."
+    "conseillons de vous déconnecter de votre compte dès la fin de votre navigation et en particulier si vous "
+    "avez activé l'accès rapide en 1 clic."
 )
 
 
