@@ -15,7 +15,7 @@ from jinja2.compiler import has_safe_repr
 from jinja2.runtime import markup_join, str_join
 from markupsafe import Markup
 
-from ..formatting import quote
+from ..formatting import paragraphs, quote
 from ..spec.model import Field, Page, Spec
 from .registry import FieldType, field_type
 from .uploads import accept_attribute
@@ -332,6 +332,7 @@ class FormsHelper:
 
     anchor = staticmethod(anchor)
     accept_attribute = staticmethod(accept_attribute)
+    paragraphs = staticmethod(paragraphs)  # a page's intro, one <p> each
 
     def choice_pairs(self, field: Field) -> list[tuple[str, str]]:
         return [(c.value, c.label) for c in field.choices]
