@@ -14,7 +14,9 @@ from tests.demandes.support import (
     start,
     step_url,
     text_of,
+    transmit,
 )
+from tests.helpers import last_mail
 
 NNBSP, NBSP = "\u202f", "\u00a0"
 
@@ -56,6 +58,15 @@ def test_amounts_and_quotes_in_pages(client, user):
     assert f"«{NBSP}Aide aux projets de quartier{NBSP}»" in page_text(deleted)
     error = save_step(client, demande_id, "projet", {"intitule": ""})
     assert f"Renseignez le champ «{NBSP}Intitulé du projet{NBSP}»." in page_text(error)
+
+
+def test_receipt_mail_amounts_and_quotes(client, user, services):
+    demande_id = start(client)
+    fill_valid(client, demande_id)
+    assert transmit(client, demande_id).status_code == 302
+    mail = last_mail(services, to=user["email"])
+    assert f"téléservice «{NBSP}Aide aux projets de quartier{NBSP}» a bien été transmise" in mail.text
+    assert f"1{NNBSP}500,00{NNBSP}€" in mail.text
 
 
 # --- 7 and 12. The step page --------------------------------------------------------------
