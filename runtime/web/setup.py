@@ -41,10 +41,9 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(StorageError, _storage_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
-    app.context_processor(_template_globals)
-    from ..forms import templating as forms_templating
+    from . import template_globals
 
-    forms_templating.init_app(app)
+    template_globals.init_app(app)
 
 
 def _security_headers(response):
@@ -100,11 +99,3 @@ def _unexpected_error(error: Exception):
     log.exception("Erreur inattendue sur %s", request.path)
     title, message = ERROR_TEXTS[500]
     return render_template("error.html", code=500, title=title, message=message), 500
-
-
-def _template_globals():
-    config = services().config
-    return {
-        "portal_name": config["PORTAL_NAME"],
-        "metropole_name": config["METROPOLE_NAME"],
-    }

@@ -9,7 +9,6 @@ from flask import (
     Blueprint,
     abort,
     flash,
-    has_request_context,
     jsonify,
     redirect,
     render_template,
@@ -31,7 +30,7 @@ from ..storage.base import NotFound
 from ..storage.repositories.tiers import ADMIN, PENDING, InvalidSiret, TiersError, normalise_siret
 from . import throttle
 from .accounts import safe_next
-from .context import account_tiers, choose_tiers, current_tiers, member_role
+from .context import choose_tiers, current_tiers, member_role
 from .downloads import send_stored_file
 from .identity import applicant_required
 
@@ -46,14 +45,6 @@ ACTION_LABELS = {
     "retrait": "Retrait du compte",
     "transfert_administration": "Transmission du rôle d'administrateur",
 }
-
-
-@bp.app_context_processor
-def _tiers_globals() -> dict[str, Any]:
-    if not has_request_context():  # mails rendered by a command
-        return {}
-    return {"current_tiers": current_tiers(), "account_tiers": account_tiers,
-            "siret_lookup_enabled": siret_lookup_enabled}
 
 
 def siret_lookup_enabled() -> bool:

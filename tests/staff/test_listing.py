@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from runtime.web import staff as staff_views
+from runtime.web.staff import listing as staff_views
 from tests.demandes.support import OTHER_SIRET, make_tiers
 from tests.helpers import create_account, page_text
 from tests.staff.support import file_demande, staff_login
