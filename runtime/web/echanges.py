@@ -54,7 +54,7 @@ def send_message(tiers_id: str, demande: Mapping[str, Any], actor: workflow.Acto
             errors["attachment"] = problem
     if errors:
         return errors
-    attachments = [services().files.save(upload.stream, upload.filename, upload.mimetype)] if has_file else []
+    attachments = [services().files.save(upload.stream, upload.filename)] if has_file else []
     author = {"kind": actor.kind, "id": actor.id, "name": actor.name}
     message = services().repos.messages.post(tiers_id, demande, author, text, attachments)
     if actor.kind == "staff":

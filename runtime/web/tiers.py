@@ -194,7 +194,7 @@ def _stored(meta: dict) -> bool:
 
 
 def _save_upload(upload) -> dict:
-    return services().files.save(upload.stream, upload.filename or "piece", upload.mimetype)
+    return services().files.save(upload.stream, upload.filename or "piece")
 
 
 @bp.route("/rattachement", methods=["GET", "POST"])
