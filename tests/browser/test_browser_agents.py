@@ -49,6 +49,12 @@ def open_staff_demande(j: Journey, numero: str) -> None:
     assert heading(j) == f"Demande {numero}"
 
 
+def choose_action(j: Journey, action: str) -> None:
+    """Open one decision form from the demande's « Décision » panel (a link: it works without JavaScript)."""
+    j.page.locator("#decision").get_by_role("link", name=action, exact=True).click()
+    assert j.page.locator("#decision form").count() == 1
+
+
 def test_instruction_complement_et_acceptation(new_journey, screens, live_server, agent):
     applicant = new_journey("demandeur")
     person = Person.new("Jean", "DUPOND")
@@ -61,11 +67,13 @@ def test_instruction_complement_et_acceptation(new_journey, screens, live_server
     staff_login(staff, *agent)
     open_staff_demande(staff, numero)
     staff.step("demande transmise")
+    choose_action(staff, "Prendre en instruction")
     staff.page.get_by_role("button", name="Prendre en instruction").click()
     assert "La demande est maintenant « En instruction »." in staff.page.locator("main").inner_text()
     staff.step("en instruction")
 
     # Asking for a complement: an empty message is refused with a French message first.
+    choose_action(staff, "Demander un complément")
     staff.page.get_by_role("button", name="Demander un complément").click()
     assert staff.error_messages(), "un complément sans message doit être refusé"
     staff.step("complement sans message refuse")
@@ -110,6 +118,7 @@ def test_instruction_complement_et_acceptation(new_journey, screens, live_server
     main = staff.page.locator("main").inner_text()
     assert "Voici le devis signé, merci." in main
     assert "Transmise" in main
+    choose_action(staff, "Accepter")
     staff.page.get_by_label("Montant accordé (en euros)").fill("5500")
     mark = live_server.outbox_mark()
     staff.page.get_by_role("button", name="Accepter").click()

@@ -9,7 +9,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...domain import indexing as staff_index
+from ...domain import versions as versions_diff
 from ...domain import workflow
+from ...domain.demandes import requested_amount
+from ...forms.wizard import visible_pages
 from ...services import services
 from ...storage.files import file_refs
 from ...storage.repositories.staff import can_see
@@ -54,14 +57,56 @@ def _shown_version(demande: Mapping[str, Any]) -> tuple[int | None, dict[str, An
     return None, demande.get("answers") or {}, demande["version_key"]
 
 
+def _version_number(name: str, count: int) -> int | None:
+    """A 1-based version number from the query string, when it names one of ``count`` versions."""
+    try:
+        number = int(request.args.get(name, ""))
+    except ValueError:
+        return None
+    return number if 1 <= number <= count else None
+
+
+def _comparison(demande: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What changed between two transmitted versions (?from=N&to=M; by default the last two)."""
+    versions = demande.get("versions") or []
+    if len(versions) < 2:
+        return None
+    first = _version_number("from", len(versions)) or len(versions) - 1
+    second = _version_number("to", len(versions)) or len(versions)
+    if first == second:
+        first, second = (second - 1, second) if second > 1 else (1, 2)
+    first, second = sorted((first, second))
+    before, after = versions[first - 1], versions[second - 1]
+    catalog = services().catalog
+    before_spec = catalog.version(before.get("version_key") or demande["version_key"])
+    after_spec = catalog.version(after.get("version_key") or demande["version_key"])
+    if before_spec is None or after_spec is None:
+        return None
+    changes = versions_diff.compare(before_spec, before.get("answers") or {}, after_spec, after.get("answers") or {})
+    return {"from": first, "to": second, "before": before, "after": after, "steps": versions_diff.by_step(changes)}
+
+
+def complement_pages(demande: Mapping[str, Any]) -> list:
+    """The steps of this demande an agent may reopen: the pages its answers made visible."""
+    spec = services().catalog.version(demande["version_key"])
+    return visible_pages(spec, demande.get("answers") or {}) if spec else []
+
+
+def _chosen_action(transitions: tuple[str, ...], values: Mapping[str, Any]) -> str | None:
+    """The decision form to open: the one just posted with errors, else ?action=."""
+    chosen = next(iter(values), None) if values.keys() & set(transitions) else request.args.get("action")
+    return chosen if chosen in transitions else None
+
+
 def _render_demande(tiers_id: str, demande: dict[str, Any], errors: dict[str, str] | None = None,
                     values: Mapping[str, Any] | None = None, status: int = 200):
     repos = services().repos
     messages = repos.messages.conversation(tiers_id, demande["id"])
     repos.messages.mark_read_by_staff(current_user.id, demande["id"])
     shown, answers, version_key = _shown_version(demande)
-    spec = services().catalog.version(version_key)
     filed_spec = services().catalog.version(demande["version_key"])
+    transitions = workflow.allowed_transitions(demande["status"])
+    values = values or {}
     return render_template(
         "staff/demande.html",
         page_title=f"Demande {demande.get('numero') or ''}".strip(),
@@ -69,16 +114,20 @@ def _render_demande(tiers_id: str, demande: dict[str, Any], errors: dict[str, st
         demande=demande,
         tiers=repos.tiers.get(tiers_id),
         tiers_id=tiers_id,
-        spec=spec,
+        spec=services().catalog.version(version_key),
         answers=answers,
         shown_version=shown,
+        comparison=_comparison(demande),
         pages=list(filed_spec.pages) if filed_spec else [],
-        transitions=workflow.allowed_transitions(demande["status"]),
+        complement_pages=complement_pages(demande),
+        transitions=transitions,
+        chosen_action=_chosen_action(transitions, values),
+        requested_amount=requested_amount(filed_spec, demande.get("answers") or {}),
         files=demande_files(demande, messages),
         notes=repos.staff.notes(tiers_id, demande["id"]),
         messages=messages,
         errors=errors or {},
-        values=values or {},
+        values=values,
     ), status
 
 
@@ -99,8 +148,7 @@ def transition(tiers_id: str, demande_id: str):
         "message": request.form.get("message"),
         "pages": request.form.getlist("pages"),
     }
-    spec = services().catalog.version(current["version_key"])
-    page_ids = {p.id for p in spec.pages} if spec else set()
+    page_ids = {page.id for page in complement_pages(current)}
     now = services().clock.now().isoformat(timespec="seconds")
 
     def change(doc):
