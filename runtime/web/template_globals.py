@@ -1,6 +1,6 @@
 """Every filter and global the templates see, registered in this one place.
 
-Filters: ``date_fr`` (« 15 juin 2026 »), ``euros`` (« 1 500,00 € »).
+Filters: ``date_fr`` (« 15 juin 2026 »), ``euros`` (« 1 500,00 € »; empty for what is not an amount).
 
 Globals set once at start-up (constants and functions):
 
@@ -22,7 +22,7 @@ from flask import Flask, has_request_context
 
 def init_app(app: Flask) -> None:
     from ..domain import workflow
-    from ..domain.demandes import format_date
+    from ..domain.demandes import format_amount, format_date
     from ..forms import templating as forms_templating
     from .context import account_tiers
     from .echanges import unread_total as echanges_unread
@@ -30,7 +30,7 @@ def init_app(app: Flask) -> None:
     from .tiers import siret_lookup_enabled
 
     env = app.jinja_env
-    env.filters.update(date_fr=format_date, euros=workflow.format_amount)
+    env.filters.update(date_fr=format_date, euros=format_amount)
     env.globals.update(
         portal_name=app.config["PORTAL_NAME"],
         metropole_name=app.config["METROPOLE_NAME"],
