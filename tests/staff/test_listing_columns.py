@@ -112,6 +112,15 @@ def test_export_links_export_what_the_filters_select(client, filed):
     assert client.get("/agents/export.csv?status=perdue").status_code == 400
 
 
+def test_an_instructeur_exports_only_the_teleservices_they_see(app, services, filed, instructeur):
+    agent = app.test_client()
+    staff_login(agent, "instructeur.quartier")
+    numeros = [row["Numéro"] for row in read_csv(agent.get("/agents/export.csv").data)]
+    assert numeros == [filed[k]["numero"] for k in ("a", "c", "b")]  # not the patrimoine demande
+    assert agent.get("/agents/export/patrimoine.csv").status_code == 404
+    assert agent.get("/agents/export.csv?teleservice=patrimoine").status_code == 400
+
+
 def test_date_filters_speak_the_format_the_field_shows(client, filed):
     html = page_text(client.get("/agents/demandes"))
     assert "Par exemple 31/01/2026" in html and "Par exemple 31/12/2026" in html
