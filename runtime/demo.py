@@ -57,13 +57,19 @@ def _seed_demo_tiers(app: Flask, context: dict[str, Any]) -> list[str]:
 DEMO_SEEDERS.append(_seed_demo_tiers)
 
 
-def _seed_demo_staff(app: Flask, context: dict[str, Any]) -> list[str]:
-    from .web.staff import seed_demo_staff
+def seed_demo_staff(app: Flask, context: dict[str, Any]) -> list[str]:
+    """An administrateur agent with a random password, once."""
+    from .domain.staff_accounts import create_staff_account
+    from .services import services
 
-    return seed_demo_staff(app, context)
+    if services().repos.staff.count():
+        return []
+    _, password = create_staff_account("admin.metropole", "agent.demo@ampmetropole.fr", "administrateur", [],
+                                       "Agent de démonstration")
+    return [f"Agent administrateur de démonstration (/agents/connexion) : admin.metropole / {password}"]
 
 
-DEMO_SEEDERS.append(_seed_demo_staff)
+DEMO_SEEDERS.append(seed_demo_staff)
 
 
 def seed_demo_data(app: Flask) -> list[str]:

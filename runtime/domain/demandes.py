@@ -182,6 +182,7 @@ class DemandeService:
                 outcome["first_time"] = False  # a concurrent submission won: its number stands
                 return
             complement = doc["status"] == "complement_demande"
+            previous = (doc.get("versions") or [None])[-1]
             doc["numero"] = doc.get("numero") or numero
             doc["transmitted_at"] = doc.get("transmitted_at") or now
             doc["status"] = "transmise"
@@ -190,7 +191,9 @@ class DemandeService:
                 {"at": now, "version_key": doc["version_key"], "answers": doc.get("answers") or {}},
             ]
             message = "Compléments transmis" if complement else "Demande transmise"
-            doc["history"] = [*(doc.get("history") or []), self._event(actor, message)]
+            event = self._event(actor, message, self._changes_detail(previous, doc, spec) if complement else "")
+            event["version"] = len(doc["versions"])
+            doc["history"] = [*(doc.get("history") or []), event]
             if complement:
                 doc["complement"] = {**(doc.get("complement") or {}), "answered_at": now}
 
@@ -200,6 +203,15 @@ class DemandeService:
         if outcome["first_time"]:
             self.reindex(stored, spec)
         return Transmission(demande=stored, first_time=outcome["first_time"])
+
+    def _changes_detail(self, previous: Mapping[str, Any] | None, doc: Mapping[str, Any], spec: Spec) -> str:
+        """The steps a re-transmission changed, named for the history."""
+        from .versions import compare, history_detail
+
+        if not previous:
+            return ""
+        before_spec = self.catalog.version(previous.get("version_key") or "") or spec
+        return history_detail(compare(before_spec, previous.get("answers") or {}, spec, doc.get("answers") or {}))
 
     def move_to_tiers(self, demande: Mapping[str, Any], tiers_id: str) -> dict[str, Any]:
         """File a transmitted Tiers-creation demande under the Tiers it created."""

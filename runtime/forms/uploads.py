@@ -2,26 +2,27 @@
 from __future__ import annotations
 
 import io
-import zipfile
 from pathlib import PurePath
 from typing import Any
 
+from .. import filetypes
+
 DEFAULT_ACCEPT = ("pdf", "jpg", "png")
 
-# extension → (label, sniffer name)
+# extension → (label, content type its bytes must show, see ``runtime.filetypes``)
 KINDS = {
-    "pdf": ("PDF", "pdf"),
-    "jpg": ("JPG", "jpeg"),
-    "jpeg": ("JPG", "jpeg"),
-    "png": ("PNG", "png"),
-    "odt": ("ODT", "odf:application/vnd.oasis.opendocument.text"),
-    "ods": ("ODS", "odf:application/vnd.oasis.opendocument.spreadsheet"),
-    "docx": ("DOCX", "ooxml:word/"),
-    "xlsx": ("XLSX", "ooxml:xl/"),
-    "doc": ("DOC", "ole"),
-    "xls": ("XLS", "ole"),
-    "txt": ("TXT", "text"),
-    "csv": ("CSV", "text"),
+    "pdf": ("PDF", "application/pdf"),
+    "jpg": ("JPG", "image/jpeg"),
+    "jpeg": ("JPG", "image/jpeg"),
+    "png": ("PNG", "image/png"),
+    "odt": ("ODT", filetypes.ODF_TEXT),
+    "ods": ("ODS", filetypes.ODF_SPREADSHEET),
+    "docx": ("DOCX", filetypes.DOCX),
+    "xlsx": ("XLSX", filetypes.XLSX),
+    "doc": ("DOC", "application/msword"),
+    "xls": ("XLS", "application/vnd.ms-excel"),
+    "txt": ("TXT", "text/plain"),
+    "csv": ("CSV", "text/csv"),
 }
 MIME_TO_EXT = {
     "application/pdf": "pdf",
@@ -32,7 +33,6 @@ MIME_TO_EXT = {
     "text/plain": "txt",
     "text/csv": "csv",
 }
-SNIFF_BYTES = 8192
 
 
 def normalise_accept(accept: list[str] | tuple[str, ...]) -> list[str]:
@@ -79,9 +79,7 @@ def check_upload(file_storage: Any, accept: list[str], max_bytes: int) -> str | 
         return "Le fichier est vide."
     if size > max_bytes:
         return f"Le fichier dépasse la taille maximale de {_megabytes(max_bytes)} Mo."
-    ok = _matches(KINDS[ext][1], stream)
-    stream.seek(0)
-    if not ok:
+    if filetypes.sniff(stream, file_storage.filename) != KINDS[ext][1]:
         return f"Le contenu du fichier ne correspond pas à un fichier {KINDS[ext][0]} : il doit être au format {formats}."
     return None
 
@@ -89,48 +87,3 @@ def check_upload(file_storage: Any, accept: list[str], max_bytes: int) -> str | 
 def _megabytes(max_bytes: int) -> str:
     mb = max_bytes / (1024 * 1024)
     return str(int(mb)) if mb == int(mb) else f"{mb:.1f}".replace(".", ",")
-
-
-def _matches(kind: str, stream) -> bool:
-    head = stream.read(SNIFF_BYTES)
-    if kind == "pdf":
-        return head.startswith(b"%PDF-")
-    if kind == "jpeg":
-        return head.startswith(b"\xff\xd8\xff")
-    if kind == "png":
-        return head.startswith(b"\x89PNG\r\n\x1a\n")
-    if kind == "ole":
-        return head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
-    if kind == "text":
-        return _is_text(head)
-    if kind.startswith(("odf:", "ooxml:")):
-        stream.seek(0)
-        return _zip_matches(kind, stream)
-    return False
-
-
-def _is_text(head: bytes) -> bool:
-    if b"\x00" in head:
-        return False
-    lowered = head.lower()
-    if b"<html" in lowered or b"<script" in lowered or b"<!doctype" in lowered:
-        return False
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as error:
-        # a multi-byte character cut at the end of the sniffed bytes is fine
-        if error.start < len(head) - 4:
-            return False
-    return True
-
-
-def _zip_matches(kind: str, stream) -> bool:
-    try:
-        with zipfile.ZipFile(stream) as archive:
-            names = archive.namelist()
-            if kind.startswith("odf:"):
-                return "mimetype" in names and archive.read("mimetype").decode("ascii", "replace") == kind[4:]
-            prefix = kind[6:]
-            return "[Content_Types].xml" in names and any(n.startswith(prefix) for n in names)
-    except (zipfile.BadZipFile, OSError, KeyError):
-        return False

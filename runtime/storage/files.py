@@ -21,6 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from ..filetypes import sniff_path
 from .base import NotFound, Store
 from .durable import TEMP_SUFFIX, discard, fsync_dir, stale_temp_files, storage_error, write_all
 
@@ -40,10 +41,13 @@ class FileStore:
         self.root = Path(root)
 
     def save(
-        self, stream: BinaryIO, filename: str, content_type: str, max_bytes: int | None = None
+        self, stream: BinaryIO, filename: str, content_type: str | None = None, max_bytes: int | None = None
     ) -> dict[str, Any]:
         """Store the stream; returns the metadata to keep in the referencing document.
-        Raises ``FileTooLarge`` (nothing kept) or ``StorageError`` (disk full...)."""
+        Raises ``FileTooLarge`` (nothing kept) or ``StorageError`` (disk full...).
+
+        The recorded ``content_type`` is read from the stored bytes; the type the
+        client declared (``content_type``, kept for the callers) is never trusted."""
         self.root.mkdir(parents=True, exist_ok=True)
         file_id = secrets.token_urlsafe(24)
         tmp = self.root / f".upload.{secrets.token_hex(8)}{TEMP_SUFFIX}"
@@ -64,6 +68,7 @@ class FileStore:
             final.parent.mkdir(exist_ok=True)
             os.replace(tmp, final)
             fsync_dir(final.parent)
+            detected = sniff_path(final, filename)
         except OSError as error:
             discard(tmp)
             raise storage_error(error) from error
@@ -74,7 +79,7 @@ class FileStore:
             "file_id": file_id,
             "filename": safe_filename(filename),
             "size": size,
-            "content_type": content_type,
+            "content_type": detected,
             "sha256": digest.hexdigest(),
         }
 

@@ -367,7 +367,7 @@ def _save_page(demande, spec, page_id, formdata, files):
 
 
 def _save_upload(upload) -> dict[str, Any]:
-    return services().files.save(upload.stream, upload.filename or "fichier", upload.mimetype)
+    return services().files.save(upload.stream, upload.filename or "fichier")
 
 
 def _refuse_read_only(demande):

@@ -1,8 +1,9 @@
 """Serving stored documents: one way for every blueprint.
 
 Always as an attachment (``Content-Disposition: attachment``) under a cleaned name, so a
-document is never rendered by the browser in the portal's origin; the stored content type
-was sniffed from the content at upload.
+document is never rendered by the browser in the portal's origin; the content type served is
+read from the stored bytes (``runtime.filetypes``), never the one a client declared, even for
+references recorded before the file store sniffed it.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 
 from flask import Response, abort, send_file
 
+from ..filetypes import sniff_path
 from ..services import services
 from ..storage.base import NotFound
 from ..storage.files import safe_filename
@@ -27,7 +29,7 @@ def send_stored_file(meta: Mapping[str, Any] | None, default_name: str = "docume
         abort(404)
     return send_file(
         location,
-        mimetype=meta.get("content_type") or "application/octet-stream",
+        mimetype=sniff_path(location, meta.get("filename")),  # what the bytes are, whatever was recorded
         as_attachment=True,
         download_name=download_name(meta.get("filename"), default_name),
     )

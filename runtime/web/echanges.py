@@ -1,7 +1,7 @@
 """Mes échanges: the conversation of each demande between its Tiers and staff.
 
 Blueprint ``echanges`` (prefix ``/espace/echanges``) is the applicant side;
-the staff side lives on the demande page of ``runtime.web.staff``. Posting a
+the staff side lives on the demande page of ``runtime.web.staff.demande``. Posting a
 message and the mail notifications are shared by both and defined here.
 """
 from __future__ import annotations
@@ -54,7 +54,7 @@ def send_message(tiers_id: str, demande: Mapping[str, Any], actor: workflow.Acto
             errors["attachment"] = problem
     if errors:
         return errors
-    attachments = [services().files.save(upload.stream, upload.filename, upload.mimetype)] if has_file else []
+    attachments = [services().files.save(upload.stream, upload.filename)] if has_file else []
     author = {"kind": actor.kind, "id": actor.id, "name": actor.name}
     message = services().repos.messages.post(tiers_id, demande, author, text, attachments)
     if actor.kind == "staff":
@@ -211,8 +211,3 @@ def download(demande_id: str, file_id: str):
     messages = services().repos.messages.conversation(_current_tiers_id(), demande["id"])
     attached = {a["file_id"]: a for m in messages for a in m.get("attachments") or []}
     return send_stored_file(attached.get(file_id))
-
-
-@bp.record_once
-def _echanges_globals(state) -> None:
-    state.app.jinja_env.globals["echanges_unread"] = unread_total

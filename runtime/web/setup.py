@@ -42,11 +42,9 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(StorageError, _storage_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
-    app.context_processor(_template_globals)
-    _register_filters(app)
-    from ..forms import templating as forms_templating
+    from . import template_globals
 
-    forms_templating.init_app(app)
+    template_globals.init_app(app)
 
 
 def _security_headers(response):
@@ -102,25 +100,3 @@ def _unexpected_error(error: Exception):
     log.exception("Erreur inattendue sur %s", request.path)
     title, message = ERROR_TEXTS[500]
     return render_template("error.html", code=500, title=title, message=message), 500
-
-
-def _register_filters(app: Flask) -> None:
-    """The French formatting of ``runtime.formatting``, once for every template."""
-    filters = {
-        "euros": formatting.format_amount,
-        "date_fr": formatting.format_date,
-        "short_date": formatting.format_short_date,
-        "datetime_fr": formatting.format_datetime,
-        "display_name": formatting.display_name,
-        "guillemets": formatting.quote,
-        "paragraphs": formatting.paragraphs,
-    }
-    app.jinja_env.filters.update(filters)
-
-
-def _template_globals():
-    config = services().config
-    return {
-        "portal_name": config["PORTAL_NAME"],
-        "metropole_name": config["METROPOLE_NAME"],
-    }

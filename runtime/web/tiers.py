@@ -8,7 +8,6 @@ from flask import (
     Blueprint,
     abort,
     flash,
-    has_request_context,
     jsonify,
     redirect,
     render_template,
@@ -30,7 +29,7 @@ from ..storage.base import NotFound
 from ..storage.repositories.tiers import ADMIN, PENDING, InvalidSiret, TiersError, normalise_siret
 from . import throttle
 from .accounts import safe_next
-from .context import account_tiers, choose_tiers, current_tiers, member_role
+from .context import choose_tiers, current_tiers, member_role
 from .downloads import send_stored_file
 from .identity import applicant_required
 
@@ -45,14 +44,6 @@ ACTION_LABELS = {
     "retrait": "Retrait du compte",
     "transfert_administration": "Transmission du rôle d'administrateur",
 }
-
-
-@bp.app_context_processor
-def _tiers_globals() -> dict[str, Any]:
-    if not has_request_context():  # mails rendered by a command
-        return {}
-    return {"current_tiers": current_tiers(), "account_tiers": account_tiers,
-            "siret_lookup_enabled": siret_lookup_enabled}
 
 
 def siret_lookup_enabled() -> bool:
@@ -202,7 +193,7 @@ def _stored(meta: dict) -> bool:
 
 
 def _save_upload(upload) -> dict:
-    return services().files.save(upload.stream, upload.filename or "piece", upload.mimetype)
+    return services().files.save(upload.stream, upload.filename or "piece")
 
 
 @bp.route("/rattachement", methods=["GET", "POST"])

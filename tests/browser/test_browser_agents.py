@@ -49,6 +49,12 @@ def open_staff_demande(j: Journey, numero: str) -> None:
     assert heading(j) == f"Demande {numero}"
 
 
+def choose_action(j: Journey, action: str) -> None:
+    """Open one decision form from the demande's « Décision » panel (a link: it works without JavaScript)."""
+    j.page.locator("#decision").get_by_role("link", name=action, exact=True).click()
+    assert j.page.locator("#decision form").count() == 1
+
+
 def test_instruction_complement_et_acceptation(new_journey, screens, live_server, agent):
     applicant = new_journey("demandeur")
     person = Person.new("Jean", "DUPOND")
@@ -61,11 +67,13 @@ def test_instruction_complement_et_acceptation(new_journey, screens, live_server
     staff_login(staff, *agent)
     open_staff_demande(staff, numero)
     staff.step("demande transmise")
+    choose_action(staff, "Prendre en instruction")
     staff.page.get_by_role("button", name="Prendre en instruction").click()
     assert "La demande est maintenant « En instruction »." in staff.page.locator("main").inner_text()
     staff.step("en instruction")
 
     # Asking for a complement: an empty message is refused with a French message first.
+    choose_action(staff, "Demander un complément")
     staff.page.get_by_role("button", name="Demander un complément").click()
     assert staff.error_messages(), "un complément sans message doit être refusé"
     staff.step("complement sans message refuse")
@@ -110,6 +118,7 @@ def test_instruction_complement_et_acceptation(new_journey, screens, live_server
     main = staff.page.locator("main").inner_text()
     assert "Voici le devis signé, merci." in main
     assert "Transmise" in main
+    choose_action(staff, "Accepter")
     staff.page.get_by_label("Montant accordé (en euros)").fill("5500")
     mark = live_server.outbox_mark()
     staff.page.get_by_role("button", name="Accepter").click()
@@ -124,7 +133,44 @@ def test_instruction_complement_et_acceptation(new_journey, screens, live_server
     applicant.step("mes aides acceptee")
 
     export_demandes(staff, numero, structure.raison_sociale)
+    staff_on_a_phone(new_journey("agent 375 px", viewport={"width": 375, "height": 812}), agent, numero)
     assert_accessible(screens)
+
+
+CELLS_OFF_SCREEN = """(selector) => {
+    const width = document.documentElement.clientWidth;
+    const problems = [];
+    if (document.documentElement.scrollWidth > width) problems.push("la page défile en largeur");
+    for (const table of document.querySelectorAll(selector)) {
+        if (table.scrollWidth > table.clientWidth + 1) problems.push("le tableau défile en largeur");
+        for (const cell of table.querySelectorAll("tbody td")) {
+            const box = cell.getBoundingClientRect();
+            const name = cell.dataset.label || "?";
+            if (getComputedStyle(cell).display === "none" || box.width === 0) problems.push(name + " masquée");
+            else if (box.left < 0 || box.right > width + 1) problems.push(name + " hors de l'écran");
+            else if (!getComputedStyle(cell, "::before").content.includes(name)) problems.push(name + " sans son nom");
+        }
+    }
+    return problems;
+}"""
+
+
+def staff_on_a_phone(j: Journey, agent, numero: str) -> None:
+    """At 375 px, every column of the listing and of Échanges is on screen (one card per row),
+    and the listing can still be sorted."""
+    staff_login(j, *agent)
+    j.goto("/agents/demandes")
+    j.step("liste des demandes 375 px")
+    assert j.page.evaluate(CELLS_OFF_SCREEN, "table.portail-cards") == []
+    assert j.page.locator("tbody tr").filter(has_text=numero).locator("td").count() == 7
+    j.page.get_by_role("link", name=re.compile(r"^Montant demandé\s*\(trier par ordre décroissant\)$")).click()
+    assert "sort=montant" in j.page.url
+    j.goto("/agents/echanges")
+    j.step("echanges 375 px")
+    assert j.page.evaluate(CELLS_OFF_SCREEN, "table.portail-cards") == []
+    open_staff_demande(j, numero)
+    j.step("demande 375 px")
+    assert j.page.evaluate(CELLS_OFF_SCREEN, "table.portail-cards") == []
 
 
 PATRIMOINE_TITLE = "Soutien à la restauration et à la valorisation du patrimoine"

@@ -17,6 +17,8 @@ TOKEN_ENDPOINTS = {"accounts.activate", "accounts.confirm_email", "accounts.rese
 # Routes whose argument is public data, not an object of the portal (company directory look-up).
 PUBLIC_DATA_ENDPOINTS = {"tiers.siret_lookup"}
 NOT_OBJECTS = TOKEN_ENDPOINTS | PUBLIC_DATA_ENDPOINTS
+# Arguments that name no object (a file format): a rule with only these is walked like one without arguments.
+NOT_OBJECT_ARGUMENTS = {"fmt"}
 
 
 def rules(app, method: str) -> list:
@@ -97,6 +99,7 @@ def is_staff_rule(rule) -> bool:
 
 
 def parametrised_rules(app, method: str) -> Iterator:
+    """Rules with at least one argument naming an object."""
     for rule in rules(app, method):
-        if arguments(rule):
+        if set(arguments(rule)) - NOT_OBJECT_ARGUMENTS:
             yield rule

@@ -112,7 +112,7 @@ def test_drafts_are_not_shown_to_staff(client, services, admin, tiers):
 
 
 def test_demo_seeder_creates_an_administrateur_once(app, client, services):
-    from runtime.web.staff import seed_demo_staff
+    from runtime.demo import seed_demo_staff
 
     with app.app_context():
         (line,) = seed_demo_staff(app, {})
@@ -124,8 +124,8 @@ def test_demo_seeder_creates_an_administrateur_once(app, client, services):
 
 
 def test_generated_passwords_meet_the_policy(app):
+    from runtime.domain.staff_accounts import new_staff_password
     from runtime.passwords import password_error
-    from runtime.web.staff import new_staff_password
 
     passwords = {new_staff_password() for _ in range(50)}
     assert len(passwords) == 50

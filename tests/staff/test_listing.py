@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from runtime.web import staff as staff_views
+from runtime.web.staff import listing as staff_views
 from tests.demandes.support import OTHER_SIRET, make_tiers
 from tests.helpers import create_account, page_text
 from tests.staff.support import file_demande, staff_login
@@ -52,8 +52,8 @@ def test_search_by_number(client, filed):
 
 @pytest.mark.parametrize(
     "query, field, message",
-    [("?date_from=2026-02-30", "date_from", "La date de début doit être une date réelle, par exemple 2026-03-31."),
-     ("?date_to=demain", "date_to", "La date de fin doit être une date réelle, par exemple 2026-03-31."),
+    [("?date_from=2026-02-30", "date_from", "La date de début doit être une date réelle, par exemple 31/03/2026."),
+     ("?date_to=demain", "date_to", "La date de fin doit être une date réelle, par exemple 31/03/2026."),
      ("?tiers=123", "tiers", "Le SIRET doit comporter 14 chiffres."),
      ("?status=perdue", "status", "Choisissez un statut dans la liste.")],
 )

@@ -1,6 +1,6 @@
 """« Comptes des agents » (administrateurs): create an account, change its role
 and téléservices, deactivate or reactivate it, reset its password. Routes of the
-``staff`` blueprint; the rules and the audit trail are in ``runtime.staff_accounts``.
+``staff`` blueprint; the rules and the audit trail are in ``runtime.domain.staff_accounts``.
 """
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, logout_user
 
-from ..domain import staff_accounts as accounts_service
-from ..services import services
-from ..storage.repositories.staff import LastAdministrateur
-from .staff import ADMIN, SAFE_ID, _actor, _teleservice_titles, bp, log, staff_required
+from ...domain import staff_accounts as accounts_service
+from ...services import services
+from ...storage.repositories.staff import LastAdministrateur
+from .common import ADMIN, SAFE_ID, actor, bp, log, staff_required, teleservice_titles
 
 IDENTIFIANT = re.compile(r"[a-z0-9][a-z0-9._-]{2,39}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -53,15 +53,15 @@ def _check_staff_form(form: Mapping[str, Any], teleservices: Mapping[str, str]) 
     return {**values, **assignment}, {**errors, **assignment_errors}
 
 
-def _audit_actor() -> dict[str, str]:
-    return dict(_actor().__dict__)
+def _auditactor() -> dict[str, str]:
+    return dict(actor().__dict__)
 
 
 @bp.route("/comptes", methods=["GET", "POST"])
 @staff_required(ADMIN)
 def accounts():
     """Staff accounts: list and creation; the generated password is shown once, never stored in clear."""
-    titles = _teleservice_titles()
+    titles = teleservice_titles()
     values: dict[str, Any] = {"teleservices": []}
     errors: dict[str, str] = {}
     created = None
@@ -70,7 +70,7 @@ def accounts():
         if not errors:
             doc, password = accounts_service.create_staff_account(
                 values["identifiant"], values["email"], values["role"], values["teleservices"], values["nom"],
-                actor=_audit_actor())
+                actor=_auditactor())
             log.info("Agent %s créé par %s", doc["identifiant"], current_user.id)
             created, values = {"doc": doc, "password": password}, {"teleservices": []}
     response = render_template(
@@ -101,7 +101,7 @@ def _render_account(doc: Mapping[str, Any], values: Mapping[str, Any] | None = N
         page_title=f"Compte de {doc.get('nom') or doc['identifiant']}",
         active_menu="comptes",
         agent=doc,
-        titles=_teleservice_titles(),
+        titles=teleservice_titles(),
         role_labels=accounts_service.ROLE_LABELS,
         values=values or {"role": doc.get("role"), "teleservices": doc.get("teleservices") or []},
         errors=errors or {},
@@ -137,12 +137,12 @@ def account(staff_id: str):
     doc = _load_account(staff_id)
     if request.method == "GET":
         return _render_account(doc)
-    values, errors = _check_assignment(request.form, _teleservice_titles())
+    values, errors = _check_assignment(request.form, teleservice_titles())
     if errors:
         return _render_account(doc, values, errors, status=400)
     try:
         changed = accounts_service.change_assignment(staff_id, values["role"], values["teleservices"],
-                                                     _audit_actor())
+                                                     _auditactor())
     except LastAdministrateur as error:
         return _render_account(doc, values, {"role": str(error)}, status=400)
     log.info("Agent %s : rôle et téléservices modifiés par %s", doc["identifiant"], current_user.id)
@@ -152,7 +152,7 @@ def account(staff_id: str):
 def _set_active(staff_id: str, active: bool):
     doc = _load_account(staff_id)
     try:
-        changed = accounts_service.set_active(staff_id, active, _audit_actor())
+        changed = accounts_service.set_active(staff_id, active, _auditactor())
     except LastAdministrateur as error:
         return _render_account(doc, errors={"desactiver": str(error)}, status=400)
     log.info("Agent %s %s par %s", doc["identifiant"], "réactivé" if active else "désactivé", current_user.id)
@@ -177,7 +177,7 @@ def reactivate_account(staff_id: str):
 @staff_required(ADMIN)
 def reset_account_password(staff_id: str):
     _load_account(staff_id)
-    doc, password = accounts_service.reset_password(staff_id, _audit_actor())
+    doc, password = accounts_service.reset_password(staff_id, _auditactor())
     log.info("Agent %s : mot de passe réinitialisé par %s", doc["identifiant"], current_user.id)
     if doc["id"] == current_user.id:
         logout_user()

@@ -1,0 +1,69 @@
+"""Sign in and out of the espace agents."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import InputRequired
+
+from ...passwords import burn_time, verify_password
+from ...services import services
+from .. import throttle
+from ..identity import StaffUser, start_session
+from .common import bp, current_staff, log, staff_required
+
+
+class LoginForm(FlaskForm):
+    identifiant = StringField("Identifiant", validators=[InputRequired("Saisissez votre identifiant.")])
+    password = PasswordField("Mot de passe", validators=[InputRequired("Saisissez votre mot de passe.")])
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/agents/") and not target.startswith("//"):
+        return target
+    return url_for(".demandes")
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        identifiant = form.identifiant.data.strip().lower()
+        keys = [f"staff:{identifiant}", f"staff-ip:{throttle.client_ip()}"]
+        wait = throttle.retry_after("THROTTLE_LOGIN", keys)
+        if wait:
+            return throttle.too_many_attempts(wait)
+        doc = services().repos.staff.find_by_identifiant(identifiant)
+        if doc is None:
+            burn_time(form.password.data, services().config)
+        if doc and doc.get("active", True) and verify_password(doc.get("password_hash"), form.password.data,
+                                                                services().config):
+            throttle.clear("THROTTLE_LOGIN", keys[0])
+            start_session(StaffUser(doc))
+            log.info("Connexion agent %s", doc["identifiant"])
+            return redirect(_safe_next(request.args.get("next")))
+        throttle.record("THROTTLE_LOGIN", keys)
+        errors["identifiant"] = "Identifiant ou mot de passe incorrect."
+    elif request.method == "POST":
+        errors = {name: field.errors[0] for name, field in form._fields.items() if field.errors}
+    status = 400 if errors else 200
+    return render_template("staff/login.html", form=form, errors=errors, page_title="Connexion agents"), status
+
+
+@bp.post("/deconnexion")
+def logout():
+    if current_user.is_authenticated and current_user.kind == "staff":
+        doc = current_staff()
+        # A new epoch voids every copy of the session id, on the server side.
+        services().repos.staff.update(doc["id"], {"auth_epoch": int(doc.get("auth_epoch", 0)) + 1})
+    logout_user()
+    flash("Vous êtes déconnecté de l'espace agents.", "success")
+    return redirect(url_for(".login"))
+
+
+@bp.get("/")
+@staff_required()
+def home():
+    return redirect(url_for(".demandes"))
