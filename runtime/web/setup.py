@@ -7,7 +7,6 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from .. import formatting
 from ..services import services
 from ..storage.base import CorruptPartition, StorageError
 

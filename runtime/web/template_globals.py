@@ -22,8 +22,8 @@ from flask import Flask, has_request_context
 
 
 def init_app(app: Flask) -> None:
-    from ..domain import workflow
     from .. import formatting
+    from ..domain import workflow
     from ..forms import templating as forms_templating
     from .context import account_tiers
     from .echanges import unread_total as echanges_unread

@@ -139,14 +139,15 @@ def test_any_two_versions_can_be_compared(app, client, services, agent, account,
 def test_compare_names_questions_newly_asked_or_no_longer_asked(services):
     spec = services.catalog.get("quartier")
     before = {**ANSWERS, "partenaire": False}
-    after = {**ANSWERS, "partenaire": True, "nom_partenaire": "Centre social"}
+    after = {**ANSWERS, "partenaire": True, "role_partenaire": "Prêt de salle", "nom_partenaire": "Centre social"}
     changes = versions.compare(spec, before, spec, after)
     assert [(c.page_title, c.label, c.before, c.after) for c in changes] == [
         ("Le projet", "Le projet a-t-il un partenaire ?", "Non", "Oui"),
+        ("Le projet", "Rôle du partenaire dans le projet", versions.NOT_ASKED, "Prêt de salle"),
         ("Le partenariat", "Nom du partenaire", versions.NOT_ASKED, "Centre social"),
     ]
     back = versions.compare(spec, after, spec, before)
-    assert [(c.label, c.before, c.after) for c in back][1] == ("Nom du partenaire", "Centre social", versions.NOT_ASKED)
+    assert [(c.label, c.before, c.after) for c in back][2] == ("Nom du partenaire", "Centre social", versions.NOT_ASKED)
 
 
 def test_a_replaced_file_with_the_same_name_is_a_change(services):
