@@ -1,0 +1,584 @@
+"""A realistic data set, built through the portal's own code (issue 11).
+
+    .venv/bin/python bench/realistic_data.py 10000            # /tmp/portail-bench/10000
+    .venv/bin/python bench/realistic_data.py 100 --force      # rebuild even if cached
+
+N demandes of real size over the shipped téléservices (``specs/teleservices``):
+~75 % transmitted (a share of them taken into instruction, accepted, refused…),
+the rest drafts stopped at some step; ~0.15 accounts per demande; Tiers of
+1–20 demandes and six communes of 500 to 2,000 demandes at 100,000 (scaled
+down for small sizes: the biggest Tiers has ~10 at 100). Every write goes
+through ``create_app`` and its services: accounts by ``AccountRepository``,
+Tiers by ``runtime.domain.tiers.create_from_demande``, demandes by
+``DemandeService.start``/``save_page``/``transmit`` after the same page
+validation as the web layer (``validate_page``), staff transitions by
+``workflow.transition_changes`` and the staff index by
+``runtime.domain.indexing.reindex``. Nothing writes a partition file itself,
+so the generator keeps working when the storage layout changes.
+
+Speed: ``STORE_FSYNC`` is off while generating, and writes are grouped by
+holding open, for a batch of Tiers, the transactions of the partitions every
+operation touches (``hot_partitions``): nested transactions join the open one
+and the file is written once at the end of the batch. That is only an
+optimisation: with another layout the held names are simply unused.
+
+The folder is cached in ``/tmp/portail-bench/<size>`` (re-used if present,
+``--force`` rebuilds). ``manifest.json`` there names the accounts, Tiers and
+demandes the driver (``bench/realistic.py``) measures, and the passwords.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import shutil
+import sys
+import time
+from contextlib import ExitStack, contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from runtime.app import create_app  # noqa: E402
+from runtime.clock import Clock  # noqa: E402
+from runtime.domain import indexing, workflow  # noqa: E402
+from runtime.domain.demandes import DemandeService  # noqa: E402
+from runtime.domain.staff_accounts import create_staff_account  # noqa: E402
+from runtime.domain.tiers import create_from_demande  # noqa: E402
+from runtime.forms.registry import field_type  # noqa: E402
+from runtime.forms.wizard import raw_from_answers, validate_demande, validate_page  # noqa: E402
+from runtime.passwords import hash_password  # noqa: E402
+from runtime.storage.index import DemandeIndex  # noqa: E402
+from runtime.storage.repositories.tiers import normalise_siret  # noqa: E402
+from tests.demandes.samples import sample_answer  # noqa: E402  (valid answers of any spec)
+
+CACHE = Path("/tmp/portail-bench")
+PASSWORD = "Motdepasse1!"  # every generated applicant account
+SEED = 11
+TRANSMITTED_SHARE = 0.75
+ACCOUNTS_PER_DEMANDE = 0.15
+COMMUNE_SIZES = (2000, 1700, 1400, 1100, 800, 500)  # at 100,000 demandes
+FULL_SIZE = 100_000
+SMALL_MAX = 20
+TRANSMIT_PROBES = 30  # small Tiers with a draft ready to transmit, one per timed round
+MONTHS_OF_HISTORY = 36
+PROBE_TELESERVICE = "patrimoine"  # the téléservice of the drafts the driver measures
+BATCH_DEMANDES = 5000  # demandes written per batch of held transactions
+# Instruction statuses of transmitted demandes (the rest stays "transmise").
+STATUS_SHARES = (
+    (workflow.EN_INSTRUCTION, 0.25),
+    (workflow.ACCEPTEE, 0.20),
+    (workflow.REFUSEE, 0.08),
+    (workflow.COMPLEMENT_DEMANDE, 0.04),
+    (workflow.CLASSEE_SANS_SUITE, 0.03),
+)
+
+COMMUNES = (
+    "Marseille", "Aix-en-Provence", "Martigues", "Aubagne", "Istres", "Salon-de-Provence", "Vitrolles",
+    "Marignane", "La Ciotat", "Miramas", "Gardanne", "Les Pennes-Mirabeau", "Allauch", "Châteauneuf-les-Martigues",
+    "Pertuis", "Septèmes-les-Vallons", "Berre-l'Étang", "Fos-sur-Mer", "Trets", "Cassis",
+)
+THEMES = (
+    "du Patrimoine", "des Arts et Traditions", "Sportive", "de Quartier", "des Parents d'Élèves", "Culturelle",
+    "des Amis du Vieux Village", "de Sauvegarde de la Chapelle", "Musicale", "de Théâtre", "des Jardins Partagés",
+    "Solidaire", "des Randonneurs", "de Danse", "du Cinéma", "des Anciens Combattants", "de Plongée",
+)
+FIRST_NAMES = ("Camille", "Léa", "Hugo", "Nadia", "Karim", "Sophie", "Lucas", "Inès", "Marc", "Julie", "Paul",
+               "Yasmine", "Thomas", "Chloé", "Mehdi", "Claire", "Antoine", "Sarah", "Nicolas", "Élodie")
+LAST_NAMES = ("Martin", "Bernard", "Garcia", "Rossi", "Benali", "Durand", "Lefebvre", "Moreau", "Fabre", "Roux",
+              "Blanc", "Guerin", "Mercier", "Bonnet", "Chevalier", "Meyer", "Gauthier", "Perrin", "Robin", "Aubert")
+SENTENCES = (
+    "Le projet est mené avec les habitants du quartier et les écoles de la commune.",
+    "Les travaux portent sur la toiture, les enduits de façade et la reprise des menuiseries anciennes.",
+    "Une médiation est prévue pour les scolaires, avec des visites guidées chaque mercredi.",
+    "L'association mobilise une quarantaine de bénévoles tout au long de l'année.",
+    "Le budget a été établi à partir de trois devis d'entreprises qualifiées.",
+    "Les publics éloignés de l'offre culturelle sont accueillis gratuitement.",
+    "Un comité de suivi réunit la commune, l'architecte et les représentants des usagers.",
+    "L'opération s'inscrit dans le plan pluriannuel d'investissement voté par le conseil municipal.",
+    "La mise en accessibilité du site est prévue dans la même tranche de travaux.",
+    "Les résultats seront présentés lors des Journées européennes du patrimoine.",
+)
+
+
+# --- the plan: who has how many demandes -------------------------------------
+
+
+@dataclass
+class TiersPlan:
+    key: int
+    famille: str  # "association" | "commune"
+    name: str
+    commune: str
+    demandes: int
+    role: str = ""  # "small" (measured), "transmit" (transmission probe), "commune" (biggest), ""
+    admin: int = 0  # index of the administrator account
+    members: list[int] = field(default_factory=list)  # other accounts, attached by rattachement
+
+
+def commune_sizes(size: int) -> list[int]:
+    """Six communes of 500 to 2,000 demandes at 100,000; the biggest has ~10 at 100."""
+    return [max(round(base * size / FULL_SIZE), round(base / 200)) for base in COMMUNE_SIZES]
+
+
+def small_sizes(total: int, biggest: int, rng: random.Random) -> list[int]:
+    """Tiers of 1–20 demandes (mostly small: mean ~6), filling ``total``."""
+    top = max(1, min(SMALL_MAX, biggest))
+    weights = [math.exp(-k / 7) for k in range(1, top + 1)]
+    sizes = []
+    while total > 0:
+        n = min(rng.choices(range(1, top + 1), weights)[0], total)
+        sizes.append(n)
+        total -= n
+    return sizes
+
+
+def make_plan(size: int, seed: int = SEED) -> tuple[list[TiersPlan], int]:
+    """The Tiers of the data set and the number of accounts."""
+    rng = random.Random(seed)
+    plans: list[TiersPlan] = []
+
+    def add(famille: str, name: str, commune: str, n: int, role: str = "") -> None:
+        plans.append(TiersPlan(len(plans), famille, name, commune, n, role))
+
+    communes = commune_sizes(size)
+    for rank, n in enumerate(communes):
+        add("commune", f"Commune de {COMMUNES[rank]}", COMMUNES[rank], n, "commune" if rank == 0 else "")
+    add("association", "Association Les Amis du Lavoir", "Allauch", 2, "small")
+    probes = min(TRANSMIT_PROBES, max(3, size // 10))
+    for rank in range(probes):
+        add("association", f"Association Témoin {rank + 1:02d}", rng.choice(COMMUNES), 2, "transmit")
+    rest = size - sum(p.demandes for p in plans)
+    for n in small_sizes(max(rest, 0), max(communes), rng):
+        commune = rng.choice(COMMUNES)
+        add("association", f"Association {rng.choice(THEMES)} de {commune} {len(plans)}", commune, n)
+    accounts = assign_accounts(plans, max(math.ceil(size * ACCOUNTS_PER_DEMANDE), 1), rng)
+    return plans, accounts
+
+
+def assign_accounts(plans: list[TiersPlan], wanted: int, rng: random.Random) -> int:
+    """One administrator per Tiers (the measured Tiers get their own account);
+    accounts left over join the communes and the biggest associations as members."""
+    own = [p for p in plans if p.role]
+    shared = [p for p in plans if not p.role]
+    for number, plan in enumerate(own):
+        plan.admin = number
+    pool = max(wanted - len(own), 1)
+    for number, plan in enumerate(shared):
+        plan.admin = len(own) + number % pool
+    extra = range(len(own) + len(shared), len(own) + pool) if pool > len(shared) else range(0)
+    big = sorted((p for p in plans if p.role != "small" and p.role != "transmit"), key=lambda p: -p.demandes)
+    for number, account in enumerate(extra):
+        big[number % max(1, min(len(big), 50))].members.append(account)
+    return len(own) + pool
+
+
+# --- plausible answers --------------------------------------------------------
+
+
+def phrase(rng: random.Random, low: int, high: int) -> str:
+    text = rng.choice(SENTENCES)
+    while len(text) < low:
+        text += " " + rng.choice(SENTENCES)
+    return text[:high].rstrip()
+
+
+def plausible(f, value: Any, rng: random.Random, tiers: TiersPlan) -> Any:
+    """A sample answer (valid by construction) made to look like a real one."""
+    low, high = f.options.get("min_length") or 0, f.options.get("max_length") or 4000
+    if f.type == "textarea":
+        return phrase(rng, max(low, rng.randint(120, 420)), high)
+    if f.type == "text":
+        if "nom" in f.id or "titulaire" in f.id:
+            return f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"[:high]
+        if "commune" in f.id:
+            return tiers.commune[:high]
+        return phrase(rng, low, min(high, rng.randint(30, 90)))
+    if f.type == "address":
+        return {"street": f"{rng.randint(1, 120)} {rng.choice(('rue', 'avenue', 'boulevard'))} "
+                f"{rng.choice(LAST_NAMES)}", "postcode": f"13{rng.randint(1, 16):03d}", "commune": tiers.commune}
+    if f.type == "email":
+        return f"{rng.choice(FIRST_NAMES).lower()}.{rng.choice(LAST_NAMES).lower()}@exemple.fr"
+    return value
+
+
+def scale_amounts(f, value: Any, factor: int) -> Any:
+    """Every amount times one integer factor: sums and shares stay balanced."""
+    if f.type == "amount" and value is not None:
+        return str((Decimal(str(value)) * factor).quantize(Decimal("0.01")))
+    if f.type == "table" and isinstance(value, list):
+        return [{c.id: scale_amounts(c, row.get(c.id), factor) for c in f.columns} for row in value]
+    return value
+
+
+def answers_for(spec, rng: random.Random, tiers: TiersPlan, files: dict[str, dict]) -> dict[str, Any]:
+    """Complete, valid-looking answers of every field of ``spec``."""
+    ranks = {f.id: rank for rank, f in enumerate(f for f in spec.fields() if f.type == "date")}
+    factor = rng.randint(1, 40)
+    answers = {}
+    for f in spec.fields():
+        if field_type(f.type).static or f.locked:
+            continue
+        if f.type == "file":
+            answers[f.id] = files[f.id]
+            continue
+        value = sample_answer(f, ranks.get(f.id, 0))
+        answers[f.id] = scale_amounts(f, plausible(f, value, rng, tiers), factor)
+    return answers
+
+
+# --- the clock of the generator ----------------------------------------------
+
+
+class BenchClock(Clock):
+    """``now()`` is the moment the generator says (a demande created or
+    transmitted months ago); ``today()`` stays the real day, so the
+    téléservices' opening windows judge transmissions as the portal would today."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.moment: datetime | None = None
+
+    def now(self) -> datetime:
+        return self.moment or datetime.now(UTC)
+
+    def today(self):
+        return datetime.now(UTC).astimezone().date()
+
+
+# --- writing through the portal ----------------------------------------------
+
+
+def hot_partitions(teleservices, now: datetime) -> list[str]:
+    """Partitions touched by nearly every operation of a batch, held open so
+    each is written once per batch, in the lock order of docs/storage.md:
+    registry, then the index counters, its buckets, its month shards."""
+    names = ["registry", "index/_counts"]
+    names += [f"index/_where/{i:02x}" for i in range(256)]
+    months = sorted({(now - timedelta(days=30.4 * back)).strftime("%Y-%m") for back in range(-1, MONTHS_OF_HISTORY + 3)})
+    names += [f"index/{teleservice}/{month}" for teleservice in teleservices for month in months]
+    return names
+
+
+@contextmanager
+def held(store, names):
+    """Transactions held open on ``names``; nested ones join them."""
+    with ExitStack() as stack:
+        for name in names:
+            stack.enter_context(store.transaction(name))
+        yield
+
+
+class Generator:
+    def __init__(self, app, size: int, seed: int = SEED):
+        self.app = app
+        self.services = app.extensions["portail"]
+        self.clock: BenchClock = self.services.clock
+        self.size = size
+        self.rng = random.Random(seed)
+        self.plans, self.n_accounts = make_plan(size, seed) if size else ([], 0)
+        self.accounts: list[dict] = []
+        self.tiers: dict[int, dict] = {}
+        self.files: dict[str, dict[str, dict]] = {}
+        self.manifest: dict[str, Any] = {"size": size, "password": PASSWORD}
+        s = self.services
+        self.demandes = DemandeService(s.repos.demandes, s.catalog, s.clock, index=DemandeIndex(s.store),
+                                       tiers_repo=s.repos.tiers)
+        self.specs = {spec.id: spec for spec in s.catalog.teleservices()}
+        self.now = datetime.now(UTC)
+        self.counts = {"demandes": 0, "transmitted": 0}
+
+    # accounts
+
+    def create_accounts(self) -> None:
+        repo = self.services.repos.accounts
+        password_hash = hash_password(PASSWORD, self.services.config)  # once: argon2id is slow on purpose
+        with held(self.services.store, ["accounts"]):
+            for number in range(self.n_accounts):
+                first, last = FIRST_NAMES[number % 20], LAST_NAMES[(number // 20) % 20]
+                account = repo.create({
+                    "civilite": "madame" if number % 2 else "monsieur",
+                    "nom": last, "prenom": first,
+                    "identifiant": f"usager{number:06d}",
+                    "email": f"{first.lower()}.{last.lower()}.{number}@exemple.fr",
+                    "password_hash": password_hash,
+                    "professionnel": True,
+                })
+                self.accounts.append(repo.activate(account["id"]))
+
+    # Tiers
+
+    def tiers_answers(self, plan: TiersPlan) -> dict[str, Any]:
+        admin = self.accounts[plan.admin]
+        data = {
+            "famille": plan.famille, "siret": new_siret(self.rng), "raison_sociale": plan.name,
+            "adresse": {"street": f"{self.rng.randint(1, 90)} cours {self.rng.choice(LAST_NAMES)}",
+                        "postcode": "13100", "commune": plan.commune},
+            "representant_civilite": admin["civilite"], "representant_nom": admin["nom"],
+            "representant_prenom": admin["prenom"], "representant_fonction": "Président(e)",
+            "representant_email": admin["email"], "representant_telephone": "04 91 00 00 00",
+            "email": f"contact{plan.key}@exemple.fr", "telephone": "04 91 00 00 01",
+        }
+        if plan.famille == "association":
+            data["rna"] = f"W13{self.rng.randint(1000000, 9999999)}"
+        return data
+
+    def create_tiers(self, plan: TiersPlan) -> dict:
+        tiers = create_from_demande(self.accounts[plan.admin], self.tiers_answers(plan))
+        repo = self.services.repos.tiers
+        for account in plan.members:
+            member = self.accounts[account]
+            request, _ = repo.request_rattachement(tiers["id"], member["id"], plan.famille, tiers["siret"], None)
+            repo.decide_rattachement(tiers["id"], request["id"], True, "", self.accounts[plan.admin]["id"])
+        self.tiers[plan.key] = tiers
+        return tiers
+
+    # files: one stored PDF per file field, referenced by every demande
+
+    def stored_files(self, spec) -> dict[str, dict]:
+        if spec.id not in self.files:
+            import io
+
+            pdf = b"%PDF-1.4\n" + b"%" + b"x" * 40_000 + b"\n%%EOF\n"
+            self.files[spec.id] = {
+                f.id: self.services.files.save(io.BytesIO(pdf), f"{f.id}.pdf", "application/pdf")
+                for f in spec.fields() if f.type == "file"
+            }
+        return self.files[spec.id]
+
+    # demandes
+
+    def teleservices_for(self, plan: TiersPlan) -> list:
+        return [spec for spec in self.specs.values() if plan.famille in spec.families]
+
+    def moment(self, months_back: float) -> datetime:
+        return self.now - timedelta(days=30.4 * months_back, seconds=self.rng.randint(0, 86_400))
+
+    def advance(self, **delta: float) -> None:
+        if isinstance(self.clock, BenchClock):
+            self.clock.moment += timedelta(**delta)
+
+    def make_demande(self, plan: TiersPlan, tiers: dict, transmitted: bool, spec=None, complete=False) -> dict:
+        spec = spec or self.rng.choice(self.teleservices_for(plan))
+        account = self.accounts[self.rng.choice([plan.admin, *plan.members])]
+        actor = workflow.Actor(kind="applicant", id=account["id"], name=f"{account['prenom']} {account['nom']}")
+        prefill = {"tiers": dict(tiers), "account": dict(account)}
+        months_back = self.rng.uniform(0.1, MONTHS_OF_HISTORY) if transmitted else self.rng.uniform(0, 2)
+        if isinstance(self.clock, BenchClock):
+            self.clock.moment = self.moment(months_back)
+        demande = self.demandes.start(spec, actor, tiers)
+        target = answers_for(spec, self.rng, plan, self.stored_files(spec))
+        complete = complete or transmitted
+        pages = spec.pages if complete else spec.pages[: self.rng.randint(1, len(spec.pages))]
+        for page in pages:
+            self.advance(minutes=self.rng.randint(2, 40))
+            demande = self.save_page(demande, spec, page, target, actor, prefill)
+        self.counts["demandes"] += 1
+        if not transmitted:
+            return demande
+        self.advance(hours=self.rng.randint(1, 72))
+        demande = self.demandes.transmit(demande, spec, actor, prefill).demande
+        self.counts["transmitted"] += 1
+        self.instruct(demande, spec)
+        return demande
+
+    def save_page(self, demande, spec, page, target, actor, prefill) -> dict:
+        """What the web layer does for a posted step: validate the page, then save it."""
+        previous = {**(demande.get("answers") or {}),
+                    **{f.id: target[f.id] for f in page.fields if f.type == "file" and f.id in target}}
+        result = validate_page(spec, page.id, raw_from_answers(page, target), None, previous, prefill,
+                               meta={"csrf": False})
+        return self.demandes.save_page(demande, spec, page.id, result.answers, actor, prefill) or demande
+
+    def instruct(self, demande: dict, spec) -> None:
+        """Take a share of transmitted demandes through the staff workflow."""
+        roll, target = self.rng.random(), None
+        for status, share in STATUS_SHARES:
+            if roll < share:
+                target = status
+                break
+            roll -= share
+        if target is None:
+            return
+        staff = workflow.Actor(kind="staff", id=self.manifest["staff"]["id"], name="Agent instructeur")
+        steps = [workflow.EN_INSTRUCTION] if target != workflow.EN_INSTRUCTION else []
+        steps.append(target)
+        details = {"amount": str(self.rng.randint(5, 200) * 100), "reason": "Dossier hors du cadre du dispositif.",
+                   "message": "Merci de joindre le devis signé.", "pages": [spec.pages[-1].id]}
+        for status in steps:
+            if status == workflow.EN_INSTRUCTION and demande["status"] == workflow.EN_INSTRUCTION:
+                continue
+            self.advance(days=self.rng.randint(3, 40))
+            at = self.clock.now().isoformat(timespec="seconds")
+            page_ids = {p.id for p in spec.pages}
+
+            def change(doc, status=status, at=at, page_ids=page_ids):
+                doc.update(workflow.transition_changes(doc, status, staff, at, details, page_ids))
+
+            demande = self.services.repos.demandes.modify(demande["partition"], demande["id"], change)
+            indexing.reindex(demande)
+
+    def fill_tiers(self, plan: TiersPlan, tiers: dict) -> None:
+        for rank, flag in enumerate(self.transmitted_flags(plan)):
+            # the measured drafts are all of one téléservice, so their steps compare
+            probe = plan.role and not flag and rank <= 1
+            self.make_demande(plan, tiers, flag, self.specs[PROBE_TELESERVICE] if probe else None)
+
+    def transmitted_flags(self, plan: TiersPlan) -> list[bool]:
+        if plan.role in ("small", "transmit"):
+            return [True, False]
+        if plan.role == "commune":  # its first demande is a draft, for the step figures
+            return [False] + [self.rng.random() < TRANSMITTED_SHARE for _ in range(plan.demandes - 1)]
+        return [self.rng.random() < TRANSMITTED_SHARE for _ in range(plan.demandes)]
+
+    # the whole run
+
+    def run(self, report=print) -> None:
+        started = time.perf_counter()
+        staff, staff_password = create_staff_account("agent01", "agent01@ampmetropole.fr", "administrateur", [],
+                                                     nom="Agent instructeur")
+        self.manifest["staff"] = {"id": staff["id"], "identifiant": "agent01", "password": staff_password}
+        self.create_accounts()
+        report(f"  {self.n_accounts} comptes en {time.perf_counter() - started:.1f} s")
+        store = self.services.store
+        batch: list[TiersPlan] = []
+        for plan in self.plans:
+            batch.append(plan)
+            if sum(p.demandes for p in batch) >= BATCH_DEMANDES or plan is self.plans[-1]:
+                with held(store, hot_partitions(sorted(self.specs), self.now)):
+                    for item in batch:
+                        tiers = self.create_tiers(item)
+                        with held(store, self.tiers_partitions(tiers)):
+                            self.fill_tiers(item, tiers)
+                report(f"  {self.counts['demandes']} demandes ({self.counts['transmitted']} transmises), "
+                       f"{time.perf_counter() - started:.0f} s")
+                batch = []
+        self.clock.moment = None
+        self.write_manifest()
+
+    def tiers_partitions(self, tiers: dict) -> list[str]:
+        return [f"tiers/{tiers['id']}"]
+
+    def write_manifest(self) -> None:
+        s = self.services
+        by_role = {}
+        for plan in self.plans:
+            if plan.role:
+                by_role.setdefault(plan.role, []).append(self.probe(plan))
+        self.manifest.update(
+            small=by_role["small"][0],
+            commune=by_role["commune"][0],
+            transmit=by_role["transmit"],
+            accounts=self.n_accounts,
+            tiers=len(self.plans),
+            demandes=self.counts["demandes"],
+            transmitted=self.counts["transmitted"],
+            communes=[p.demandes for p in self.plans if p.famille == "commune"],
+            teleservices=sorted(self.specs),
+            plan=[asdict(p) | {"members": len(p.members)} for p in self.plans[:12]],
+        )
+        (Path(s.config["DATA_DIR"]) / "manifest.json").write_text(json.dumps(self.manifest, indent=1))
+
+    def probe(self, plan: TiersPlan) -> dict[str, Any]:
+        tiers = self.tiers[plan.key]
+        account = self.accounts[plan.admin]
+        demandes = self.services.repos.demandes.list(f"tiers/{tiers['id']}")
+        drafts = [{"id": d["id"], "teleservice": d["teleservice"],
+                   "pages": [p.id for p in self.specs[d["teleservice"]].pages]}
+                  for d in demandes if d["status"] == "brouillon"]
+        drafts.sort(key=lambda d: d["teleservice"] != PROBE_TELESERVICE)
+        return {"tiers_id": tiers["id"], "siret": tiers["siret"], "name": tiers["raison_sociale"],
+                "identifiant": account["identifiant"], "account_id": account["id"], "demandes": len(demandes),
+                "drafts": drafts, "demande_ids": [d["id"] for d in demandes],
+                "teleservices": sorted({d["teleservice"] for d in demandes})}
+
+
+def ready_draft(app, probe: dict[str, Any], teleservice: str = PROBE_TELESERVICE) -> dict[str, Any]:
+    """A complete draft in a probe's Tiers, ready to transmit (driver's set-up, not timed)."""
+    with app.app_context():
+        generator = Generator(app, 0)
+        repos = generator.services.repos
+        generator.accounts = [repos.accounts.get(probe["account_id"])]
+        tiers = repos.tiers.get(probe["tiers_id"])
+        plan = TiersPlan(0, "association", probe["name"], "Allauch", 1)
+        spec = generator.specs[teleservice]
+        return generator.make_demande(plan, tiers, transmitted=False, spec=spec, complete=True)
+
+
+def new_siret(rng: random.Random) -> str:
+    """A random SIRET with valid Luhn keys (SIREN and SIRET)."""
+    from stdnum import luhn
+
+    siren = "".join(rng.choice("0123456789") for _ in range(8))
+    siren += luhn.calc_check_digit(siren)
+    body = siren + "".join(rng.choice("0123456789") for _ in range(4))
+    return normalise_siret(body + luhn.calc_check_digit(body))
+
+
+# --- entry points -------------------------------------------------------------
+
+
+def app_for(data_dir: Path, clock: Clock | None = None, **overrides: Any):
+    """The portal over ``data_dir``, as the bench runs it."""
+    config = {
+        "DATA_DIR": str(data_dir),
+        "STORE": "tinydb",
+        "SECRET_KEY": "bench-secret",
+        "CAPTCHA_BACKEND": "test",
+        "BASE_URL": "http://127.0.0.1",
+        **overrides,
+    }
+    if clock is not None:
+        config["CLOCK"] = clock
+    return create_app(config)
+
+
+def folder_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def build(size: int, force: bool = False, root: Path = CACHE, report=print) -> Path:
+    """The data folder of ``size`` demandes, generated unless cached."""
+    folder = root / str(size)
+    if (folder / "manifest.json").exists() and not force:
+        return folder
+    if folder.exists():
+        shutil.rmtree(folder)
+    started = time.perf_counter()
+    report(f"Génération de {size} demandes dans {folder}")
+    app = app_for(folder / "partial", BenchClock(), STORE_FSYNC=False)
+    with app.app_context():
+        Generator(app, size).run(report)
+    (folder / "partial").rename(folder / "data")
+    manifest = json.loads((folder / "data" / "manifest.json").read_text())
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1))
+    elapsed = time.perf_counter() - started
+    db = folder_size(folder / "data" / "db")
+    report(f"{size} demandes ({manifest['transmitted']} transmises), {manifest['accounts']} comptes, "
+           f"{manifest['tiers']} Tiers, communes {manifest['communes']} : {elapsed:.0f} s, "
+           f"{db / 1e6:.1f} Mo de données (db/)")
+    return folder
+
+
+def data_dir(size: int, root: Path = CACHE) -> Path:
+    return root / str(size) / "data"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="+", type=int, help="numbers of demandes, e.g. 100 10000")
+    parser.add_argument("--force", action="store_true", help="rebuild even if the folder exists")
+    args = parser.parse_args(argv)
+    for size in args.sizes:
+        folder = build(size, args.force)
+        print(f"{folder} : {folder_size(folder / 'data' / 'db') / 1e6:.1f} Mo")
+
+
+if __name__ == "__main__":
+    main()
