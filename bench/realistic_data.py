@@ -45,18 +45,18 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from runtime.app import create_app  # noqa: E402
-from runtime.clock import Clock  # noqa: E402
-from runtime.domain import indexing, workflow  # noqa: E402
-from runtime.domain.demandes import DemandeService  # noqa: E402
-from runtime.domain.staff_accounts import create_staff_account  # noqa: E402
-from runtime.domain.tiers import create_from_demande  # noqa: E402
-from runtime.forms.registry import field_type  # noqa: E402
-from runtime.forms.wizard import raw_from_answers, validate_demande, validate_page  # noqa: E402
-from runtime.passwords import hash_password  # noqa: E402
-from runtime.storage.index import DemandeIndex  # noqa: E402
-from runtime.storage.repositories.tiers import normalise_siret  # noqa: E402
-from tests.demandes.samples import sample_answer  # noqa: E402  (valid answers of any spec)
+from runtime.app import create_app
+from runtime.clock import Clock
+from runtime.domain import indexing, workflow
+from runtime.domain.demandes import DemandeService
+from runtime.domain.staff_accounts import create_staff_account
+from runtime.domain.tiers import create_from_demande
+from runtime.forms.registry import field_type
+from runtime.forms.wizard import raw_from_answers, validate_page
+from runtime.passwords import hash_password
+from runtime.storage.index import DemandeIndex
+from runtime.storage.repositories.tiers import normalise_siret
+from tests.demandes.samples import sample_answer  # the tests' valid answers of any spec
 
 CACHE = Path("/tmp/portail-bench")
 PASSWORD = "Motdepasse1!"  # every generated applicant account
@@ -330,6 +330,8 @@ class Generator:
         return data
 
     def create_tiers(self, plan: TiersPlan) -> dict:
+        if isinstance(self.clock, BenchClock):  # before any of its demandes
+            self.clock.moment = self.now - timedelta(days=30.4 * (MONTHS_OF_HISTORY + 1))
         tiers = create_from_demande(self.accounts[plan.admin], self.tiers_answers(plan))
         repo = self.services.repos.tiers
         for account in plan.members:
@@ -361,8 +363,8 @@ class Generator:
         return self.now - timedelta(days=30.4 * months_back, seconds=self.rng.randint(0, 86_400))
 
     def advance(self, **delta: float) -> None:
-        if isinstance(self.clock, BenchClock):
-            self.clock.moment += timedelta(**delta)
+        if isinstance(self.clock, BenchClock):  # never in the future
+            self.clock.moment = min(self.clock.moment + timedelta(**delta), datetime.now(UTC))
 
     def make_demande(self, plan: TiersPlan, tiers: dict, transmitted: bool, spec=None, complete=False) -> dict:
         spec = spec or self.rng.choice(self.teleservices_for(plan))
