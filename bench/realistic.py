@@ -540,23 +540,23 @@ def load_clients(subject: Subject, port: int, stop, record, applicants: int, sta
     return clients
 
 
-def under_gunicorn(subject: Subject, seconds: float, hammer: bool) -> None:
+def under_gunicorn(subject: Subject, seconds: float, hammer: bool, warm_up: float = 2) -> None:
     print(f"\n== gunicorn -w 4, {subject.size} demandes ==")
     server = Server(subject.data_dir)
     try:
         print(f"  démarrage à froid (lancement → premier 200) : {server.cold_start:.2f} s   objectif < 2 s")
         stop, record = threading.Event(), []
-        by_route = run_load(server.port, load_clients(subject, server.port, stop, record, 18, 2), seconds)
+        by_route = run_load(server.port, load_clients(subject, server.port, stop, record, 18, 2), seconds, warm_up)
         print_load("20 clients (18 usagers sur de petits Tiers, 2 agents)", by_route, seconds,
                    GOALS["p95"] if subject.size <= 100 else "")
         if hammer:
             stop, record = threading.Event(), []
-            alone = run_load(server.port, load_clients(subject, server.port, stop, record, 10, 0), seconds)
+            alone = run_load(server.port, load_clients(subject, server.port, stop, record, 10, 0), seconds, warm_up)
             stop, record = threading.Event(), []
             small = load_clients(subject, server.port, stop, record, 10, 0)
             commune = load_clients(subject, server.port, stop, record, 10, 0, who=[subject.manifest["commune"]],
                                    label="commune: ")
-            loaded = run_load(server.port, small + commune, seconds)
+            loaded = run_load(server.port, small + commune, seconds, warm_up)
             loaded.pop("_errors", None)
             alone.pop("_errors", None)
             small_alone = [v for k, values in alone.items() for v in values]
@@ -606,8 +606,9 @@ def main(argv: list[str] | None = None) -> None:
     if not args.no_export:
         exports(big, args.export_limit)
     if not args.no_gunicorn:
-        under_gunicorn(small, args.load_seconds, hammer=False)
-        under_gunicorn(big, args.load_seconds, hammer=True)
+        warm_up = 1 if args.quick else 2
+        under_gunicorn(small, args.load_seconds, hammer=False, warm_up=warm_up)
+        under_gunicorn(big, args.load_seconds, hammer=True, warm_up=warm_up)
     print(f"\nDurée totale : {time.perf_counter() - started:.0f} s")
 
 

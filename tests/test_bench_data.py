@@ -1,0 +1,54 @@
+"""The realistic bench's data set (bench/realistic_data.py) is built through the portal's own
+code: what it generates is what an applicant and an agent see through HTTP. Guards the bench
+against changes of the storage layout; no figure is asserted."""
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import csrf_token, login, page_text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+realistic_data = pytest.importorskip("realistic_data")
+
+
+@pytest.fixture(scope="module")
+def data_set(tmp_path_factory):
+    folder = realistic_data.build(100, root=tmp_path_factory.mktemp("bench"), report=lambda *_: None)
+    return folder, json.loads((folder / "manifest.json").read_text())
+
+
+def test_the_data_set_has_the_shapes_of_issue_11(data_set):
+    _, manifest = data_set
+    assert manifest["demandes"] == 100
+    assert manifest["accounts"] == 15  # 0.15 per demande
+    assert manifest["communes"] == [10, 8, 7, 6, 4, 2]  # 2,000 … 500 at 100,000, the biggest ~10 at 100
+    assert 0.6 <= manifest["transmitted"] / manifest["demandes"] <= 0.9
+    assert manifest["small"]["demandes"] == 2
+
+
+def test_an_applicant_of_the_data_set_logs_in_and_sees_its_demandes(data_set):
+    folder, manifest = data_set
+    client = realistic_data.app_for(folder / "data").test_client()
+    assert login(client, manifest["small"]["identifiant"], manifest["password"]).status_code == 302
+    listing = page_text(client.get("/espace/sollicitations"))
+    assert "Soutien à la restauration et à la valorisation du patrimoine" in listing  # the draft
+    aides = page_text(client.get("/espace/aides"))
+    assert re.search(r"[A-Z-]+-20\d\d-\d{6}", aides)  # the transmitted one, with its number
+    draft = manifest["small"]["drafts"][0]["id"]
+    assert client.get(f"/demandes/{draft}/etape/projet").status_code == 200
+
+
+def test_an_agent_finds_every_transmitted_demande_in_the_listing(data_set):
+    folder, manifest = data_set
+    client = realistic_data.app_for(folder / "data").test_client()
+    page = client.get("/agents/connexion")
+    client.post("/agents/connexion", data={"csrf_token": csrf_token(page), "identifiant": "agent01",
+                                           "password": manifest["staff"]["password"]})
+    listing = page_text(client.get("/agents/demandes"))
+    assert f"{manifest['transmitted']} demande(s)" in listing
+    assert "En instruction" in listing
