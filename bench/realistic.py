@@ -41,6 +41,7 @@ import sys
 import threading
 import time
 from collections import defaultdict
+from contextlib import contextmanager
 from datetime import date, timedelta
 from http.client import HTTPConnection
 from pathlib import Path
@@ -286,6 +287,73 @@ def print_in_process(small: Subject, big: Subject, results) -> None:
         ratio = statistics.median(s[route]) / statistics.median(ref[name])
         print(f"  {name:36} {med_p95(ref[name])}   {route} du portail à {small.size} : {ratio:5.2f}×  "
               f"{GOALS['reference'] if route == 'step GET' else ''}")
+
+
+# --- what a request reads ----------------------------------------------------------
+
+
+class ReadCounter:
+    """Counts the partitions each request reads (``store.read`` and outermost
+    transactions) and their size on disk, by wrapping the methods of one store."""
+
+    def __init__(self, store):
+        self.store, self.calls = store, []
+        read, transaction = store.read, store.transaction
+
+        def counted_read(partition):
+            self.calls.append(partition)
+            return read(partition)
+
+        @contextmanager
+        def counted_transaction(partition):
+            active = getattr(store, "_active", dict)()
+            if partition not in active:  # a nested transaction joins the open one: no read
+                self.calls.append(partition)
+            with transaction(partition) as part:
+                yield part
+
+        store.read, store.transaction = counted_read, counted_transaction
+
+    def take(self) -> tuple[int, int, float]:
+        """(reads, distinct partitions, MB parsed: each read counts) since the last call."""
+        calls, self.calls = self.calls, []
+        sizes = {name: self._size(name) for name in set(calls)}
+        return len(calls), len(sizes), sum(sizes[name] for name in calls) / 1e6
+
+    def _size(self, partition: str) -> int:
+        try:
+            return self.store.path(partition).stat().st_size
+        except (AttributeError, OSError, ValueError):
+            return 0
+
+
+def reads_per_request(subject: Subject) -> None:
+    counter = ReadCounter(subject.app.extensions["portail"].store)
+    rows: list[tuple[str, tuple[int, int, float]]] = []
+    for label, who in (("petit Tiers", subject.small), ("commune", subject.commune)):
+        for route, method, url, form in (
+            ("step GET", "GET", who.step_url, None),
+            ("step save", "POST", who.step_url, {**subject.post, "csrf_token": who.token, "action": "save"}),
+            ("tableau de bord", "GET", "/espace/", None),
+            ("Mes sollicitations", "GET", "/espace/sollicitations", None),
+            ("Mes aides", "GET", "/espace/aides", None),
+        ):
+            counter.take()
+            who.timed(method, url, form)
+            rows.append((f"{label}, {route}", counter.take()))
+    probe = subject.probe(len(subject.manifest["transmit"]) - 1)
+    draft = data.ready_draft(subject.app, probe.probe)
+    counter.take()
+    probe.timed("POST", f"/demandes/{draft['id']}/transmettre", {"csrf_token": probe.token, "attestation": "y"})
+    rows.append(("petit Tiers, transmission", counter.take()))
+    for name, query in subject.filters.items():
+        counter.take()
+        subject.staff.timed("/agents/demandes" + (f"?{query}" if query else ""))
+        rows.append((name, counter.take()))
+    print(f"\n== Lectures de partitions par requête à {subject.size} demandes "
+          "(objectif : chaque partition lue au plus une fois, aucune qui grandisse avec le total) ==")
+    for name, (reads, distinct, size) in rows:
+        print(f"  {name:40} {reads:4} lectures, {distinct:4} partitions distinctes, {size:7.2f} Mo lus")
 
 
 # --- exports, each in a subprocess ---------------------------------------------
@@ -603,6 +671,7 @@ def main(argv: list[str] | None = None) -> None:
           f"{big.manifest['tiers']} Tiers, communes {big.manifest['communes']}) ; prêt en "
           f"{time.perf_counter() - started:.0f} s")
     print_in_process(small, big, in_process(small, big, args.rounds))
+    reads_per_request(big)
     if not args.no_export:
         exports(big, args.export_limit)
     if not args.no_gunicorn:
