@@ -51,6 +51,26 @@ class Document:
     data: Any
     positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
     key_positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    styles: dict[Path, str | None] = field(default_factory=dict)  # scalar style: None (plain), '"', "'", '|', '>'
+    lines: list[str] = field(default_factory=list)
+
+    def position_in_value(self, path: Path, offset: int) -> tuple[int, int]:
+        """Position of the character ``offset`` of the text value at ``path`` (a formula's token).
+
+        Exact for a value on one line (plain or quoted, without escapes) and for the first line of a
+        block (``>-``, ``|``); otherwise the start of the value."""
+        path = tuple(path)
+        line, column = self.position(path)
+        if path not in self.styles:
+            return line, column
+        style = self.styles[path]
+        if style in ("|", ">"):
+            following = self.lines[line:line + 1]
+            if not following:
+                return line, column
+            content = following[0]
+            return line + 1, len(content) - len(content.lstrip(" ")) + 1 + offset
+        return line, column + offset + (1 if style in ('"', "'") else 0)
 
     def position(self, path: Path, key: bool = False) -> tuple[int, int]:
         """Position of the value at ``path`` (or of its key), else of the nearest parent."""
@@ -110,7 +130,7 @@ def parse(text: str) -> Document:
         raise YAMLProblem(1, 1, f"YAML invalide : {exc}") from None
     finally:
         loader.dispose()
-    document = Document(None)
+    document = Document(None, lines=text.splitlines())
     if node is None:
         return document
     document.data = _Builder(loader, document).build(node, ())
@@ -132,6 +152,7 @@ class _Builder:
             return self.build_mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+        self.document.styles[path] = node.style
         try:
             return self.loader.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
