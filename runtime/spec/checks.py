@@ -108,8 +108,8 @@ class SpecChecker:
                     self.report(path + ("id",), f"identifiant de champ « {field['id']} » en double")
                     continue
                 if field["id"] in RESERVED_FIELD_IDS:
-                    self.report(path + ("id",), f"identifiant de champ « {field['id']} » réservé par le portail "
-                                                "(formulaire ou formules) : choisissez un autre nom, par exemple "
+                    self.report(path + ("id",), f"identifiant de champ « {field['id']} » réservé par le formulaire "
+                                                "du portail (ou par les formules) : choisissez un autre nom, par exemple "
                                                 f"« {field['id'].strip('_')}_projet »")
                 self.fields[field["id"]] = field
                 self.page_of[field["id"]] = i
@@ -193,8 +193,8 @@ class SpecChecker:
             closing = self.cycle_reference(item["id"])
             if closing is not None:
                 cyclic.add(item["id"])
-                self.report(*self.reference_path(k, closing),
-                            f"la valeur calculée « {item['id']} » dépend d'elle-même (par « {closing} »)")
+                path, offset = self.reference_path(k, closing)
+                self.report(path, f"la valeur calculée « {item['id']} » dépend d'elle-même (par « {closing} »)", offset)
         self.computed_types: dict[str, str] = {}
         for k, item in enumerate(self.data.get("computed", ())):
             if "formula" in item and item["id"] not in cyclic:
@@ -342,9 +342,9 @@ class SpecChecker:
             return
         for node in _walk_formula(text):
             name = node.get("ref") or node.get("col", [None])[0]
-            if name and (name in self.fields or name in self.computed):
-                if not self.check_reference(name, path, max_page, itself, page_when, node["at"]):
-                    return
+            known = name and (name in self.fields or name in self.computed)
+            if known and not self.check_reference(name, path, max_page, itself, page_when, node["at"]):
+                return
         kind = self.formula_type(text, path)
         if kind is not None and kind != BOOLEAN:
             self.report(path, f"une condition doit être vraie ou fausse (par exemple « montant > 1000 ») ; cette "

@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from .checks import SpecChecker
+from .computed import computed_dependencies
 from .conditions import referenced_fields
 from .errors import SpecError, SpecErrors
 from .formulas import parse as parse_formula
 from .lists import resolve_lists
 from .model import FAMILIES, Choice, Computed, Field, Page, Rule, SharedList, Spec
-from .computed import computed_dependencies
 from .rules import rule_page
 from .schema_errors import schema_problems
 from .yaml_source import MAX_BYTES, Document, YAMLProblem, parse

@@ -9,6 +9,7 @@ import pytest
 from runtime import ROOT
 from runtime.spec import catalog as catalog_module
 from runtime.spec.catalog import Catalog
+from runtime.spec.lint import lint_paths
 from runtime.storage.memory import MemoryStore
 
 SPECS = ROOT / "specs"
@@ -95,7 +96,13 @@ def test_duplicate_id_across_files_keeps_the_first(specs_dir, store):
     catalog = Catalog.load(specs_dir, store=store)
     assert catalog.get("patrimoine").source == str(specs_dir / "teleservices" / "patrimoine.yaml")
     copy, original = specs_dir / "teleservices" / "zz-copie.yaml", specs_dir / "teleservices" / "patrimoine.yaml"
-    assert [str(e) for e in catalog.errors] == [f"{copy}:1:1: identifiant « patrimoine » déjà utilisé par {original}"]
+    assert [str(e) for e in catalog.errors] == [
+        f"{copy}:2:1: identifiant « patrimoine » déjà utilisé par {original}",
+        f"{copy}:25:16: préfixe de numéro « PATRIMOINE » déjà utilisé par {original} : deux téléservices auraient "
+        "les mêmes numéros de demande",
+    ]
+    # the one gate: portail lint says exactly the same
+    assert [str(e) for e in lint_paths([specs_dir])] == [str(e) for e in catalog.errors]
 
 
 def test_refresh_if_changed_reloads_on_file_change(specs_dir, store, monkeypatch):
