@@ -232,7 +232,8 @@ class SpecChecker:
     def formula_names(self) -> dict[str, Name]:
         names = {fid: _name(field) for fid, field in self.fields.items()}
         for item in self.data.get("computed", ()):
-            names[item["id"]] = Name(self.computed_type(item["id"], frozenset()), "valeur calculée")
+            # a computed value whose own formula is wrong (reported there) counts as a number: no cascade
+            names[item["id"]] = Name(self.computed_type(item["id"], frozenset()) or NUMBER, "valeur calculée")
         return names
 
     def computed_type(self, computed_id: str, seen: frozenset[str]) -> str | None:
@@ -252,7 +253,7 @@ class SpecChecker:
         names = {fid: _name(field) for fid, field in self.fields.items()}
         for other in self.computed:
             if other != computed_id and other not in seen:
-                names[other] = Name(self.computed_type(other, seen | {computed_id}), "valeur calculée")
+                names[other] = Name(self.computed_type(other, seen | {computed_id}) or NUMBER, "valeur calculée")
         try:
             return type_of(parse(item["formula"]), names)
         except FormulaError:

@@ -214,6 +214,25 @@ def _quantize(value: Decimal) -> Decimal:
         return value.quantize(_QUANTUM, rounding=ROUND_HALF_UP)
 
 
+_SCALE = 10 ** PLACES
+
+
+def _scaled(value: Decimal) -> int:
+    """A quantized number as an integer count of 10^-PLACES (exact)."""
+    return int(value.scaleb(PLACES))
+
+
+def _scaled_division(numerator: int, denominator: int) -> Decimal:
+    """numerator / denominator (integers, in 10^-PLACES) rounded half away from zero: exact integer
+    arithmetic, the same as static/js/formulas.js does with BigInt."""
+    quotient, remainder = divmod(abs(numerator), abs(denominator))
+    if 2 * remainder >= abs(denominator):
+        quotient += 1
+    if (numerator < 0) != (denominator < 0):
+        quotient = -quotient
+    return Decimal(quotient).scaleb(-PLACES)
+
+
 def to_number(value: Any) -> Decimal | None:
     if value is None or isinstance(value, bool):
         return None
@@ -264,7 +283,9 @@ Lookup = Callable[[str], Any]
 
 def evaluate(node: Mapping[str, Any], lookup: Lookup) -> Any:
     """Decimal, bool, ISO date text, text or None (missing)."""
-    return _Evaluator(lookup).value(node)
+    with localcontext() as ctx:
+        ctx.prec = 60  # never round before the explicit rounding to PLACES
+        return _Evaluator(lookup).value(node)
 
 
 def evaluate_number(node: Mapping[str, Any], lookup: Lookup) -> Decimal | None:
@@ -330,19 +351,15 @@ class _Evaluator:
         if op == "neg":
             return -numbers[0]
         if op == "%":
-            return _quantize(numbers[0] / 100)
+            return _scaled_division(_scaled(numbers[0]), 100)
         a, b = numbers
         if op == "+":
             return a + b
         if op == "-":
             return a - b
         if op == "*":
-            return _quantize(a * b)
-        if b == 0:
-            return None
-        with localcontext() as ctx:
-            ctx.prec = 60
-            return _quantize(a / b)
+            return _scaled_division(_scaled(a) * _scaled(b), _SCALE)
+        return None if b == 0 else _scaled_division(_scaled(a) * _SCALE, _scaled(b))
 
     def fn_min(self, args: list) -> Any:
         return self._extreme(args, min)

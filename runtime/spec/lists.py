@@ -75,8 +75,8 @@ def _problems(document: Document) -> list[tuple[tuple, bool, str]]:
         elif isinstance(choice, str) and choice:
             value = choice
         else:
-            problems.append((("choices", k), False, "un choix est un texte, ou value et label (deux textes) ; "
-                                                    "mettez les nombres entre guillemets"))
+            problems.append((("choices", k), False, ("un choix est un texte, ou value et label (deux textes) ; "
+                                                     "mettez les nombres entre guillemets")))
             continue
         if value in seen:
             problems.append((("choices", k), False, f"valeur de choix « {value} » en double"))
@@ -93,14 +93,14 @@ def resolve_lists(data: dict[str, Any], lists: Mapping[str, SharedList]) -> tupl
         if name is None or field.get("type") not in ("choice", "multiple_choice"):
             continue
         if "choices" in field:
-            problems.append((path + ("options_from",), "« choices » et « options_from » ensemble : gardez l'un "
-                                                       "ou l'autre"))
+            message = "« choices » et « options_from » ensemble : gardez l'un ou l'autre"
+            problems.append((path + ("options_from",), message))
             continue
         shared = lists.get(name)
         if shared is None:
             known = ", ".join(sorted(lists)) or "aucune"
-            problems.append((path + ("options_from",), f"liste partagée inconnue « {name} » (listes disponibles : "
-                                                       f"{known})"))
+            message = f"liste partagée inconnue « {name} » (listes disponibles : {known})"
+            problems.append((path + ("options_from",), message))
             field["choices"] = [{"value": "?", "label": "?"}]
             continue
         field["choices"] = [{"value": c.value, "label": c.label} for c in shared.choices]

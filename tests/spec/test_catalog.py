@@ -98,8 +98,8 @@ def test_duplicate_id_across_files_keeps_the_first(specs_dir, store):
     copy, original = specs_dir / "teleservices" / "zz-copie.yaml", specs_dir / "teleservices" / "patrimoine.yaml"
     assert [str(e) for e in catalog.errors] == [
         f"{copy}:2:1: identifiant « patrimoine » déjà utilisé par {original}",
-        f"{copy}:25:16: préfixe de numéro « PATRIMOINE » déjà utilisé par {original} : deux téléservices auraient "
-        "les mêmes numéros de demande",
+        (f"{copy}:25:16: préfixe de numéro « PATRIMOINE » déjà utilisé par {original} : deux téléservices "
+         "auraient les mêmes numéros de demande"),
     ]
     # the one gate: portail lint says exactly the same
     assert [str(e) for e in lint_paths([specs_dir])] == [str(e) for e in catalog.errors]
