@@ -12,13 +12,12 @@ fields, the account's data) and their type.
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import SpecError, SpecErrors
-from .lists import LISTS_FOLDER, is_list_file, load_list_text
+from .lists import catalogue_root, default_specs_dir, is_list_file, list_files, load_list_text
 from .loader import load_spec_text, read_text
 from .model import Field, SharedList, Spec
 
@@ -45,8 +44,11 @@ class Verdict:
 
 
 def catalog_files(folder: str | Path) -> list[Path]:
-    """Every spec and shared list file of a specs folder."""
-    return sorted(p for p in Path(folder).rglob("*.yaml") if p.is_file())
+    """Every spec and shared list file of a specs folder (without ``listes/``: the served lists)."""
+    files = sorted(p for p in Path(folder).rglob("*.yaml") if p.is_file())
+    if any(is_list_file(p) for p in files):
+        return files
+    return files + list_files(folder)
 
 
 def check_catalog(files: Iterable[str | Path], context: Iterable[str | Path] = ()) -> Verdict:
@@ -186,20 +188,6 @@ def _position_of(text: str, start: int, key: str) -> tuple[int, int]:
 
 
 # --- portail lint ---------------------------------------------------------------------
-
-
-def default_specs_dir() -> Path:
-    from .. import ROOT
-
-    return Path(os.environ.get("PORTAIL_SPECS_DIR") or ROOT / "specs")
-
-
-def catalogue_root(path: Path) -> Path | None:
-    """The specs folder a file belongs to: the nearest folder holding teleservices/, tiers/ or listes/."""
-    for folder in path.resolve().parents:
-        if any((folder / name).is_dir() for name in ("teleservices", "tiers", LISTS_FOLDER)):
-            return folder
-    return None
 
 
 def spec_files(paths: Iterable[str | Path]) -> list[Path]:

@@ -14,7 +14,9 @@ includes the list's text: an old demande renders with the list of its version.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,47 @@ Problem = tuple
 
 def is_list_file(path: str | Path) -> bool:
     return Path(path).parent.name == LISTS_FOLDER
+
+
+def default_specs_dir() -> Path:
+    """The served specs folder (``PORTAIL_SPECS_DIR``, by default ``specs/``)."""
+    from .. import ROOT
+
+    return Path(os.environ.get("PORTAIL_SPECS_DIR") or ROOT / "specs")
+
+
+def catalogue_root(path: str | Path) -> Path | None:
+    """The specs folder a file belongs to: the nearest folder holding teleservices/, tiers/ or listes/."""
+    for folder in Path(path).resolve().parents:
+        if any((folder / name).is_dir() for name in ("teleservices", "tiers", LISTS_FOLDER)):
+            return folder
+    return None
+
+
+def list_files(specs_dir: str | Path) -> list[Path]:
+    """The shared list files of a specs folder; a folder without ``listes/`` uses the served ones."""
+    own = sorted((Path(specs_dir) / LISTS_FOLDER).glob("*.yaml"))
+    if own or Path(specs_dir).resolve() == default_specs_dir().resolve():
+        return own
+    return sorted((default_specs_dir() / LISTS_FOLDER).glob("*.yaml"))
+
+
+def catalogue_lists(path: str | Path) -> dict[str, SharedList]:
+    """The valid shared lists of the catalogue a spec file belongs to (for a spec loaded alone)."""
+    root = catalogue_root(path) or default_specs_dir()
+    lists: dict[str, SharedList] = {}
+    for list_path in list_files(root):
+        try:
+            shared = _load_cached(str(list_path), list_path.stat().st_mtime_ns)
+        except (SpecErrors, OSError):
+            continue
+        lists.setdefault(shared.id, shared)
+    return lists
+
+
+@lru_cache(maxsize=64)
+def _load_cached(source: str, _mtime: int) -> SharedList:
+    return load_list_text(Path(source).read_text(encoding="utf-8"), source)
 
 
 def load_list_text(text: str, source: str) -> SharedList:

@@ -16,8 +16,9 @@ from .checks import SpecChecker
 from .computed import computed_dependencies
 from .conditions import referenced_fields
 from .errors import SpecError, SpecErrors
+from .formulas import AMOUNT
 from .formulas import parse as parse_formula
-from .lists import resolve_lists
+from .lists import catalogue_lists, resolve_lists
 from .model import FAMILIES, Choice, Computed, Field, Page, Rule, SharedList, Spec
 from .rules import rule_page
 from .schema_errors import schema_problems
@@ -30,7 +31,8 @@ Lists = Mapping[str, SharedList]
 
 
 def load_spec_file(path: str | Path, lists: Lists | None = None) -> Spec:
-    return load_spec_text(read_text(path), str(Path(path)), lists)
+    """A spec file; ``lists`` by default: the shared lists of its catalogue (see ``lists.catalogue_lists``)."""
+    return load_spec_text(read_text(path), str(Path(path)), catalogue_lists(path) if lists is None else lists)
 
 
 def read_text(path: str | Path) -> str:
@@ -87,11 +89,12 @@ def validate_text(text: str, source: str, lists: Lists | None = None) -> tuple[d
     used: list[str] = []
     if not errors:
         used, problems = resolve_lists(document.data, lists or {})
-        problems += SpecChecker(document.data).run()
+        checker = SpecChecker(document.data)
+        problems += checker.run()
         errors = [_located(document, source, *problem) for problem in problems]
     if errors:
         raise SpecErrors(sorted(set(errors), key=lambda e: (e.line, e.column)))
-    _attach_lines(document)
+    _attach_lines(document, {c: checker.computed_type(c, frozenset()) for c in checker.computed})
     return document.data, used
 
 
@@ -104,8 +107,9 @@ def _located(document: Document, source: str, path: tuple[Any, ...], message: st
     return SpecError(source, line, column, message)
 
 
-def _attach_lines(document: Document) -> None:
-    """Remember each page's, field's, computed value's and rule's line for later messages."""
+def _attach_lines(document: Document, computed_types: Mapping[str, str]) -> None:
+    """Remember each page's, field's, computed value's and rule's line for later messages,
+    and how each computed value is shown (its formula type)."""
     data = document.data
 
     def mark(item: dict[str, Any], path: tuple[Any, ...]) -> None:
@@ -120,6 +124,8 @@ def _attach_lines(document: Document) -> None:
     for key in ("computed", "rules"):
         for k, item in enumerate(data.get(key, ())):
             mark(item, (key, k))
+    for item in data.get("computed", ()):
+        item["__type__"] = "amount" if computed_types.get(item["id"]) == AMOUNT else "decimal"
 
 
 def build_spec(data: Mapping[str, Any], text: str, source: str, lists: tuple[tuple[str, str], ...] = ()) -> Spec:
@@ -198,7 +204,7 @@ def _page(data: Mapping[str, Any]) -> Page:
 
 
 def _field(data: Mapping[str, Any]) -> Field:
-    options = {k: v for k, v in data.items() if k not in _FIELD_ATTRIBUTES and k != "__line__"}
+    options = {k: v for k, v in data.items() if k not in _FIELD_ATTRIBUTES and not k.startswith("__")}
     return Field(
         id=data["id"],
         type=data["type"],
@@ -231,6 +237,7 @@ def _computed(data: Mapping[str, Any]) -> Computed:
         difference=tuple(difference) if difference else None,
         expression=data.get("formula"),
         formula=parse_formula(data["formula"]) if "formula" in data else None,
+        type=data.get("__type__", "amount"),
         page=data.get("page"),
         line=data.get("__line__", 0),
     )

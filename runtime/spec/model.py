@@ -87,6 +87,7 @@ class Computed:
     difference: tuple[str, str] | None = None
     expression: str | None = None
     formula: Mapping[str, Any] | None = None
+    type: str = "amount"  # how it is shown: "amount" (€) or "decimal" (a number, e.g. a percentage)
     page: str | None = None  # page where it is displayed
     line: int = 0
 

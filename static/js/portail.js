@@ -361,7 +361,7 @@
       });
       computedItems.forEach(function (c) {
         var output = c.element.querySelector("output");
-        if (output) output.textContent = display("amount", values[c.item.id]);
+        if (output) output.textContent = display(c.item.type || "amount", values[c.item.id]);
       });
       form.querySelectorAll("[data-total]").forEach(function (cell) {
         var table = cell.closest("[data-table]");
