@@ -392,7 +392,16 @@ class SpecChecker:
                               f"est cochée, parmi d'autres éventuellement) ; « {operator} » n'a pas de sens sur "
                               f"plusieurs cases")
         elif is_field_ref(value):
-            return
+            other = value["field"]
+            other_kind = self.field_type(other)
+            if operator in DATE_OPERATORS and other_kind != "date":
+                self.report(path, f"« {other} » n'est pas une date (type {other_kind}) : « {operator} » compare "
+                                  "deux dates")
+            elif operator in NUMERIC_OPERATORS and other_kind not in NUMERIC_TYPES:
+                self.report(path, f"« {other} » n'est pas un nombre (type {other_kind}) : « {operator} » compare "
+                                  "deux nombres")
+        elif operator in DATE_OPERATORS and not _is_iso_date(value):
+            self.report(path, f"date attendue au format AAAA-MM-JJ, entre guillemets (« {value} »)")
         elif operator in ("equals", "not_equals", "in", "not_in", "contains"):
             candidates = value if isinstance(value, list) else [value]
             for candidate in candidates:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .conditions import evaluate
 from .errors import SpecError, SpecErrors
 from .lists import catalogue_root, default_specs_dir, is_list_file, list_files, load_list_text
 from .loader import load_spec_text, read_text
@@ -128,14 +129,15 @@ def prefill_errors(spec: Spec, tiers_form: Spec | None) -> list[SpecError]:
         if not target.prefill:
             continue
         origin, _, name = target.prefill.partition(".")
-        problem = _prefill_problem(target, origin, name, tiers_form)
+        problem = _prefill_problem(target, origin, name, tiers_form, spec.families)
         if problem:
             line, column = _position_of(spec.text, target.line, "prefill")
             errors.append(SpecError(spec.source, line, column, f"pré-remplissage « {target.prefill} » : {problem}"))
     return errors
 
 
-def _prefill_problem(target: Field, origin: str, name: str, tiers_form: Spec | None) -> str | None:
+def _prefill_problem(target: Field, origin: str, name: str, tiers_form: Spec | None,
+                     families: tuple[str, ...]) -> str | None:
     if origin == "account":
         source_type = ACCOUNT_PREFILL.get(name)
         if source_type is None:
@@ -147,11 +149,22 @@ def _prefill_problem(target: Field, origin: str, name: str, tiers_form: Spec | N
         source = next((f for f in tiers_form.fields() if f.id == name), None)
         if source is None:
             return f"le formulaire de création de tiers n'a pas de champ « {name} »"
-        if target.locked and target.required and not source.required:
-            return (f"« {name} » est facultatif dans le formulaire de création de tiers : verrouillé (locked) et "
-                    "obligatoire, ce champ resterait vide et bloquerait le demandeur ; retirez « required » "
-                    "ou « locked »")
+        if target.locked and target.required:
+            problem = _maybe_empty(source, families)
+            if problem:
+                return (f"« {name} » {problem} : verrouillé (locked) et obligatoire, ce champ resterait vide et "
+                        "bloquerait le demandeur ; retirez « required » ou « locked »")
     return prefill_type_problem(source, target)
+
+
+def _maybe_empty(source: Field, families: tuple[str, ...]) -> str | None:
+    """Why a Tiers may lack this value (None when every Tiers of these families has it)."""
+    if not source.required:
+        return "est facultatif dans le formulaire de création de tiers"
+    missing = [family for family in families if not evaluate(source.when, {"famille": family})]
+    if missing:
+        return f"n'est pas demandé aux tiers de la famille « {missing[0]} » (voir families)"
+    return None
 
 
 def prefill_type_problem(source: Field, target: Field) -> str | None:

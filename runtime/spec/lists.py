@@ -43,9 +43,9 @@ def default_specs_dir() -> Path:
 
 
 def catalogue_root(path: str | Path) -> Path | None:
-    """The specs folder a file belongs to: the nearest folder holding teleservices/, tiers/ or listes/."""
+    """The specs folder a file belongs to: the nearest folder whose teleservices/, tiers/ or listes/ holds specs."""
     for folder in Path(path).resolve().parents:
-        if any((folder / name).is_dir() for name in ("teleservices", "tiers", LISTS_FOLDER)):
+        if any(next((folder / name).glob("*.yaml"), None) for name in ("teleservices", "tiers", LISTS_FOLDER)):
             return folder
     return None
 

@@ -111,6 +111,31 @@ def _french(problem: str) -> str:
     return _PROBLEMS.get(problem, problem)
 
 
+_KEY_LINE = re.compile(r"^( *)(- +)?([A-Za-z_][\w-]*):( |$)")
+
+
+def _misindented_key(lines: list[str], line: int) -> tuple[int, int, str] | None:
+    """A key indented differently from the key just above it (a common slip): say so, not « : » inattendu."""
+    if not 1 <= line <= len(lines):
+        return None
+    here = _KEY_LINE.match(lines[line - 1])
+    if not here or here.group(2):
+        return None
+    for previous in reversed(lines[:line - 1]):
+        if not previous.strip() or previous.lstrip().startswith("#"):
+            continue
+        above = _KEY_LINE.match(previous)
+        if not above:
+            return None
+        expected = len(above.group(1)) + len(above.group(2) or "")
+        indent = len(here.group(1))
+        if indent == expected:
+            return None
+        return (line, indent + 1, f"clé « {here.group(3)} » mal indentée : alignez-la sur « {above.group(3)} » "
+                                  f"de la ligne au-dessus ({expected} espaces en début de ligne, et non {indent})")
+    return None
+
+
 def _mark(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
@@ -125,6 +150,9 @@ def parse(text: str) -> Document:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        misplaced = _misindented_key(text.splitlines(), line)
+        if misplaced:
+            raise YAMLProblem(*misplaced) from None
         raise YAMLProblem(line, column, f"YAML invalide : {_french(exc.problem or exc.context or '')}") from None
     except yaml.YAMLError as exc:
         raise YAMLProblem(1, 1, f"YAML invalide : {exc}") from None
