@@ -131,8 +131,9 @@ def _misindented_key(lines: list[str], line: int) -> tuple[int, int, str] | None
         indent = len(here.group(1))
         if indent == expected:
             return None
-        return (line, indent + 1, f"clé « {here.group(3)} » mal indentée : alignez-la sur « {above.group(3)} » "
-                                  f"de la ligne au-dessus ({expected} espaces en début de ligne, et non {indent})")
+        message = (f"clé « {here.group(3)} » mal indentée : alignez-la sur « {above.group(3)} » de la ligne "
+                   f"au-dessus ({expected} espaces en début de ligne, et non {indent})")
+        return line, indent + 1, message
     return None
 
 

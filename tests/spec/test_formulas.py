@@ -91,13 +91,13 @@ rules:
 
 def test_spec_with_formulas_computes_and_conditions():
     spec = load_spec_text(SPEC, "essai.yaml")
-    answers = {"montant_sollicite": Decimal("9000"), "depenses": [
-        {"nature": "investissement", "montant": Decimal("10000")},
-        {"nature": "fonctionnement", "montant": Decimal("5000")},
+    answers = {"montant_sollicite": Decimal(9000), "depenses": [
+        {"nature": "investissement", "montant": Decimal(10000)},
+        {"nature": "fonctionnement", "montant": Decimal(5000)},
     ]}
     values = {**answers, **compute(spec, answers)}
-    assert values["total_investissement"] == Decimal("10000")
-    assert values["part"] == Decimal("90")
+    assert values["total_investissement"] == Decimal(10000)
+    assert values["part"] == Decimal(90)
     assert evaluate_condition(spec.field("justification").when, values) is True
     assert evaluate_condition(spec.rules[0].require, values) is False
     assert spec.rules[0].fields == ("montant_sollicite",)
