@@ -414,7 +414,7 @@ class SpecChecker:
         if kind in ("yes_no", "checkbox"):
             if not isinstance(value, bool):
                 return f"« {name} » vaut true ou false, jamais « {value} »"
-        elif kind in CHOICE_TYPES:
+        elif kind in CHOICE_TYPES and not self.fields[name].get("__unresolved__"):
             values = choice_values(self.fields[name])
             if value not in values:
                 return f"« {name} » ne peut jamais valoir « {value} » (choix possibles : {', '.join(values)})"
@@ -447,7 +447,8 @@ def _name(field: Mapping[str, Any]) -> Name:
     """What a formula may do with a field (or a table's columns)."""
     if field["type"] == "table":
         return Name("table", "table", columns={c["id"]: _name(c) for c in field["columns"]})
-    return Name(FIELD_TYPES.get(field["type"]), field["type"], tuple(choice_values(field)))
+    choices = () if field.get("__unresolved__") else tuple(choice_values(field))
+    return Name(FIELD_TYPES.get(field["type"]), field["type"], choices)
 
 
 def _walk_formula(text: str):

@@ -144,7 +144,8 @@ def resolve_lists(data: dict[str, Any], lists: Mapping[str, SharedList]) -> tupl
             known = ", ".join(sorted(lists)) or "aucune"
             message = f"liste partagée inconnue « {name} » (listes disponibles : {known})"
             problems.append((path + ("options_from",), message))
-            field["choices"] = [{"value": "?", "label": "?"}]
+            field["choices"] = [{"value": "?", "label": "?"}]  # keeps the checks going, without cascade:
+            field["__unresolved__"] = True  # its values are unknown, so no value is refused
             continue
         field["choices"] = [{"value": c.value, "label": c.label} for c in shared.choices]
         if name not in used:
