@@ -51,11 +51,15 @@ def catalogue_root(path: str | Path) -> Path | None:
 
 
 def list_files(specs_dir: str | Path) -> list[Path]:
-    """The shared list files of a specs folder; a folder without ``listes/`` uses the served ones."""
-    own = sorted((Path(specs_dir) / LISTS_FOLDER).glob("*.yaml"))
-    if own or Path(specs_dir).resolve() == default_specs_dir().resolve():
-        return own
-    return sorted((default_specs_dir() / LISTS_FOLDER).glob("*.yaml"))
+    """The shared list files of a specs folder; a folder without ``listes/`` uses the served ones,
+    else the portal's own (``specs/listes``)."""
+    from .. import ROOT
+
+    for folder in (Path(specs_dir), default_specs_dir(), ROOT / "specs"):
+        files = sorted((folder / LISTS_FOLDER).glob("*.yaml"))
+        if files:
+            return files
+    return []
 
 
 def catalogue_lists(path: str | Path) -> dict[str, SharedList]:
