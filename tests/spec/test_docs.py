@@ -6,7 +6,6 @@ import re
 import textwrap
 
 import pytest
-
 import yaml
 
 from runtime import ROOT
