@@ -35,6 +35,7 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 PLACES = 10
+MAX_DIGITS = 30  # numbers of 10^30 and more are refused (treated as missing)
 _QUANTUM = Decimal(1).scaleb(-PLACES)
 
 GRAMMAR = r"""
@@ -252,7 +253,9 @@ def to_number(value: Any) -> Decimal | None:
             return None
     else:
         return None
-    return _quantize(number) if number.is_finite() else None
+    if not number.is_finite() or (number and number.adjusted() >= MAX_DIGITS):
+        return None  # not a number a form could mean (1e999999): missing, as in static/js/formulas.js
+    return _quantize(number)
 
 
 def to_date(value: Any) -> date | None:

@@ -7,6 +7,7 @@
   "use strict";
 
   var PLACES = 10;
+  var MAX_DIGITS = 30;  // numbers of 10^30 and more are refused, as by the server
   var SCALE = BigInt("1" + "0".repeat(PLACES));
   var ZERO = BigInt(0), ONE = BigInt(1), TWO = BigInt(2), TEN = BigInt(10), HUNDRED = BigInt(100);
 
@@ -27,8 +28,12 @@
   function parseDecimal(text) {
     var m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text);
     if (!m || (m[2] + (m[3] || "")) === "") return null;
-    var digits = (m[2] || "0") + (m[3] || "");
-    var exponent = (m[4] ? parseInt(m[4], 10) : 0) - (m[3] || "").length + PLACES;
+    var digits = ((m[2] || "") + (m[3] || "")).replace(/^0+/, "");
+    if (!digits) return ZERO;
+    var exponent = (m[4] ? parseInt(m[4], 10) : 0) - (m[3] || "").length;
+    if (!isFinite(exponent) || digits.length - 1 + exponent >= MAX_DIGITS) return null;
+    exponent += PLACES;
+    if (-exponent > digits.length + 1) return ZERO;  // below half of 10^-PLACES
     var n = BigInt(digits);
     n = exponent >= 0 ? n * pow10(exponent) : roundDiv(n, pow10(-exponent));
     return m[1] === "-" ? -n : n;
