@@ -227,9 +227,3 @@ def lint_paths(paths: Iterable[str | Path], catalogue: str | Path | None = None)
     context = [c for c in dict.fromkeys(context) if c.resolve() not in resolved]
     return check_catalog(files, context).all_errors()
 
-
-def cross_file_errors(specs: list[Spec]) -> list[SpecError]:
-    """Errors of already loaded specs checked against each other (kept for callers of the old API)."""
-    verdict = Verdict(specs={s.source: s for s in specs})
-    _cross_checks(verdict, [s.source for s in specs])
-    return verdict.all_errors()
