@@ -59,10 +59,12 @@ def _bind(host: str, port: int):
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 def lint(paths: tuple[Path, ...]) -> None:
-    """Check specs (default: every spec under specs/); exit 1 on any error."""
-    from .spec.lint import lint_paths
+    """Check specs (default: the served specs folder, PORTAIL_SPECS_DIR or specs/); exit 1 on any error.
 
-    errors = lint_paths(list(paths) or [ROOT / "specs"])
+    The same gate as start-up and ``portail reload``; a file is checked against the rest of its catalogue."""
+    from .spec.lint import default_specs_dir, lint_paths
+
+    errors = lint_paths(list(paths) or [default_specs_dir()])
     for error in errors:
         click.echo(str(error), err=True)
     if errors:

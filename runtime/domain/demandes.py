@@ -366,7 +366,9 @@ def summary_lines(spec: Spec, answers: Mapping[str, Any]) -> list[tuple[str, str
                 lines.extend(_table_lines(f, answers.get(f.id)))
         for c in spec.computed:
             if c.page == page.id:
-                lines.append((c.label, format_amount(values.get(c.id)), 1))
+                value = values.get(c.id)
+                text = format_amount(value) if c.type == "amount" else format_value(Field(c.id, c.type), value)
+                lines.append((c.label, text, 1))
     return lines
 
 

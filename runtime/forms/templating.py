@@ -421,7 +421,8 @@ class FormsHelper:
         return [self.computed_json(item) for item in spec.computed]
 
     def computed_json(self, item) -> dict:
-        return {"id": item.id, "sum": item.sum, "difference": list(item.difference) if item.difference else None}
+        return {"id": item.id, "sum": item.sum, "difference": list(item.difference) if item.difference else None,
+                "formula": item.formula, "type": item.type}
 
     def rules_on(self, spec: Spec, page: Page) -> list[dict]:
         from ..spec.rules import rule_page

@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import SpecError, SpecErrors
-from .loader import load_spec_file, load_spec_text
+from .lint import catalog_files, check_catalog
+from .lists import load_list_text
+from .loader import load_spec_text
 from .model import Spec
 
 log = logging.getLogger("portail.spec")
@@ -109,7 +111,8 @@ class Catalog:
         if snapshot is None:
             return None
         try:
-            spec = load_spec_text(snapshot["text"], snapshot.get("source", snapshot["spec_id"]))
+            lists = {list_id: load_list_text(text, list_id) for list_id, text in (snapshot.get("lists") or {}).items()}
+            spec = load_spec_text(snapshot["text"], snapshot.get("source", snapshot["spec_id"]), lists)
         except SpecErrors as exc:  # the language became stricter since: should not happen, say it loudly
             log.error("version %s illisible : %s", version_key, exc)
             return None
@@ -149,26 +152,24 @@ class Catalog:
 
     # -- loading ---------------------------------------------------------------
     def spec_files(self) -> list[Path]:
-        return sorted(p for p in self.specs_dir.rglob("*.yaml") if p.is_file())
+        """Every spec and shared list file (``listes/``) of the folder."""
+        return catalog_files(self.specs_dir)
 
     def reload(self) -> list[SpecError]:
-        """Re-read every file; invalid new versions are refused, the previous one keeps serving."""
+        """Re-check every file through the one gate (``lint.check_catalog``): what it refuses is not
+        served; for a file refused now, the previous version it accepted keeps serving."""
         with self._lock:
             self._fingerprint = self._directory_fingerprint()
             self._generation = self._stored_generation()
             self._checked_at = time.monotonic()
-            loaded: dict[str, Spec] = {}
-            file_errors: dict[str, tuple[SpecError, ...]] = {}
-            for path in self.spec_files():
-                source = str(path)
-                try:
-                    loaded[source] = load_spec_file(path)
-                except SpecErrors as exc:
-                    file_errors[source] = tuple(exc.errors)
-                    for error in exc.errors:
-                        log.error("%s", error)
-                    if source in self._by_source:  # keep serving the last valid version
-                        loaded[source] = self._by_source[source]
+            verdict = check_catalog(self.spec_files())
+            loaded: dict[str, Spec] = dict(verdict.specs)
+            file_errors: dict[str, tuple[SpecError, ...]] = dict(verdict.errors)
+            for source, errors in file_errors.items():
+                for error in errors:
+                    log.error("%s", error)
+                if source in self._by_source:  # keep serving the last valid version
+                    loaded[source] = self._by_source[source]
             published: dict[str, Spec] = {}
             for source, spec in loaded.items():
                 other = published.get(spec.id)
@@ -199,6 +200,7 @@ class Catalog:
                     "version": spec.version,
                     "digest": spec.digest,
                     "text": spec.text,
+                    "lists": dict(spec.lists),
                     "source": spec.source,
                     "published_at": datetime.now(UTC).isoformat(),
                 })

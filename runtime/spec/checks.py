@@ -10,7 +10,9 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from .computed import computed_dependencies
 from .conditions import COMBINATORS, DATE_OPERATORS, NUMERIC_OPERATORS, OPERATORS, is_field_ref
+from .formulas import AMOUNT, BOOLEAN, FIELD_TYPES, KEYWORDS, NUMBER, FormulaError, Name, parse, type_of
 
 NUMERIC_TYPES = ("integer", "decimal", "amount", "percentage")
 STATIC_TYPES = ("heading", "paragraph")
@@ -28,22 +30,27 @@ _TYPE_OPTIONS = {
     "amount": ("min", "max"),
     "percentage": ("min", "max"),
     "date": ("min", "max"),
-    "choice": ("choices", "widget"),
-    "multiple_choice": ("choices",),
+    "choice": ("choices", "options_from", "widget"),
+    "multiple_choice": ("choices", "options_from"),
     "file": ("accept", "max_size_mb"),
     "table": ("columns", "min_rows", "max_rows", "totals"),
     "heading": ("text",),
     "paragraph": ("text",),
 }
-# Names a rendered form already uses for itself (WTForms/Flask-WTF attributes): a field
-# with one of these ids would shadow them. Kept here because the spec layer never imports WTForms.
-RESERVED_FIELD_IDS = frozenset({
-    "csrf_token", "data", "errors", "hidden_tag", "is_submitted", "meta", "populate_obj",
+# The one list of names a field id may not take, because the runtime's forms already use them.
+# Kept in the spec layer (which never imports WTForms); tests/spec/test_reserved.py derives the
+# names from the forms code (the step templates' controls, the page form's attributes) and fails
+# if one is missing here.
+FORM_CONTROLS = frozenset({"csrf_token", "action", "goto", "_action"})  # what a step page posts besides fields
+FORM_ATTRIBUTES = frozenset({  # attributes of a page form (WTForms/Flask-WTF and the wizard's own)
+    "data", "errors", "form_errors", "extra_validators", "hidden_tag", "is_submitted", "meta", "populate_obj",
     "post_process", "process", "validate", "validate_on_submit",
+    "portail_answers", "portail_values", "portail_formdata",
 })
+RESERVED_FIELD_IDS = FORM_CONTROLS | FORM_ATTRIBUTES | KEYWORDS
 _ALL_OPTIONS = {option for options in _TYPE_OPTIONS.values() for option in options}
 
-Problem = tuple[tuple[Any, ...], str]
+Problem = tuple  # (path into the data, message) or (path, message, offset in a formula)
 
 
 def choice_values(field: Mapping[str, Any]) -> list[str]:
@@ -58,8 +65,8 @@ class SpecChecker:
         self.page_of: dict[str, int] = {}  # field or computed id -> page index
         self.computed = {c["id"]: c for c in data.get("computed", ())}
 
-    def report(self, path: tuple[Any, ...], message: str) -> None:
-        self.problems.append((path, message))
+    def report(self, path: tuple[Any, ...], message: str, offset: int | None = None) -> None:
+        self.problems.append((path, message) if offset is None else (path, message, offset))
 
     def run(self) -> list[Problem]:
         self.check_dates()
@@ -101,8 +108,9 @@ class SpecChecker:
                     self.report(path + ("id",), f"identifiant de champ « {field['id']} » en double")
                     continue
                 if field["id"] in RESERVED_FIELD_IDS:
-                    self.report(path + ("id",), f"identifiant de champ « {field['id']} » réservé par le formulaire : "
-                                                "choisissez un autre nom")
+                    self.report(path + ("id",), f"identifiant de champ « {field['id']} » réservé par le formulaire "
+                                                "du portail (ou par les formules) : choisissez un autre nom, par exemple "
+                                                f"« {field['id'].strip('_')}_projet »")
                 self.fields[field["id"]] = field
                 self.page_of[field["id"]] = i
                 self.check_field(field, path)
@@ -172,17 +180,84 @@ class SpecChecker:
             path = ("computed", k)
             if item["id"] in self.fields:
                 self.report(path + ("id",), f"« {item['id']} » est déjà l'identifiant d'un champ")
+            if item["id"] in KEYWORDS:
+                self.report(path + ("id",), f"« {item['id']} » est un mot réservé des formules")
             if "page" in item and item["page"] not in self.page_ids:
                 self.report(path + ("page",), f"page inconnue « {item['page']} »")
             if "sum" in item:
                 self.check_sum(item["sum"], path + ("sum",))
             for n, name in enumerate(item.get("difference", ())):
                 self.check_numeric_ref(name, path + ("difference", n))
+        cyclic = set()
         for k, item in enumerate(self.data.get("computed", ())):
-            if self.in_cycle(item["id"], ()):
-                self.report(("computed", k, "id"), f"la valeur calculée « {item['id']} » dépend d'elle-même")
-            else:
+            closing = self.cycle_reference(item["id"])
+            if closing is not None:
+                cyclic.add(item["id"])
+                path, offset = self.reference_path(k, closing)
+                self.report(path, f"la valeur calculée « {item['id']} » dépend d'elle-même (par « {closing} »)", offset)
+        self.computed_types: dict[str, str] = {}
+        for k, item in enumerate(self.data.get("computed", ())):
+            if "formula" in item and item["id"] not in cyclic:
+                self.check_computed_formula(k, item)
+        for item in self.data.get("computed", ()):
+            if item["id"] not in cyclic:
                 self.page_of.setdefault(item["id"], self.computed_page(item["id"]))
+
+    def reference_path(self, k: int, name: str) -> tuple:
+        """Where computed value ``k`` names ``name``: a (path, offset) pair for ``report``."""
+        item = self.data["computed"][k]
+        if "sum" in item:
+            return ("computed", k, "sum"), None
+        if "difference" in item:
+            return ("computed", k, "difference", item["difference"].index(name)), None
+        offset = next((node["at"] for node in _walk_formula(item["formula"])
+                       if node.get("ref") == name or node.get("col", [None])[0] == name), None)
+        return ("computed", k, "formula"), offset
+
+    def check_computed_formula(self, k: int, item: Mapping[str, Any]) -> None:
+        path = ("computed", k, "formula")
+        kind = self.formula_type(item["formula"], path)
+        if kind is not None and kind not in (NUMBER, AMOUNT):
+            self.report(path, f"une valeur calculée doit donner un nombre ou un montant (cette formule donne : {kind})",
+                        0)
+
+    def formula_type(self, text: str, path: tuple[Any, ...]) -> str | None:
+        """The type of a formula, or None after reporting its problem at the faulty token."""
+        try:
+            return type_of(parse(text), self.formula_names())
+        except FormulaError as error:
+            self.report(path, error.message, error.offset)
+            return None
+
+    def formula_names(self) -> dict[str, Name]:
+        names = {fid: _name(field) for fid, field in self.fields.items()}
+        for item in self.data.get("computed", ()):
+            # a computed value whose own formula is wrong (reported there) counts as a number: no cascade
+            names[item["id"]] = Name(self.computed_type(item["id"], frozenset()) or NUMBER, "valeur calculée")
+        return names
+
+    def computed_type(self, computed_id: str, seen: frozenset[str]) -> str | None:
+        if computed_id in getattr(self, "computed_types", {}):
+            return self.computed_types[computed_id]
+        item = self.computed[computed_id]
+        if "sum" in item:
+            table, _, column = item["sum"].partition(".")
+            columns = {c["id"]: c for c in self.fields.get(table, {}).get("columns", ())}
+            return AMOUNT if columns.get(column, {}).get("type") == "amount" else NUMBER
+        if "difference" in item:
+            kinds = [self.computed_type(n, seen | {computed_id}) if n in self.computed and n not in seen
+                     else FIELD_TYPES.get(self.fields.get(n, {}).get("type")) for n in item["difference"]]
+            return AMOUNT if AMOUNT in kinds else NUMBER
+        if computed_id in seen:
+            return None
+        names = {fid: _name(field) for fid, field in self.fields.items()}
+        for other in self.computed:
+            if other != computed_id and other not in seen:
+                names[other] = Name(self.computed_type(other, seen | {computed_id}) or NUMBER, "valeur calculée")
+        try:
+            return type_of(parse(item["formula"]), names)
+        except FormulaError:
+            return None
 
     def check_sum(self, expression: str, path: tuple[Any, ...]) -> None:
         table_id, _, column_id = expression.partition(".")
@@ -206,26 +281,33 @@ class SpecChecker:
             self.report(path, f"le champ « {name} » n'est pas numérique (type {field['type']})")
 
     def dependencies(self, computed_id: str) -> list[str]:
-        item = self.computed[computed_id]
-        if "sum" in item:
-            return [item["sum"].partition(".")[0]]
-        return list(item.get("difference", ()))
+        return computed_dependencies(self.computed[computed_id])
 
-    def in_cycle(self, start: str, trail: tuple[str, ...]) -> bool:
-        if start in trail:
-            return True
-        return any(self.in_cycle(dep, trail + (start,)) for dep in self.dependencies(start) if dep in self.computed)
+    def cycle_reference(self, start: str) -> str | None:
+        """The reference of ``start`` through which it depends on itself, if any."""
+        def reaches(name: str, trail: frozenset[str]) -> bool:
+            if name == start:
+                return True
+            if name in trail or name not in self.computed:
+                return False
+            return any(reaches(dep, trail | {name}) for dep in self.dependencies(name))
 
-    def computed_page(self, computed_id: str) -> int:
+        return next((dep for dep in self.dependencies(start) if reaches(dep, frozenset())), None)
+
+    def computed_page(self, computed_id: str, seen: frozenset[str] = frozenset()) -> int:
         pages = [
-            self.computed_page(dep) if dep in self.computed else self.page_of.get(dep, 0)
+            self.computed_page(dep, seen | {computed_id}) if dep in self.computed and dep not in seen
+            else self.page_of.get(dep, 0)
             for dep in self.dependencies(computed_id)
         ]
         return max(pages, default=0)
 
     # -- conditions ------------------------------------------------------------
-    def check_condition(self, condition: Mapping[str, Any], path: tuple[Any, ...], max_page: int | None = None,
+    def check_condition(self, condition: Mapping[str, Any] | str, path: tuple[Any, ...], max_page: int | None = None,
                         itself: str | None = None, page_when: bool = False) -> None:
+        if isinstance(condition, str):
+            self.check_formula_condition(condition, path, max_page, itself, page_when)
+            return
         combinators = [k for k in condition if k in COMBINATORS]
         if combinators:
             if len(condition) != 1:
@@ -252,30 +334,48 @@ class SpecChecker:
                 return
         self.check_operand(condition["field"], operator, condition[operator], path + (operator,))
 
+    def check_formula_condition(self, text: str, path: tuple[Any, ...], max_page: int | None, itself: str | None,
+                                page_when: bool) -> None:
+        try:
+            ast = parse(text)
+        except FormulaError as error:
+            self.report(path, error.message, error.offset)
+            return
+        for node in _walk_formula(text):
+            name = node.get("ref") or node.get("col", [None])[0]
+            known = name and (name in self.fields or name in self.computed)
+            if known and not self.check_reference(name, path, max_page, itself, page_when, node["at"]):
+                return
+        kind = self.formula_type(text, path)
+        if kind is not None and kind != BOOLEAN:
+            self.report(path, f"une condition doit être vraie ou fausse (par exemple « montant > 1000 ») ; cette "
+                              f"formule donne : {kind}", ast["at"])
+
     def check_reference(self, name: str, path: tuple[Any, ...], max_page: int | None, itself: str | None,
-                        page_when: bool) -> bool:
+                        page_when: bool, offset: int | None = None) -> bool:
+        def refuse(message: str) -> bool:
+            self.report(path, message, offset)
+            return False
+
         if name not in self.fields and name not in self.computed:
-            self.report(path, f"champ inconnu « {name} »")
-            return False
+            return refuse(f"champ inconnu « {name} »")
         if name in self.fields and self.fields[name]["type"] in STATIC_TYPES:
-            self.report(path, f"« {name} » est un bloc de texte sans réponse")
-            return False
+            return refuse(f"« {name} » est un bloc de texte sans réponse")
         if name == itself:
-            self.report(path, f"le champ « {name} » ne peut pas dépendre de lui-même")
-            return False
+            return refuse(f"le champ « {name} » ne peut pas dépendre de lui-même")
         if page_when and self.page_of.get(name, 0) == max_page + 1:
-            self.report(path, f"« {name} » est sur cette même page : la condition d'une page ne peut dépendre "
-                              f"que des réponses des pages précédentes")
-            return False
+            return refuse(f"« {name} » est sur cette même page : la condition d'une page ne peut dépendre "
+                          f"que des réponses des pages précédentes")
         if max_page is not None and self.page_of.get(name, 0) > max_page:
             where = "d'une page précédente" if page_when else "d'une page précédente ou de la même page"
-            self.report(path, f"la condition porte sur « {name} », qui se trouve sur une page suivante : "
-                              f"elle ne peut dépendre que des réponses {where}")
-            return False
+            return refuse(f"la condition porte sur « {name} », qui se trouve sur une page suivante : "
+                          f"elle ne peut dépendre que des réponses {where}")
         return True
 
     def field_type(self, name: str) -> str:
-        return "amount" if name in self.computed else self.fields[name]["type"]
+        if name in self.computed:
+            return "amount" if self.computed_type(name, frozenset()) == AMOUNT else "decimal"
+        return self.fields[name]["type"]
 
     def check_operand(self, name: str, operator: str, value: Any, path: tuple[Any, ...]) -> None:
         kind = self.field_type(name)
@@ -287,8 +387,21 @@ class SpecChecker:
                               f"(type {kind})")
         elif operator == "contains" and kind != "multiple_choice":
             self.report(path, f"« contains » ne s'applique qu'à un choix multiple (« {name} » est de type {kind})")
+        elif kind == "multiple_choice" and operator not in ("contains", "is_filled"):
+            self.report(path, f"« {name} » est un choix multiple : écrivez « contains: valeur » (vrai si cette case "
+                              f"est cochée, parmi d'autres éventuellement) ; « {operator} » n'a pas de sens sur "
+                              f"plusieurs cases")
         elif is_field_ref(value):
-            return
+            other = value["field"]
+            other_kind = self.field_type(other)
+            if operator in DATE_OPERATORS and other_kind != "date":
+                self.report(path, f"« {other} » n'est pas une date (type {other_kind}) : « {operator} » compare "
+                                  "deux dates")
+            elif operator in NUMERIC_OPERATORS and other_kind not in NUMERIC_TYPES:
+                self.report(path, f"« {other} » n'est pas un nombre (type {other_kind}) : « {operator} » compare "
+                                  "deux nombres")
+        elif operator in DATE_OPERATORS and not _is_iso_date(value):
+            self.report(path, f"date attendue au format AAAA-MM-JJ, entre guillemets (« {value} »)")
         elif operator in ("equals", "not_equals", "in", "not_in", "contains"):
             candidates = value if isinstance(value, list) else [value]
             for candidate in candidates:
@@ -301,7 +414,7 @@ class SpecChecker:
         if kind in ("yes_no", "checkbox"):
             if not isinstance(value, bool):
                 return f"« {name} » vaut true ou false, jamais « {value} »"
-        elif kind in CHOICE_TYPES:
+        elif kind in CHOICE_TYPES and not self.fields[name].get("__unresolved__"):
             values = choice_values(self.fields[name])
             if value not in values:
                 return f"« {name} » ne peut jamais valoir « {value} » (choix possibles : {', '.join(values)})"
@@ -328,6 +441,23 @@ class SpecChecker:
             for n, name in enumerate(rule.get("fields", ())):
                 if name not in self.fields:
                     self.report(path + ("fields", n), f"champ inconnu « {name} »")
+
+
+def _name(field: Mapping[str, Any]) -> Name:
+    """What a formula may do with a field (or a table's columns)."""
+    if field["type"] == "table":
+        return Name("table", "table", columns={c["id"]: _name(c) for c in field["columns"]})
+    choices = () if field.get("__unresolved__") else tuple(choice_values(field))
+    return Name(FIELD_TYPES.get(field["type"]), field["type"], choices)
+
+
+def _walk_formula(text: str):
+    from .formulas import walk
+
+    try:
+        return list(walk(parse(text)))
+    except FormulaError:
+        return []
 
 
 def _is_iso_date(value: Any) -> bool:

@@ -1,8 +1,8 @@
-"""Computed values: ``sum`` of a table column, ``difference`` of two values.
+"""Computed values: a ``formula``, the ``sum`` of a table column, the ``difference`` of two values.
 
 Values are Decimal; a difference with a missing operand is ``None``; the sum of
 an empty table is 0. A computed value may use other computed values (the lint
-refuses cycles).
+refuses cycles). Formulas are evaluated by ``runtime.spec.formulas``.
 """
 from __future__ import annotations
 
@@ -10,7 +10,26 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from . import formulas
 from .model import Computed, Spec
+
+
+def computed_dependencies(item: Computed | Mapping[str, Any]) -> list[str]:
+    """Ids a computed value reads (a model ``Computed`` or its data as written)."""
+    if isinstance(item, Mapping):
+        if "formula" in item:
+            try:
+                return formulas.references(formulas.parse(item["formula"]))
+            except formulas.FormulaError:
+                return []
+        if "sum" in item:
+            return [item["sum"].partition(".")[0]]
+        return list(item.get("difference", ()))
+    if item.formula is not None:
+        return formulas.references(item.formula)
+    if item.sum:
+        return [item.sum.partition(".")[0]]
+    return list(item.difference or ())
 
 
 def to_decimal(value: Any) -> Decimal | None:
@@ -55,7 +74,12 @@ def compute(spec: Spec, answers: Mapping[str, Any]) -> dict[str, Decimal | None]
             return results[name]
         return to_decimal(answers.get(name))
 
+    def lookup(name: str, seen: frozenset[str]) -> Any:
+        return value_of(name, seen) if name in by_id else answers.get(name)
+
     def evaluate_one(item: Computed, seen: frozenset[str]) -> Decimal | None:
+        if item.formula is not None:
+            return formulas.evaluate_number(item.formula, lambda name: lookup(name, seen))
         if item.sum:
             table, _, column = item.sum.partition(".")
             return column_sum(answers.get(table), column)

@@ -5,6 +5,7 @@ A condition is a JSON-like dict, the same structure the browser script reads::
     {"field": "statut", "equals": "autre"}
     {"field": "date_fin", "after": {"field": "date_debut"}}
     {"all": [...]}  {"any": [...]}  {"not": {...}}
+    {"formula": <AST>, "text": "montant > 1000"}   (see ``runtime.spec.formulas``)
 
 ``values`` holds the answers plus the computed values. A value that is missing
 (absent, ``None``, empty text, empty list) makes every comparison false, so a
@@ -17,6 +18,8 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from . import formulas
 
 COMBINATORS = ("all", "any", "not")
 OPERATORS = (
@@ -51,6 +54,8 @@ def evaluate(condition: Mapping[str, Any] | None, values: Mapping[str, Any]) -> 
         return any(evaluate(c, values) for c in condition["any"])
     if "not" in condition:
         return not evaluate(condition["not"], values)
+    if "formula" in condition:
+        return formulas.holds(condition["formula"], values.get)
     operator = operator_of(condition)
     actual = values.get(condition["field"])
     expected = condition[operator]
@@ -85,6 +90,8 @@ def referenced_fields(condition: Mapping[str, Any] | None) -> Iterator[str]:
             yield from referenced_fields(sub)
     if "not" in condition:
         yield from referenced_fields(condition["not"])
+    if "formula" in condition:
+        yield from formulas.references(condition["formula"])
     if isinstance(condition.get("field"), str):
         yield condition["field"]
     for operator in OPERATORS:

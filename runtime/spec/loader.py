@@ -13,9 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from .checks import SpecChecker
+from .computed import computed_dependencies
 from .conditions import referenced_fields
 from .errors import SpecError, SpecErrors
-from .model import FAMILIES, Choice, Computed, Field, Page, Rule, Spec
+from .formulas import AMOUNT
+from .formulas import parse as parse_formula
+from .lists import catalogue_lists, resolve_lists
+from .model import FAMILIES, Choice, Computed, Field, Page, Rule, SharedList, Spec
 from .rules import rule_page
 from .schema_errors import schema_problems
 from .yaml_source import MAX_BYTES, Document, YAMLProblem, parse
@@ -23,30 +27,38 @@ from .yaml_source import MAX_BYTES, Document, YAMLProblem, parse
 # Keys of a field that have their own attribute in ``Field``; the others go to ``options``.
 _FIELD_ATTRIBUTES = ("id", "type", "label", "hint", "required", "when", "prefill", "locked", "autocomplete",
                      "choices", "columns")
+Lists = Mapping[str, SharedList]
 
 
-def load_spec_file(path: str | Path) -> Spec:
+def load_spec_file(path: str | Path, lists: Lists | None = None) -> Spec:
+    """A spec file; ``lists`` by default: the shared lists of its catalogue (see ``lists.catalogue_lists``)."""
+    return load_spec_text(read_text(path), str(Path(path)), catalogue_lists(path) if lists is None else lists)
+
+
+def read_text(path: str | Path) -> str:
+    """A spec or list file's text; raise ``SpecErrors`` when it cannot be read."""
     path = Path(path)
     try:
         if path.stat().st_size > MAX_BYTES:
             raise SpecErrors([SpecError(str(path), 1, 1, f"fichier trop volumineux (plus de {MAX_BYTES // 1024} Ko)")])
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise SpecErrors([SpecError(str(path), 1, 1, "fichier illisible : encodage UTF-8 attendu")]) from None
     except OSError as exc:
         raise SpecErrors([SpecError(str(path), 1, 1, f"fichier illisible ({exc.strerror})")]) from None
-    return load_spec_text(text, str(path))
 
 
-def load_spec_text(text: str, source: str = "<texte>") -> Spec:
+def load_spec_text(text: str, source: str = "<texte>", lists: Lists | None = None) -> Spec:
     """Parse, validate and build; raise ``SpecErrors`` listing every problem.
 
     Valid specs are kept per process (keyed by source and content), so that
     every app instance and every reload reuses the work already done."""
-    key = (source, hashlib.sha256(text.encode("utf-8")).hexdigest())
+    lists = lists or {}
+    key = (source, _digest(text, [lists[k].text for k in sorted(lists)]))
     spec = _parsed.get(key)
     if spec is None:
-        spec = build_spec(validate_text(text, source), text, source)
+        data, used = validate_text(text, source, lists)
+        spec = build_spec(data, text, source, tuple((k, lists[k].text) for k in used))
         if len(_parsed) >= _PARSED_MAX:
             _parsed.pop(next(iter(_parsed)))
         _parsed[key] = spec
@@ -57,7 +69,16 @@ _parsed: dict[tuple[str, str], Spec] = {}
 _PARSED_MAX = 256
 
 
-def validate_text(text: str, source: str) -> dict[str, Any]:
+def _digest(text: str, list_texts) -> str:
+    """Identifies a version: the spec's text and the texts of the shared lists it uses."""
+    digest = hashlib.sha256(text.encode("utf-8"))
+    for list_text in list_texts:
+        digest.update(b"\0" + list_text.encode("utf-8"))
+    return digest.hexdigest()
+
+
+def validate_text(text: str, source: str, lists: Lists | None = None) -> tuple[dict[str, Any], list[str]]:
+    """The checked data and the ids of the shared lists it uses; raise ``SpecErrors``."""
     try:
         document = parse(text)
     except YAMLProblem as problem:
@@ -65,21 +86,30 @@ def validate_text(text: str, source: str) -> dict[str, Any]:
     if not isinstance(document.data, dict):
         raise SpecErrors([SpecError(source, 1, 1, "la spec doit être un ensemble de clés (id, kind, title, pages...)")])
     errors = [SpecError(source, line, column, message) for line, column, message in schema_problems(document)]
+    used: list[str] = []
     if not errors:
-        errors = [_located(document, source, path, message) for path, message in SpecChecker(document.data).run()]
+        used, problems = resolve_lists(document.data, lists or {})
+        checker = SpecChecker(document.data)
+        problems += checker.run()
+        errors = [_located(document, source, *problem) for problem in problems]
     if errors:
-        raise SpecErrors(sorted(errors, key=lambda e: (e.line, e.column)))
-    _attach_lines(document)
-    return document.data
+        raise SpecErrors(sorted(set(errors), key=lambda e: (e.line, e.column)))
+    _attach_lines(document, {c: checker.computed_type(c, frozenset()) for c in checker.computed})
+    return document.data, used
 
 
-def _located(document: Document, source: str, path: tuple[Any, ...], message: str) -> SpecError:
-    line, column = document.position(path, key=bool(path) and isinstance(path[-1], str))
+def _located(document: Document, source: str, path: tuple[Any, ...], message: str,
+             offset: int | None = None) -> SpecError:
+    if offset is not None:
+        line, column = document.position_in_value(path, offset)
+    else:
+        line, column = document.position(path, key=bool(path) and isinstance(path[-1], str))
     return SpecError(source, line, column, message)
 
 
-def _attach_lines(document: Document) -> None:
-    """Remember each page's, field's, computed value's and rule's line for later messages."""
+def _attach_lines(document: Document, computed_types: Mapping[str, str]) -> None:
+    """Remember each page's, field's, computed value's and rule's line for later messages,
+    and how each computed value is shown (its formula type)."""
     data = document.data
 
     def mark(item: dict[str, Any], path: tuple[Any, ...]) -> None:
@@ -94,9 +124,11 @@ def _attach_lines(document: Document) -> None:
     for key in ("computed", "rules"):
         for k, item in enumerate(data.get(key, ())):
             mark(item, (key, k))
+    for item in data.get("computed", ()):
+        item["__type__"] = "amount" if computed_types.get(item["id"]) == AMOUNT else "decimal"
 
 
-def build_spec(data: Mapping[str, Any], text: str, source: str) -> Spec:
+def build_spec(data: Mapping[str, Any], text: str, source: str, lists: tuple[tuple[str, str], ...] = ()) -> Spec:
     computed = tuple(_computed(c) for c in data.get("computed", ()))
     computed_ids = {c.id for c in computed}
     spec = Spec(
@@ -116,34 +148,48 @@ def build_spec(data: Mapping[str, Any], text: str, source: str) -> Spec:
         rules=tuple(_rule(r, computed_ids) for r in data.get("rules", ())),
         attestation=data.get("attestation"),
         source=source,
-        digest=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        digest=_digest(text, [list_text for _, list_text in lists]),
         text=text,
+        lists=lists,
     )
     return _with_pages(spec)
 
 
 def _with_pages(spec: Spec) -> Spec:
-    """Fill the page of each computed value and rule that does not name one."""
+    """Fill the page of each computed value (the last page it reads) and rule that does not name one."""
     page_of = {f.id: page.id for page in spec.pages for f in page.fields}
-    computed = tuple(
-        c if c.page else replace(c, page=page_of.get((c.sum or "").partition(".")[0]) or _last_page(c, page_of, spec))
-        for c in spec.computed
-    )
-    spec = replace(spec, computed=computed)
+    order = [p.id for p in spec.pages]
+    by_id = {c.id: c for c in spec.computed}
+
+    def page(item: Computed, seen: frozenset[str]) -> str | None:
+        if item.page:
+            return item.page
+        pages = [page(by_id[name], seen | {name}) if name in by_id and name not in seen else page_of.get(name)
+                 for name in computed_dependencies(item)]
+        known = [p for p in pages if p in order]
+        return max(known, key=order.index) if known else None
+
+    spec = replace(spec, computed=tuple(replace(c, page=page(c, frozenset({c.id}))) for c in spec.computed))
     rules = tuple(r if r.page else replace(r, page=rule_page(spec, r)) for r in spec.rules)
     return replace(spec, rules=rules)
 
 
-def _last_page(item: Computed, page_of: dict[str, str], spec: Spec) -> str | None:
-    computed_pages = {c.id: c.page for c in spec.computed}
-    pages = [page_of.get(name) or computed_pages.get(name) for name in item.difference or ()]
-    order = [p.id for p in spec.pages]
-    known = [p for p in pages if p in order]
-    return max(known, key=order.index) if known else None
-
-
 def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
+
+
+def condition(value: Any) -> Any:
+    """A condition as the runtime reads it: a formula text becomes ``{"formula": AST, "text": ...}``."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return {"formula": parse_formula(value), "text": value}
+    if "not" in value:
+        return {"not": condition(value["not"])}
+    for key in ("all", "any"):
+        if key in value:
+            return {key: [condition(c) for c in value[key]]}
+    return value
 
 
 def _page(data: Mapping[str, Any]) -> Page:
@@ -152,20 +198,20 @@ def _page(data: Mapping[str, Any]) -> Page:
         title=data["title"],
         fields=tuple(_field(f) for f in data["fields"]),
         intro=data.get("intro"),
-        when=data.get("when"),
+        when=condition(data.get("when")),
         line=data.get("__line__", 0),
     )
 
 
 def _field(data: Mapping[str, Any]) -> Field:
-    options = {k: v for k, v in data.items() if k not in _FIELD_ATTRIBUTES and k != "__line__"}
+    options = {k: v for k, v in data.items() if k not in _FIELD_ATTRIBUTES and not k.startswith("__")}
     return Field(
         id=data["id"],
         type=data["type"],
         label=data.get("label", ""),
         hint=data.get("hint"),
         required=data.get("required", False),
-        when=data.get("when"),
+        when=condition(data.get("when")),
         options=options,
         choices=tuple(_choice(c) for c in data.get("choices", ())),
         columns=tuple(_field(c) for c in data.get("columns", ())),
@@ -189,18 +235,22 @@ def _computed(data: Mapping[str, Any]) -> Computed:
         label=data["label"],
         sum=data.get("sum"),
         difference=tuple(difference) if difference else None,
+        expression=data.get("formula"),
+        formula=parse_formula(data["formula"]) if "formula" in data else None,
+        type=data.get("__type__", "amount"),
         page=data.get("page"),
         line=data.get("__line__", 0),
     )
 
 
 def _rule(data: Mapping[str, Any], computed_ids: set[str]) -> Rule:
-    fields = data.get("fields") or [n for n in referenced_fields(data["require"]) if n not in computed_ids]
+    require = condition(data["require"])
+    fields = data.get("fields") or [n for n in referenced_fields(require) if n not in computed_ids]
     return Rule(
         id=data["id"],
-        require=data["require"],
+        require=require,
         message=data["message"],
-        when=data.get("when"),
+        when=condition(data.get("when")),
         page=data.get("page"),
         fields=tuple(dict.fromkeys(fields)),
         line=data.get("__line__", 0),

@@ -18,6 +18,7 @@ script and evaluated by ``runtime.spec.conditions`` on the server::
     {"field": "montant", "greater_than": 1000}
     {"field": "date_fin", "after": {"field": "date_debut"}}
     {"all": [cond, ...]}  {"any": [cond, ...]}  {"not": cond}
+    {"formula": <AST>, "text": "montant > 1000"}   (a formula written as text)
 """
 from __future__ import annotations
 
@@ -76,12 +77,17 @@ class Page:
 @dataclass(frozen=True)
 class Computed:
     """A value computed from answers: ``sum`` of a table column
-    (``"depenses.montant"``) or ``difference`` of two values (a - b)."""
+    (``"depenses.montant"``), ``difference`` of two values (a - b), or a
+    ``formula`` (``expression`` as written, ``formula`` its AST, see
+    ``runtime.spec.formulas``)."""
 
     id: str
     label: str
     sum: str | None = None
     difference: tuple[str, str] | None = None
+    expression: str | None = None
+    formula: Mapping[str, Any] | None = None
+    type: str = "amount"  # how it is shown: "amount" (€) or "decimal" (a number, e.g. a percentage)
     page: str | None = None  # page where it is displayed
     line: int = 0
 
@@ -97,6 +103,17 @@ class Rule:
     page: str | None = None
     fields: tuple[str, ...] = ()  # fields beside which the message is shown
     line: int = 0
+
+
+@dataclass(frozen=True)
+class SharedList:
+    """A named list of choices (``specs/listes/<id>.yaml``), used with ``options_from``."""
+
+    id: str
+    title: str
+    choices: tuple[Choice, ...]
+    text: str = ""
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -119,6 +136,7 @@ class Spec:
     source: str = ""  # file path
     digest: str = ""  # sha256 of the file's text: identifies this exact version
     text: str = ""  # the YAML text itself, stored with each demande's version
+    lists: tuple[tuple[str, str], ...] = ()  # (id, YAML text) of the shared lists it uses, versioned with it
 
     @property
     def version_key(self) -> str:

@@ -29,7 +29,7 @@ _MISSING_NAMES = {
     "id": "identifiant manquant (id)",
     "type": "type de champ manquant (type)",
     "text": "texte manquant (text)",
-    "choices": "liste de choix manquante (choices)",
+    "choices": "liste de choix manquante (choices, ou options_from pour une liste partagée)",
     "columns": "colonnes du tableau manquantes (columns)",
     "fields": "liste des champs manquante (fields)",
     "message": "message d'erreur de la règle manquant (message)",
@@ -64,11 +64,13 @@ def schema_problems(document: Document) -> Iterator[tuple[int, int, str]]:
 def _leaves(error: jsonschema.ValidationError) -> Iterator[jsonschema.ValidationError]:
     """The most specific errors: inside anyOf/oneOf, those of the closest branch."""
     if error.validator in ("anyOf", "oneOf") and error.context and "x-message" not in error.schema:
-        deepest = max(error.context, key=lambda e: len(e.relative_path))
+        # a branch refused only for its type (a formula text where keys were written) says nothing
+        context = [e for e in error.context if not (e.validator == "type" and not e.relative_path)] or error.context
+        deepest = max(context, key=lambda e: len(e.relative_path))
         if len(deepest.relative_path) > 0:
             yield from _leaves(deepest)
             return
-        best = jsonschema.exceptions.best_match(error.context)
+        best = jsonschema.exceptions.best_match(context)
         if best is not None and best.validator != "type":
             yield from _leaves(best)
             return
@@ -123,5 +125,14 @@ def _message(error: jsonschema.ValidationError, path: tuple) -> str:
 
 
 def _short(value: Any) -> str:
+    """A value as the staff member wrote it, never in program words (None, {...})."""
+    if value is None:
+        return "vide"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "ensemble de clés " + ", ".join(map(str, value)) if value else "ensemble de clés vide"
+    if isinstance(value, list):
+        return "liste de " + str(len(value)) + " élément(s)"
     text = str(value)
     return text if len(text) <= 60 else text[:57] + "..."

@@ -51,6 +51,26 @@ class Document:
     data: Any
     positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
     key_positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    styles: dict[Path, str | None] = field(default_factory=dict)  # scalar style: None (plain), '"', "'", '|', '>'
+    lines: list[str] = field(default_factory=list)
+
+    def position_in_value(self, path: Path, offset: int) -> tuple[int, int]:
+        """Position of the character ``offset`` of the text value at ``path`` (a formula's token).
+
+        Exact for a value on one line (plain or quoted, without escapes) and for the first line of a
+        block (``>-``, ``|``); otherwise the start of the value."""
+        path = tuple(path)
+        line, column = self.position(path)
+        if path not in self.styles:
+            return line, column
+        style = self.styles[path]
+        if style in ("|", ">"):
+            following = self.lines[line:line + 1]
+            if not following:
+                return line, column
+            content = following[0]
+            return line + 1, len(content) - len(content.lstrip(" ")) + 1 + offset
+        return line, column + offset + (1 if style in ('"', "'") else 0)
 
     def position(self, path: Path, key: bool = False) -> tuple[int, int]:
         """Position of the value at ``path`` (or of its key), else of the nearest parent."""
@@ -91,6 +111,32 @@ def _french(problem: str) -> str:
     return _PROBLEMS.get(problem, problem)
 
 
+_KEY_LINE = re.compile(r"^( *)(- +)?([A-Za-z_][\w-]*):( |$)")
+
+
+def _misindented_key(lines: list[str], line: int) -> tuple[int, int, str] | None:
+    """A key indented differently from the key just above it (a common slip): say so, not « : » inattendu."""
+    if not 1 <= line <= len(lines):
+        return None
+    here = _KEY_LINE.match(lines[line - 1])
+    if not here or here.group(2):
+        return None
+    for previous in reversed(lines[:line - 1]):
+        if not previous.strip() or previous.lstrip().startswith("#"):
+            continue
+        above = _KEY_LINE.match(previous)
+        if not above:
+            return None
+        expected = len(above.group(1)) + len(above.group(2) or "")
+        indent = len(here.group(1))
+        if indent == expected:
+            return None
+        message = (f"clé « {here.group(3)} » mal indentée : alignez-la sur « {above.group(3)} » de la ligne "
+                   f"au-dessus ({expected} espaces en début de ligne, et non {indent})")
+        return line, indent + 1, message
+    return None
+
+
 def _mark(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
@@ -105,12 +151,15 @@ def parse(text: str) -> Document:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        misplaced = _misindented_key(text.splitlines(), line)
+        if misplaced:
+            raise YAMLProblem(*misplaced) from None
         raise YAMLProblem(line, column, f"YAML invalide : {_french(exc.problem or exc.context or '')}") from None
     except yaml.YAMLError as exc:
         raise YAMLProblem(1, 1, f"YAML invalide : {exc}") from None
     finally:
         loader.dispose()
-    document = Document(None)
+    document = Document(None, lines=text.splitlines())
     if node is None:
         return document
     document.data = _Builder(loader, document).build(node, ())
@@ -132,6 +181,7 @@ class _Builder:
             return self.build_mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+        self.document.styles[path] = node.style
         try:
             return self.loader.construct_object(node, deep=True)
         except yaml.YAMLError as exc:

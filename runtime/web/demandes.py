@@ -52,6 +52,7 @@ from ..forms.wizard import (
 )
 from ..mail import MailError
 from ..services import services
+from ..spec.checks import FORM_CONTROLS
 from ..spec.errors import FieldError
 from ..spec.model import Spec
 from ..storage.base import StorageError
@@ -292,7 +293,7 @@ def start_demande(spec: Spec, tiers: Mapping[str, Any] | None, force: bool = Fal
 
 def _expired_session_post(demande_id: str, page_id: str):
     """Keep what was typed (not the files) until the applicant logs in again."""
-    form = {k: v for k, v in request.form.lists() if k not in ("csrf_token", "action", "goto", "_action")}
+    form = {k: v for k, v in request.form.lists() if k not in FORM_CONTROLS}
     kept = _stash_pending({"demande_id": demande_id, "page_id": page_id, "form": form})
     target = url_for(".step", demande_id=demande_id, page_id=page_id)
     if request.path.endswith("/autosave"):

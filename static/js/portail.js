@@ -124,6 +124,7 @@
     if (condition.all) return condition.all.every(function (c) { return evaluate(c, values); });
     if (condition.any) return condition.any.some(function (c) { return evaluate(c, values); });
     if (condition.not) return !evaluate(condition.not, values);
+    if (condition.formula) return Portail.formulas.holds(condition.formula, values);  // static/js/formulas.js
     var operator = operatorOf(condition);
     var actual = values[condition.field];
     var expected = condition[operator];
@@ -143,6 +144,7 @@
       (condition[key] || []).forEach(function (sub) { referencedFields(sub, out); });
     });
     if (condition.not) referencedFields(condition.not, out);
+    if (condition.formula) Array.prototype.push.apply(out, Portail.formulas.references(condition.formula));
     if (typeof condition.field === "string") out.push(condition.field);
     OPERATORS.forEach(function (op) {
       if (isFieldRef(condition[op])) out.push(condition[op].field);
@@ -245,7 +247,8 @@
   }
 
   /* ------------------------------------------------------------------ computed values
-   * Mirror of runtime/spec/computed.py (sum of a column, difference of two values). */
+   * Mirror of runtime/spec/computed.py (sum of a column, difference of two values; formulas are
+   * evaluated by static/js/formulas.js). */
   function round6(value) {
     return Math.round(value * 1e6) / 1e6;
   }
@@ -262,6 +265,11 @@
       return results[name];
     }
     function evaluateOne(item, seen) {
+      if (item.formula) {  // static/js/formulas.js: the server's AST, the server's arithmetic
+        return Portail.formulas.number(item.formula, function (name) {
+          return items.some(function (c) { return c.id === name; }) ? valueOf(name, seen) : values[name];
+        });
+      }
       if (item.sum) {
         var parts = item.sum.split(".");
         var rows = Array.isArray(values[parts[0]]) ? values[parts[0]] : [];
@@ -353,7 +361,7 @@
       });
       computedItems.forEach(function (c) {
         var output = c.element.querySelector("output");
-        if (output) output.textContent = display("amount", values[c.item.id]);
+        if (output) output.textContent = display(c.item.type || "amount", values[c.item.id]);
       });
       form.querySelectorAll("[data-total]").forEach(function (cell) {
         var table = cell.closest("[data-table]");

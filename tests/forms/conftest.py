@@ -158,6 +158,10 @@ pages:
             type: amount
             label: Montant
             required: true
+      - id: explication_ecart
+        type: textarea
+        label: Expliquez l'écart entre recettes et dépenses
+        when: "total_recettes <> total_depenses and total_recettes > 0"
   - id: pieces
     title: Pièces
     when:
@@ -179,6 +183,9 @@ computed:
     label: Total des recettes
     sum: recettes.montant
     page: budget
+  - id: part_travaux
+    label: Part des travaux (%)
+    formula: 'round(sum(depenses.montant; depenses.poste = "Travaux") * 100 / total_depenses; 1)'
 rules:
   - id: equilibre
     require:

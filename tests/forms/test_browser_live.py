@@ -81,6 +81,26 @@ def test_totals_rules_and_rows(page):
     assert total.text_content() == "234,50\u202f€"
 
 
+def test_formulas_computed_and_conditions_live(page):
+    """A formula computed value and a formula condition, evaluated by static/js/formulas.js as typed."""
+    page.goto(f"{BASE}/essai/budget")
+    part = page.locator(".portail-computed", has_text="Part des travaux").locator("output")
+    explanation = page.locator("#champ-explication_ecart")
+    assert explanation.is_hidden()
+    page.fill("#depenses-0-poste", "Travaux")
+    page.fill("#depenses-0-montant", "750")
+    page.fill("#depenses-1-poste", "Études")
+    page.fill("#depenses-1-montant", "250")
+    assert part.text_content() == "75"
+    page.fill("#depenses-1-montant", "500")
+    assert part.text_content() == "60"
+    page.fill("#recettes-0-financeur", "Ville")
+    page.fill("#recettes-0-montant", "1000")
+    assert explanation.is_visible()
+    page.fill("#recettes-0-montant", "1250")
+    assert explanation.is_hidden()
+
+
 def fill_budget(page, recettes: str) -> None:
     page.fill("#depenses-0-poste", "Travaux")
     page.fill("#depenses-0-montant", "1000")

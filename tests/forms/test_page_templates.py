@@ -62,7 +62,7 @@ def test_compile_time_folding_changes_nothing_in_the_output(ctx, spec):
     from runtime import ROOT
     from runtime.spec.loader import load_spec_file
 
-    specs = [spec] + [load_spec_file(path) for path in sorted((ROOT / "specs").rglob("*.yaml"))]
+    specs = [spec] + [load_spec_file(path) for path in sorted(p for p in (ROOT / "specs").rglob("*.yaml") if p.parent.name != "listes")]
     for one in specs:
         for page in one.pages:
             with_errors = {f.id: "Ce champ est obligatoire." for f in page.fields}

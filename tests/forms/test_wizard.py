@@ -153,7 +153,7 @@ def test_shipped_specs_render(app, client):
 
     template = '{% import "macros/forms.html" as forms %}{{ forms.render_page(form, page, spec) }}'
     with app.test_request_context():
-        for path in sorted(Path(app.config["SPECS_DIR"]).rglob("*.yaml")):
+        for path in sorted(p for p in Path(app.config["SPECS_DIR"]).rglob("*.yaml") if p.parent.name != "listes"):
             loaded = load_spec_file(path)
             for page in loaded.pages:
                 form = page_form(loaded, page.id, {})

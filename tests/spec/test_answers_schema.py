@@ -143,6 +143,6 @@ def test_untranslatable_conditions(condition):
     assert condition_schema(condition) is None
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "specs").rglob("*.yaml")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(p for p in (ROOT / "specs").rglob("*.yaml") if p.parent.name != "listes"), ids=lambda p: p.name)
 def test_every_shipped_spec_compiles_to_a_valid_schema(path):
     jsonschema.Draft202012Validator.check_schema(answers_schema(load_spec_file(path)))

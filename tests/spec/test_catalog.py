@@ -9,6 +9,7 @@ import pytest
 from runtime import ROOT
 from runtime.spec import catalog as catalog_module
 from runtime.spec.catalog import Catalog
+from runtime.spec.lint import lint_paths
 from runtime.storage.memory import MemoryStore
 
 SPECS = ROOT / "specs"
@@ -95,7 +96,15 @@ def test_duplicate_id_across_files_keeps_the_first(specs_dir, store):
     catalog = Catalog.load(specs_dir, store=store)
     assert catalog.get("patrimoine").source == str(specs_dir / "teleservices" / "patrimoine.yaml")
     copy, original = specs_dir / "teleservices" / "zz-copie.yaml", specs_dir / "teleservices" / "patrimoine.yaml"
-    assert [str(e) for e in catalog.errors] == [f"{copy}:1:1: identifiant « patrimoine » déjà utilisé par {original}"]
+    prefix_line = next(n for n, line in enumerate(copy.read_text(encoding="utf-8").splitlines(), start=1)
+                       if line.startswith("number_prefix:"))
+    assert [str(e) for e in catalog.errors] == [
+        f"{copy}:2:1: identifiant « patrimoine » déjà utilisé par {original}",
+        (f"{copy}:{prefix_line}:16: préfixe de numéro « PATRIMOINE » déjà utilisé par {original} : deux téléservices "
+         "auraient les mêmes numéros de demande"),
+    ]
+    # the one gate: portail lint says exactly the same
+    assert [str(e) for e in lint_paths([specs_dir])] == [str(e) for e in catalog.errors]
 
 
 def test_refresh_if_changed_reloads_on_file_change(specs_dir, store, monkeypatch):
@@ -131,3 +140,32 @@ def test_generation_bump_reloads_other_workers(specs_dir, store, monkeypatch):
 def test_app_catalog(services):
     assert services.catalog.get("patrimoine").title == "Soutien à la restauration et à la valorisation du patrimoine"
     assert services.catalog.errors == []
+
+
+def test_shared_list_is_versioned_with_the_specs_using_it(specs_dir, store):
+    """A demande filed before a list changed renders with the list of its version."""
+    catalog = Catalog.load(specs_dir, store=store)
+    before = catalog.get("patrimoine")
+    assert dict(before.lists)["communes"].count("value:") == 92
+    assert before.field("commune_edifice").choices[0].label == "Aix-en-Provence"
+    rewrite(specs_dir / "listes" / "communes.yaml", 'label: "Aix-en-Provence"', 'label: "Aix"')
+    catalog.reload()
+    after = catalog.get("patrimoine")
+    assert after.version_key != before.version_key  # same spec text, new list: a new version
+    assert after.field("commune_edifice").choices[0].label == "Aix"
+    assert catalog.get("investissement-communes").version_key == Catalog.load(SPECS).get(
+        "investissement-communes").version_key  # a spec not using the list keeps its version
+    fresh = Catalog.load(specs_dir, store=store)  # another process: rebuilt from the stored snapshot
+    old = fresh.version(before.version_key)
+    assert old.field("commune_edifice").choices[0].label == "Aix-en-Provence"
+
+
+def test_unknown_shared_list_is_refused_at_the_reference(specs_dir, store):
+    rewrite(specs_dir / "teleservices" / "patrimoine.yaml", "options_from: communes", "options_from: commune")
+    catalog = Catalog.load(specs_dir, store=store)
+    assert catalog.get("patrimoine") is None
+    [error] = catalog.errors
+    assert error.message == ("liste partagée inconnue « commune » (listes disponibles : communes, "
+                             "domaines-intervention)")
+    line = specs_dir.joinpath("teleservices", "patrimoine.yaml").read_text(encoding="utf-8").splitlines()[error.line - 1]
+    assert line[error.column - 1:].startswith("options_from: commune")

@@ -35,11 +35,14 @@ def test_sums_and_difference_are_exact_decimals(spec):
         "total_depenses": Decimal("1001.00"),
         "total_recettes": Decimal(1001),
         "solde": Decimal("0.00"),
+        "part_sollicitee": None,  # montant_sollicite unanswered
     }
+    with_request = compute(spec, {**budget(["1000"], ["1000"]), "montant_sollicite": "333.33"})
+    assert with_request["part_sollicitee"] == Decimal("33.3")
 
 
 def test_empty_tables_sum_to_zero(spec):
-    assert compute(spec, {}) == {"total_depenses": 0, "total_recettes": 0, "solde": 0}
+    assert compute(spec, {}) == {"total_depenses": 0, "total_recettes": 0, "solde": 0, "part_sollicitee": None}
 
 
 def test_difference_with_missing_operand_is_none():

@@ -6,9 +6,12 @@ import re
 import textwrap
 
 import pytest
+import yaml
 
 from runtime import ROOT
-from runtime.spec.lint import lint_paths
+from runtime.spec.checks import RESERVED_FIELD_IDS
+from runtime.spec.formulas import canonical, evaluate, parse
+from runtime.spec.lint import ACCOUNT_PREFILL, lint_paths
 
 DOC = ROOT / "docs" / "spec-language.md"
 BLOCKS = re.findall(r"```yaml\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.DOTALL)
@@ -38,9 +41,32 @@ def test_doc_has_examples():
 
 @pytest.mark.parametrize("block", BLOCKS, ids=[f"exemple-{i + 1}" for i in range(len(BLOCKS))])
 def test_doc_example_lints_clean(block, tmp_path):
-    path = tmp_path / "exemple.yaml"
+    if "list.schema.json" in block.splitlines()[0]:  # a shared list: lives in listes/
+        path = tmp_path / "listes" / "exemple.yaml"
+        path.parent.mkdir()
+    else:
+        path = tmp_path / "exemple.yaml"
     path.write_text(as_spec(block), encoding="utf-8")
     assert [str(e) for e in lint_paths([path])] == []
+
+
+FORMULA_ROWS = re.findall(r"^\| `([^`]+)` \| `(\{.*\})` \| (?:`([^`]+)`|vide) \|$",
+                          DOC.read_text(encoding="utf-8"), flags=re.MULTILINE)
+
+
+@pytest.mark.parametrize("formula, values, expected", FORMULA_ROWS, ids=[r[0] for r in FORMULA_ROWS])
+def test_doc_formula_example_gives_its_result(formula, values, expected):
+    result = canonical(evaluate(parse(formula), yaml.safe_load(values).get))
+    assert (str(result).lower() if isinstance(result, bool) else result) == (expected or None)
+
+
+def test_doc_has_formula_examples_and_lists_reserved_ids_and_prefills():
+    text = DOC.read_text(encoding="utf-8")
+    assert len(FORMULA_ROWS) >= 10
+    for name in RESERVED_FIELD_IDS:
+        assert f"`{name}`" in text, name
+    for name in ACCOUNT_PREFILL:
+        assert f"account.{name}" in text, name
 
 
 def test_doc_mentions_every_field_type_and_key():

@@ -175,3 +175,36 @@ def test_forced_refresh_and_own_generation_bump(specs_dir, monkeypatch):
     assert worker_a.refresh_if_changed(force=True) is False  # its own bump: already up to date
     assert worker_b.refresh_if_changed() is False  # within the interval
     assert worker_b.refresh_if_changed(force=True) is True
+
+
+CROSS_FILE = """id: mauvais-prefill
+kind: teleservice
+version: 1
+title: Pré-remplissage impossible
+pages:
+  - id: structure
+    title: Structure
+    fields:
+      - id: nom
+        type: text
+        label: Nom
+        prefill: tiers.nom_association
+"""
+
+
+def test_one_gate_for_reload_staff_page_preview_and_lint(client, services, admin, specs_dir):
+    """A spec refused only against the rest of the catalogue (a Tiers field that does not exist) is
+    refused by the reload, named on the staff page, never served nor previewed, and `portail lint`
+    reports exactly the same errors."""
+    from runtime.spec.lint import lint_paths
+
+    staff_login(client, "admin.metropole")
+    (specs_dir / "teleservices" / "mauvais-prefill.yaml").write_text(CROSS_FILE, encoding="utf-8")
+    text = page_text(reload_specs(client))
+    assert "mauvais-prefill.yaml:12:18: pré-remplissage « tiers.nom_association » : le formulaire de création " \
+           "de tiers n'a pas de champ « nom_association »" in text
+    assert services.catalog.get("mauvais-prefill") is None
+    assert client.get("/agents/apercu/mauvais-prefill/").status_code == 404
+    assert [str(e) for e in lint_paths([specs_dir])] == [str(e) for e in services.catalog.errors]
+    single = lint_paths([specs_dir / "teleservices" / "mauvais-prefill.yaml"])  # one file, its catalogue around it
+    assert [str(e) for e in single] == [str(e) for e in services.catalog.errors]
