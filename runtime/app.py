@@ -23,6 +23,7 @@ BLUEPRINTS = (
     "runtime.web.staff",
     "runtime.web.echanges",
     "runtime.web.dev",
+    "runtime.web.ops",
 )
 
 

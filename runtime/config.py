@@ -62,6 +62,18 @@ DEFAULTS: dict[str, Any] = {
     "DEMO_DATA": False,
     "SIRET_LOOKUP_URL": "",  # public company directory adapter, off by default
     "SIRET_LOOKUP_TIMEOUT": 3,  # seconds; past it the applicant types the information
+    # Outbox of side effects (runtime/domain/effects.py, docs/outbox.md)
+    "OUTBOX_LEASE_SECONDS": 120,  # a new effect belongs to its request that long (> request time budget)
+    "OUTBOX_RETRY_BASE_SECONDS": 30,  # then 1 min, 2 min, ... doubling
+    "OUTBOX_RETRY_MAX_SECONDS": 3600,
+    "OUTBOX_HINT_GRACE_SECONDS": 600,  # a hint with nothing pending is dropped after that
+    "HEALTH_EFFECT_MAX_AGE_SECONDS": 900,  # /healthz says "degraded" past it
+    # Jobs (runtime/domain/jobs.py): heavy work outside the request
+    "EXPORT_INLINE_MAX_ROWS": 5000,  # larger exports become jobs run by `portail worker`
+    "JOB_LEASE_SECONDS": 300,  # a running job not heard from that long is taken over
+    "JOB_KEEP_DAYS": 7,  # finished jobs and their files are removed after that
+    "WORKER_INTERVAL_SECONDS": 1.0,
+    "WORKER_IN_PROCESS": False,  # `portail serve` runs the worker loop in a thread
 }
 
 ENV_PREFIX = "PORTAIL_"
@@ -72,6 +84,8 @@ def _coerce(default: Any, value: str) -> Any:
         return value.strip().lower() in ("1", "true", "yes", "oui", "on")
     if isinstance(default, int):
         return int(value)
+    if isinstance(default, float):
+        return float(value)
     if isinstance(default, tuple):
         return tuple(int(v) for v in value.split(","))
     return value

@@ -6,7 +6,7 @@ made there, from what these functions return.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -20,12 +20,17 @@ from ..spec.errors import FieldError
 from ..spec.model import Field, Spec
 from ..storage.repositories.demandes import account_partition, tiers_partition
 from ..storage.repositories.tiers import tiers_name
+from . import effects
 from .workflow import Actor, history_entry
 
 EDITABLE_STATUSES = ("brouillon", "complement_demande")
 PORTAL_ACTOR = Actor(kind="system", id="portail", name="Portail des subventions")
 # Fields holding the amount asked, by the id conventions of the shipped specs.
 REQUESTED_AMOUNT_IDS = ("montant_demande", "montant_sollicite", "subvention_demandee")
+
+
+# The mails of a transmission, from the filed demande: ``[(to, template, context)]``.
+MailsOf = Callable[[dict[str, Any]], Iterable[tuple[str | None, str, dict[str, Any]]]]
 
 
 class TransmissionRefused(Exception):
@@ -158,15 +163,21 @@ class DemandeService:
     # Transmission
 
     def transmit(
-        self, demande: Mapping[str, Any], spec: Spec, actor: Actor, prefill: Mapping[str, Any] | None = None
+        self, demande: Mapping[str, Any], spec: Spec, actor: Actor, prefill: Mapping[str, Any] | None = None,
+        mails: MailsOf | None = None,
     ) -> Transmission:
         """Validate then file the demande: number, date, status, snapshot.
 
+        What must follow (its staff index row, the mails ``mails(filed)``
+        returns as ``(to, template, context)``) is recorded in the same
+        transaction (``runtime.domain.effects``) and delivered after it.
         Raises ``TransmissionRefused`` with the French reasons. A demande
-        already transmitted is returned as it is (``first_time`` False).
+        already transmitted is returned as it is (``first_time`` False), and
+        whatever its transmission left pending is delivered now.
         """
 
         if demande["status"] not in EDITABLE_STATUSES:
+            self.redrive(demande)
             return Transmission(demande=dict(demande), first_time=False)
         if demande["status"] == "brouillon" and not spec.is_open(self.clock.today()):
             raise TransmissionRefused([FieldError("", closed_message(spec))])
@@ -197,11 +208,16 @@ class DemandeService:
             if complement:
                 doc["complement"] = {**(doc.get("complement") or {}), "answered_at": now}
 
-        stored = self.repo.modify(demande["partition"], demande["id"], change)
+        with effects.recording(demande["partition"]) as rec:
+            stored = self.repo.modify(demande["partition"], demande["id"], change)
+            if stored is not None and outcome["first_time"]:
+                rec.index(stored)
+                for to, template, context in mails(stored) if mails else ():
+                    rec.mail(to, template, **context)
         if stored is None:
             raise TransmissionRefused([FieldError("", "Cette demande n'existe plus.")])
-        if outcome["first_time"]:
-            self.reindex(stored, spec)
+        if not outcome["first_time"]:
+            self.redrive(stored)
         return Transmission(demande=stored, first_time=outcome["first_time"])
 
     def _changes_detail(self, previous: Mapping[str, Any] | None, doc: Mapping[str, Any], spec: Spec) -> str:
@@ -213,14 +229,19 @@ class DemandeService:
         before_spec = self.catalog.version(previous.get("version_key") or "") or spec
         return history_detail(compare(before_spec, previous.get("answers") or {}, spec, doc.get("answers") or {}))
 
+    def redrive(self, demande: Mapping[str, Any]) -> None:
+        """Deliver the effects still pending in the demande's partition."""
+        effects.redrive(demande["partition"])
+
     def move_to_tiers(self, demande: Mapping[str, Any], tiers_id: str) -> dict[str, Any]:
         """File a transmitted Tiers-creation demande under the Tiers it created."""
         target = tiers_partition(tiers_id)
         if demande["partition"] == target:
             return dict(demande)
-        moved = self.repo.create(target, {**demande, "tiers_id": tiers_id})
+        with effects.recording(target) as rec:
+            moved = self.repo.create(target, {**demande, "tiers_id": tiers_id})
+            rec.index(moved)
         self.repo.remove(demande["partition"], demande["id"])
-        self.reindex(moved, self.catalog.version(moved["version_key"]))
         return moved
 
     def reindex(self, demande: Mapping[str, Any], spec: Spec | None) -> None:

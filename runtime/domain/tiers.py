@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from ..formatting import display_name
 from ..mail import MailError
+from . import effects
 from ..services import services
 from ..storage.repositories.tiers import (
     ADMIN,
@@ -86,11 +87,13 @@ def request_rattachement(account: Mapping[str, Any], tiers: Mapping[str, Any], a
 def decide_rattachement(tiers: Mapping[str, Any], request_id: str, accept: bool, reason: str,
                         by: str) -> dict:
     """Record the administrator's decision and tell the requester by mail."""
-    request = services().repos.tiers.decide_rattachement(tiers["id"], request_id, accept, reason, by)
-    requester = services().repos.accounts.get(request["account_id"]) or {}
-    template = "tiers/rattachement_accepte" if accept else "tiers/rattachement_refuse"
-    _send(requester.get("email"), template, tiers=tiers, requester_name=display_name(requester),
-          raison_sociale=str(tiers.get("raison_sociale") or "").upper(), reason=request["reason"])
+    # The decision and its mail are stored together (runtime.domain.effects).
+    with effects.recording(f"tiers/{tiers['id']}") as rec:
+        request = services().repos.tiers.decide_rattachement(tiers["id"], request_id, accept, reason, by)
+        requester = services().repos.accounts.get(request["account_id"]) or {}
+        template = "tiers/rattachement_accepte" if accept else "tiers/rattachement_refuse"
+        rec.mail(requester.get("email"), template, tiers=tiers, requester_name=display_name(requester),
+                 raison_sociale=str(tiers.get("raison_sociale") or "").upper(), reason=request["reason"])
     return request
 
 

@@ -39,7 +39,15 @@ class Mailer:
             send_smtp(self.config, message)
         return path
 
-    def build(self, to: str, template: str, **context: Any) -> EmailMessage:
+    def deliver(self, message: EmailMessage, key: str, stamp_ns: int) -> Path:
+        """Hand over a mail built earlier (an outbox effect), at most once per ``key``
+        in the outbox folder; then to SMTP when configured (raises ``MailError``)."""
+        path, _ = self.outbox.write_once(message, key, stamp_ns)
+        if self.config["MAIL_BACKEND"] == "smtp":
+            send_smtp(self.config, message)
+        return path
+
+    def build(self, to: str, template: str, message_id: str | None = None, **context: Any) -> EmailMessage:
         context = {
             "base_url": str(self.config["BASE_URL"]).rstrip("/"),
             "portal_name": self.config["PORTAL_NAME"],
@@ -53,7 +61,7 @@ class Mailer:
         message["From"] = self.config["MAIL_SENDER"]
         message["To"] = to
         message["Date"] = formatdate(localtime=False)
-        message["Message-ID"] = make_msgid(domain="portail.local")
+        message["Message-ID"] = f"<{message_id}@portail.local>" if message_id else make_msgid(domain="portail.local")
         message.set_content(render_template(f"mails/{template}.txt", **context))
         message.add_alternative(render_template(f"mails/{template}.html", **context), subtype="html")
         return message

@@ -6,6 +6,7 @@ import email
 import email.policy
 import logging
 import os
+import re
 import secrets
 import smtplib
 import ssl
@@ -67,6 +68,32 @@ class Outbox:
         tmp.write_bytes(message.as_bytes(policy=WIRE_POLICY))
         os.replace(tmp, path)
         return path
+
+    def write_once(self, message: EmailMessage, key: str, stamp_ns: int) -> tuple[Path, bool]:
+        """Write the mail of event ``key`` unless it is already there: ``(path, written)``.
+
+        The name is derived from the event only (the time it was recorded and
+        its id), so a retried delivery finds the copy of a previous attempt and
+        the outbox never holds one event twice. Atomic and exclusive: the file
+        is written aside, then hard-linked to its name (which fails if it exists).
+        """
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", key):
+            raise ValueError(f"clé de courriel invalide : {key!r}")
+        self.root.mkdir(parents=True, exist_ok=True)
+        seconds, nanoseconds = divmod(stamp_ns, 10**9)
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.localtime(seconds))
+        path = self.root / f"{stamp}-{nanoseconds:09d}-{key}.eml"
+        if path.exists():
+            return path, False
+        tmp = self.root / f".{path.name}.{secrets.token_hex(4)}.tmp"
+        tmp.write_bytes(message.as_bytes(policy=WIRE_POLICY))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return path, False
+        finally:
+            tmp.unlink()
+        return path, True
 
     def messages(self) -> list[OutboxMail]:
         """Every mail of the outbox, oldest first."""

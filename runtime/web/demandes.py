@@ -50,7 +50,6 @@ from ..forms.wizard import (
     validate_page,
     visible_pages,
 )
-from ..mail import MailError
 from ..services import services
 from ..spec.checks import FORM_CONTROLS
 from ..spec.errors import FieldError
@@ -552,6 +551,7 @@ def transmit(demande_id: str):
     demande, spec = load_demande(demande_id)
     if demande["status"] not in EDITABLE_STATUSES:
         if demande.get("numero"):
+            demande_service().redrive(demande)  # a retry after a crash: finish what the transmission owes
             return redirect(url_for(".confirmation", demande_id=demande_id))
         return _refuse_read_only(demande)
     if spec.attestation and not request.form.get("attestation"):
@@ -561,7 +561,8 @@ def transmit(demande_id: str):
     try:
         if spec.kind == "tiers_creation" and demande["status"] == "brouillon":
             created = _create_tiers(demande, spec)
-        outcome = service.transmit(demande, spec, applicant_actor(), prefill_context(demande))
+        outcome = service.transmit(demande, spec, applicant_actor(), prefill_context(demande),
+                                   mails=lambda filed: receipt_mails(filed, spec, created))
     except TransmissionRefused as refused:
         return _render_recap(demande, spec, refused.errors, 400)
     except TiersError as error:
@@ -570,7 +571,6 @@ def transmit(demande_id: str):
     if outcome.first_time:
         if created is not None:
             filed = service.move_to_tiers(filed, created["id"])
-        _send_receipt(filed, spec)
         log.info("Demande %s transmise sous le numéro %s", filed["id"], filed["numero"])
     return redirect(url_for(".confirmation", demande_id=filed["id"]))
 
@@ -583,8 +583,11 @@ def _create_tiers(demande, spec: Spec) -> dict[str, Any]:
     return create_from_demande(current_user.doc, demande.get("answers") or {})
 
 
-def _send_receipt(demande, spec: Spec) -> None:
-    tiers = services().repos.tiers.get(demande["tiers_id"]) if demande.get("tiers_id") else None
+def receipt_mails(demande, spec: Spec, tiers: Mapping[str, Any] | None = None):
+    """The accusés de réception of a transmission: to the applicant and to the Tiers,
+    recorded with it (``runtime.domain.effects``)."""
+    if tiers is None and demande.get("tiers_id"):
+        tiers = services().repos.tiers.get(demande["tiers_id"])
     recipients = {current_user.doc.get("email"), (tiers or {}).get("email")}
     context = {
         "demande": demande,
@@ -594,12 +597,7 @@ def _send_receipt(demande, spec: Spec) -> None:
         "transmitted_on": format_date(demande.get("transmitted_at")),
         "aides_path": "/espace/aides",
     }
-    for address in sorted(a for a in recipients if a):
-        try:
-            services().mailer.send(address, "demandes/accuse_reception", **context)
-        except MailError:
-            # The demande is filed whatever the mail server does; the copy stays in the outbox.
-            log.warning("Accusé de réception de %s non transmis au serveur SMTP", demande["numero"])
+    return [(address, "demandes/accuse_reception", context) for address in sorted(a for a in recipients if a)]
 
 
 @bp.get("/<demande_id>/confirmation")

@@ -14,7 +14,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from ..domain import workflow
-from ..mail import MailError
+from ..domain import effects
 from ..services import services
 from .context import current_tiers, tiers_required
 from .downloads import send_stored_file
@@ -56,35 +56,30 @@ def send_message(tiers_id: str, demande: Mapping[str, Any], actor: workflow.Acto
         return errors
     attachments = [services().files.save(upload.stream, upload.filename)] if has_file else []
     author = {"kind": actor.kind, "id": actor.id, "name": actor.name}
-    message = services().repos.messages.post(tiers_id, demande, author, text, attachments)
-    if actor.kind == "staff":
-        path = url_for("echanges.conversation", demande_id=demande["id"])
-        notify_applicants(tiers_id, "staff/message_demandeur", demande=demande, message=message, path=path)
-    else:
-        notify_staff(demande, message)
+    # The message and its notification mails are stored together (runtime.domain.effects).
+    with effects.recording(f"tiers/{tiers_id}") as rec:
+        message = services().repos.messages.post(tiers_id, demande, author, text, attachments)
+        if actor.kind == "staff":
+            path = url_for("echanges.conversation", demande_id=demande["id"])
+            notify_applicants(rec, tiers_id, "staff/message_demandeur", demande=demande, message=message,
+                              path=path)
+        else:
+            notify_staff(rec, demande, message)
     return {}
 
 
-def _send(to: str, template: str, **context: Any) -> None:
-    try:
-        services().mailer.send(to, template, **context)
-    except MailError:
-        # The message or the status is stored; the mail is in the outbox for a later retry.
-        log.warning("Courriel %s non envoyé à %s", template, to)
-
-
-def notify_applicants(tiers_id: str, template: str, **context: Any) -> None:
-    """Mail every member account of the Tiers."""
+def notify_applicants(rec, tiers_id: str, template: str, **context: Any) -> None:
+    """Mail every member account of the Tiers (effects of ``rec``, an ``effects.recording``)."""
     repos = services().repos
     tiers = repos.tiers.get(tiers_id) or {}
     for member in repos.tiers.members(tiers_id):
         account = repos.accounts.get(member.get("account_id") or member["id"])
         if account and account.get("email") and account.get("active", True):
             name = f"{account.get('prenom', '')} {account.get('nom', '')}".strip()
-            _send(account["email"], template, name=name, tiers=tiers, **context)
+            rec.mail(account["email"], template, name=name, tiers=tiers, **context)
 
 
-def notify_staff(demande: Mapping[str, Any], message: Mapping[str, Any]) -> None:
+def notify_staff(rec, demande: Mapping[str, Any], message: Mapping[str, Any]) -> None:
     """Mail the agents who instruct the demande's téléservice (instructeurs first,
     administrateurs only when nobody is assigned)."""
     readers = services().repos.staff.readers_of(demande.get("teleservice") or "")
@@ -93,7 +88,7 @@ def notify_staff(demande: Mapping[str, Any], message: Mapping[str, Any]) -> None
     path = url_for("staff.demande", tiers_id=tiers_id, demande_id=demande["id"], _anchor="echanges")
     for agent in assigned:
         if agent.get("email"):
-            _send(agent["email"], "staff/message_agent", name=agent.get("nom") or "", demande=demande,
+            rec.mail(agent["email"], "staff/message_agent", name=agent.get("nom") or "", demande=demande,
                   message=message, path=path)
 
 

@@ -32,7 +32,9 @@ ERROR_TEXTS = {
 
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
-    from . import identity
+    from . import identity, ops
+
+    ops.init_app(app)  # first: the request id exists before anything else runs
 
     identity.init_app(app)
     app.after_request(_security_headers)

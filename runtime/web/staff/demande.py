@@ -8,9 +8,8 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...domain import indexing as staff_index
+from ...domain import effects, workflow
 from ...domain import versions as versions_diff
-from ...domain import workflow
 from ...domain.demandes import requested_amount
 from ...forms.wizard import visible_pages
 from ...services import services
@@ -155,20 +154,25 @@ def transition(tiers_id: str, demande_id: str):
         doc.update(workflow.transition_changes(doc, target, actor(), now, details, page_ids))
 
     try:
-        stored = services().repos.demandes.modify(current["partition"], demande_id, change)
+        # The new status, its index row and its mails are stored together (runtime.domain.effects).
+        with effects.recording(current["partition"]) as rec:
+            stored = services().repos.demandes.modify(current["partition"], demande_id, change)
+            if stored is None:
+                abort(404)
+            rec.index(stored)
+            _notify_status(rec, tiers_id, stored)
     except workflow.TransitionError as error:
         field_errors = {f"{target}-{key}": message for key, message in error.errors.items()}
         return _render_demande(tiers_id, current, field_errors, {target: details}, status=400)
-    staff_index.reindex(stored)
-    _notify_status(tiers_id, stored)
     flash(f"La demande est maintenant « {workflow.status_label(stored['status'])} ».", "success")
     return redirect(url_for(".demande", tiers_id=tiers_id, demande_id=demande_id))
 
 
-def _notify_status(tiers_id: str, demande: Mapping[str, Any]) -> None:
+def _notify_status(rec, tiers_id: str, demande: Mapping[str, Any]) -> None:
     from ..echanges import notify_applicants
 
     notify_applicants(
+        rec,
         tiers_id,
         f"staff/statut_{demande['status']}",
         demande=demande,
