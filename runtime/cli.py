@@ -24,6 +24,7 @@ def serve(host: str, port: int, demo: bool) -> None:
 
     from .app import create_app
     from .demo import seed_demo_data
+    from .worker import start_in_thread
 
     listener = _bind(host, port)
     base_url = f"http://{host}:{listener.getsockname()[1]}"
@@ -31,6 +32,7 @@ def serve(host: str, port: int, demo: bool) -> None:
     if demo:
         for line in seed_demo_data(app):
             click.echo(line)
+    start_in_thread(app)  # mails and index rows left by a failed attempt, exports, index rebuilds
     server = make_server(host, 0, app, threaded=True, fd=listener.fileno())
     # The URL is printed only now: the port is bound and listening.
     click.echo(f"Portail des subventions : {base_url}/")
@@ -105,11 +107,19 @@ def storage() -> None:
 
 
 @storage.command("check")
-def storage_check() -> None:
-    """Report unreadable partitions (exit 1); otherwise clean temp files and recount the index."""
+@click.option("--effects-older-than-minutes", default=15, show_default=True,
+              help="Signaler les effets (courriels, index) en attente depuis plus longtemps.")
+def storage_check(effects_older_than_minutes: int) -> None:
+    """Report unreadable partitions (exit 1); otherwise clean temp files and recount the index;
+    report effects pending too long and index rows missing or stale (exit 1)."""
+    from datetime import UTC, datetime, timedelta
+
+    from .domain.effects import pending_effects, repair_hints
+    from .domain.indexing import index_problems
     from .storage.maintenance import check_store
 
-    report = check_store(_open_storage()[0])
+    store = _open_storage()[0]
+    report = check_store(store)
     for problem in report.corrupt:
         click.echo(f"Partition illisible : {problem}", err=True)
     if report.corrupt:
@@ -119,6 +129,26 @@ def storage_check() -> None:
         click.echo(f"Fichier temporaire abandonné supprimé : {path}")
     if report.index_repaired:
         click.echo("Compteurs de l'index des demandes recalculés.")
+    now = datetime.now(UTC)
+    late = pending_effects(store, (now - timedelta(minutes=effects_older_than_minutes)).isoformat(timespec="seconds"))
+    for effect in late:
+        error = f" ; dernière erreur : {effect.last_error}" if effect.last_error else ""
+        click.echo(f"Effet en attente depuis le {effect.created_at} : {effect.kind} {effect.id} dans "
+                   f"{effect.partition} ({effect.attempts} tentative(s){error})", err=True)
+    if repair_hints(store, late, now):
+        click.echo("Effets en attente signalés de nouveau au worker.", err=True)
+    problems = index_problems(store)
+    for numero in problems.missing:
+        click.echo(f"Demande transmise absente de l'index : {numero}", err=True)
+    for numero in problems.stale:
+        click.echo(f"Ligne d'index périmée : {numero}", err=True)
+    if late or problems.missing or problems.stale:
+        if late:
+            click.echo("Des effets sont en attente : vérifiez que « portail worker » tourne et que le serveur "
+                       "de courriel répond.", err=True)
+        if problems.missing or problems.stale:
+            click.echo("Réparez l'index avec : portail index rebuild", err=True)
+        sys.exit(1)
     click.echo("Stockage en bon état.")
 
 
@@ -224,15 +254,38 @@ def index() -> None:
 
 
 @index.command("rebuild")
-def index_rebuild() -> None:
+@click.option("--job", "as_job", is_flag=True, help="La confier à « portail worker » au lieu de l'attendre.")
+def index_rebuild(as_job: bool) -> None:
     """Rebuild the staff index of transmitted demandes from the tiers/* partitions."""
+    from .domain import jobs
     from .domain.indexing import rebuild_index
 
     app = _app_for_command()
     with app.app_context():
+        if as_job:
+            job = jobs.submit("index_rebuild", {}, "cli")
+            click.echo(f"Reconstruction confiée au worker (tâche {job['id']}).")
+            return
         report = rebuild_index()
     click.echo(f"Index reconstruit : {report.indexed} demande(s) transmise(s), "
                f"{report.removed} ligne(s) obsolète(s) retirée(s).")
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Une seule passe puis s'arrêter (cron, tests).")
+def worker(once: bool) -> None:
+    """Deliver pending effects (mails, index rows) and run jobs (exports, index rebuilds)."""
+    from .logs import configure_logging
+    from .worker import main as worker_main
+    from .worker import run_once
+
+    configure_logging()
+    app = _app_for_command()
+    if once:
+        done = run_once(app)
+        click.echo(f"{done.effects} effet(s) livré(s), {done.jobs} tâche(s) exécutée(s).")
+        return
+    worker_main(app)
 
 
 @main.command()

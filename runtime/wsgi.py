@@ -5,9 +5,18 @@
 Configuration comes from the environment (``PORTAIL_DATA``, ``PORTAIL_BASE_URL``,
 ``PORTAIL_SECRET_KEY``, ...; see ``runtime/config.py``). Every worker process
 imports this module and builds its own app over the same data folder.
+
+Time budget: a request answers within a second as a rule and never works more
+than 10 s; gunicorn's ``--timeout`` (30 s by default) kills a worker past it.
+Heavier work (large exports, index rebuilds) runs as jobs in ``portail worker``,
+which must run beside gunicorn (it also delivers the mails and index rows that
+a request could not, see ``docs/outbox.md``). One JSON line per request is
+written on stderr (logger ``portail.request``).
 """
 from __future__ import annotations
 
 from .app import create_app
+from .logs import configure_logging
 
+configure_logging()
 app = create_app()

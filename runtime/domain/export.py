@@ -235,3 +235,4 @@ def _format_columns(sheet, columns: list[Column]) -> None:
         for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
             if not isinstance(cell.value, str):
                 cell.number_format = number_format
+

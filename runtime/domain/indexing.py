@@ -46,28 +46,35 @@ class RebuildReport:
     removed: int
 
 
-def rebuild_index() -> RebuildReport:
+def demande_partitions(store) -> list[str]:
+    """The partitions holding transmitted demandes (one place to change with the layout)."""
+    return list(store.partitions(TIERS_PREFIX))
+
+
+def rebuild_index(report=None) -> RebuildReport:
     """Upsert every transmitted demande of every Tiers, drop the rows of demandes
-    that no longer exist (or are drafts again), then recount the shards."""
+    that no longer exist (or are drafts again), then recount the shards.
+    ``report(done, total)`` follows the partitions read (jobs)."""
     store, repos = services().store, services().repos
     index = DemandeIndex(store)
     indexed: set[str] = set()
-    for partition in store.partitions(TIERS_PREFIX):
+    partitions = demande_partitions(store)
+    for done, partition in enumerate(partitions, start=1):
         tiers = repos.tiers.get(partition.removeprefix(TIERS_PREFIX))
         for demande in store.read(partition).table(DEMANDES).all():
             if is_transmitted(demande):
                 index.upsert(staff_summary(demande, tiers))
                 indexed.add(demande["id"])
+        if report is not None:
+            report(done, len(partitions))
     removed = sum(_drop_row(index, shard, row_id) for shard, row_id in _indexed_rows(store) if row_id not in indexed)
     index.rebuild_counts()
     return RebuildReport(indexed=len(indexed), removed=removed)
 
 
 def _indexed_rows(store):
-    for name in list(store.partitions("index/")):
-        if not name.removeprefix("index/").startswith("_"):
-            for row in store.read(name).table(DEMANDES).all():
-                yield name, row["id"]
+    for name, row in _index_rows(store):
+        yield name, row["id"]
 
 
 def _drop_row(index: DemandeIndex, shard: str, row_id: str) -> int:
@@ -77,3 +84,49 @@ def _drop_row(index: DemandeIndex, shard: str, row_id: str) -> int:
             if part.table(DEMANDES).get(row_id) is not None:
                 part.table(DEMANDES).remove(row_id)
     return 1
+
+
+@dataclass(frozen=True)
+class IndexProblems:
+    missing: list[str]  # numbers of transmitted demandes without a row
+    stale: list[str]  # numbers whose row disagrees (status, number, partition)
+
+
+def index_problems(store) -> IndexProblems:
+    """Compare every transmitted demande with its index row (a full read, for
+    ``portail storage check``; ``portail index rebuild`` repairs)."""
+    rows = {row["id"]: row for _, row in _index_rows(store)}
+    missing, stale = [], []
+    for partition in demande_partitions(store):
+        for demande in store.read(partition).table(DEMANDES).all():
+            if not is_transmitted(demande):
+                continue
+            row = rows.get(demande["id"])
+            label = demande.get("numero") or demande["id"]
+            if row is None:
+                missing.append(label)
+            elif (row.get("status") or row.get("statut"), row.get("numero"), row.get("partition")) != (
+                    demande.get("status"), demande.get("numero"), partition):
+                stale.append(label)
+    return IndexProblems(missing=missing, stale=stale)
+
+
+def _index_rows(store):
+    for name in list(store.partitions("index/")):
+        if not name.removeprefix("index/").startswith("_"):
+            for row in store.read(name).table(DEMANDES).all():
+                yield name, row
+
+
+def _rebuild_job(job, report) -> dict[str, Any]:
+    result = rebuild_index(report)
+    return {"indexed": result.indexed, "removed": result.removed}
+
+
+def _register() -> None:
+    from .jobs import handler
+
+    handler("index_rebuild")(_rebuild_job)
+
+
+_register()

@@ -754,9 +754,20 @@
     onChange();
   }
 
+  // A job in progress (export, index rebuild): follow the "Actualiser" link by itself every 2 s.
+  function initJobRefresh(root) {
+    var link = root.querySelector("a[data-job-refresh]");
+    if (link) window.setTimeout(function () { window.location.assign(link.href); }, 2000);
+  }
+
+  function initLate(root) {
+    initSiretLookup(root);
+    initJobRefresh(root);
+  }
+
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", function () { initSiretLookup(document); });
+    document.addEventListener("DOMContentLoaded", function () { initLate(document); });
   } else {
-    initSiretLookup(document);
+    initLate(document);
   }
 })();

@@ -9,15 +9,25 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from flask import Response, abort, request
+from flask import Response, abort, redirect, render_template, request, url_for
 
 from ...domain import export as exporter
-from ...domain import workflow
+from ...domain import jobs, workflow
 from ...services import services
 from ...storage.repositories.staff import can_see
 from ...storage.repositories.tiers import tiers_name
-from .common import SAFE_ID, bp, current_staff, staff_required, teleservice_titles, visible_titles
-from .listing import matching_rows, parse_filters, parse_sort
+from ..downloads import send_stored_file
+from .common import (
+    ADMIN,
+    SAFE_ID,
+    access_log,
+    bp,
+    current_staff,
+    staff_required,
+    teleservice_titles,
+    visible_titles,
+)
+from .listing import allowed_teleservices, matching_rows, parse_filters, parse_sort, search
 
 MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -29,6 +39,33 @@ MIMETYPES = {
 @bp.get("/export/<teleservice>.<fmt>")
 @staff_required()
 def export(fmt: str, teleservice: str | None = None):
+    """A small export is sent at once; a large one is offered as a job (``runtime.domain.jobs``)."""
+    selection = _selection(fmt, teleservice)
+    filters, titles, sort = selection
+    size = search(filters, 1, 1, titles)[1]
+    if size > services().config["EXPORT_INLINE_MAX_ROWS"]:
+        return render_template("staff/export_large.html", page_title="Préparer l'export", active_menu="demandes",
+                               fmt=fmt, size=size, action=request.full_path,
+                               title=titles.get(filters["teleservice"]) if filters["teleservice"] else None)
+    data, _ = build_export(fmt, filters, titles, sort)
+    response = Response(data, mimetype=MIMETYPES[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="{export_name(filters, fmt)}"'
+    return response
+
+
+@bp.post("/export.<fmt>")
+@bp.post("/export/<teleservice>.<fmt>")
+@staff_required()
+def export_job(fmt: str, teleservice: str | None = None):
+    filters, titles, sort = _selection(fmt, teleservice)
+    params = {"fmt": fmt, "filters": filters, "titles": titles, "sort": list(sort),
+              "allowed": allowed_teleservices(titles)}
+    job = jobs.submit("export", params, current_staff()["id"])
+    return redirect(url_for(".job", job_id=job["id"]))
+
+
+def _selection(fmt: str, teleservice: str | None):
+    """``(filters, titles, sort)`` of the query string, or 404/400."""
     if fmt not in MIMETYPES or (teleservice is not None and not _exportable(teleservice)):
         abort(404)
     titles = visible_titles()
@@ -38,11 +75,34 @@ def export(fmt: str, teleservice: str | None = None):
     filters, errors = parse_filters(args, titles)
     if errors:
         abort(400)
-    demandes = list(_demandes(matching_rows(filters, titles, parse_sort(args))))
-    name = "-".join(filter(None, ["demandes", filters["teleservice"], services().clock.today().isoformat()]))
-    response = Response(_file(fmt, demandes, filters["teleservice"]), mimetype=MIMETYPES[fmt])
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return response
+    return filters, titles, parse_sort(args)
+
+
+def export_name(filters: Mapping[str, str], fmt: str) -> str:
+    return "-".join(filter(None, ["demandes", filters["teleservice"], services().clock.today().isoformat()])) + f".{fmt}"
+
+
+def build_export(fmt: str, filters, titles, sort, allowed: list[str] | None | bool = False,
+                 report=None) -> tuple[bytes, int]:
+    """The file of the selection and its number of demandes; ``report(done, total)`` follows the reading."""
+    rows = list(matching_rows(filters, titles, tuple(sort), allowed))
+    demandes = []
+    for done, demande in enumerate(_demandes(rows), start=1):
+        demandes.append(demande)
+        if report is not None:
+            report(done, len(rows))
+    return _file(fmt, demandes, filters["teleservice"]), len(demandes)
+
+
+@jobs.handler("export")
+def _export_job(job, report) -> dict[str, Any]:
+    """An export prepared by ``portail worker`` with the filters and rights of the agent who asked."""
+    params = job["params"]
+    data, count = build_export(params["fmt"], params["filters"], params["titles"], params["sort"],
+                               params["allowed"], report)
+    meta = jobs.save_result_file(data, export_name(params["filters"], params["fmt"]),
+                                 MIMETYPES[params["fmt"]].split(";")[0])
+    return {"file": meta, "rows": count}
 
 
 def _exportable(teleservice: str) -> bool:
@@ -77,3 +137,43 @@ def _demandes(rows: Iterable[Mapping[str, Any]]):
         if tiers_id not in names:
             names[tiers_id] = tiers_name(repos.tiers.get(tiers_id)) if tiers_id else ""
         yield {**demande, "tiers_name": names[tiers_id]}
+
+
+# Jobs of this agent: progress, then the file (``runtime.domain.jobs``)
+
+JOB_TITLES = {"export": "Export des demandes", "index_rebuild": "Reconstruction de l'index des demandes"}
+
+
+@bp.post("/index/reconstruire")
+@staff_required(ADMIN)
+def rebuild_index():
+    job = jobs.submit("index_rebuild", {}, current_staff()["id"])
+    return redirect(url_for(".job", job_id=job["id"]))
+
+
+def _own_job(job_id: str) -> dict[str, Any]:
+    """A job of this staff member; 404 for anyone else's."""
+    job = jobs.get(job_id) if SAFE_ID.fullmatch(job_id) else None
+    if job is None or job["requested_by"] != current_staff()["id"]:
+        access_log.warning("Agent %s : tâche %s refusée", current_staff()["id"], job_id)
+        abort(404)
+    return job
+
+
+@bp.get("/taches/<job_id>")
+@staff_required()
+def job(job_id: str):
+    job = _own_job(job_id)
+    teleservice = (job["params"].get("filters") or {}).get("teleservice")
+    return render_template("staff/job.html", page_title=JOB_TITLES[job["kind"]], active_menu="demandes", job=job,
+                           title=JOB_TITLES[job["kind"]],
+                           teleservice_title=(job["params"].get("titles") or {}).get(teleservice, teleservice))
+
+
+@bp.get("/taches/<job_id>/fichier")
+@staff_required()
+def job_file(job_id: str):
+    job = _own_job(job_id)
+    if job["status"] != jobs.DONE:
+        abort(404)
+    return send_stored_file((job.get("result") or {}).get("file"), "export")

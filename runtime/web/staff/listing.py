@@ -93,26 +93,34 @@ def index_query(filters: Mapping[str, str]) -> dict[str, str] | None:
     return {key: value for key, value in query.items() if value}
 
 
-def search(filters: Mapping[str, str], page: int, per_page: int, titles: Mapping[str, str]):
-    """One page of index rows, newest transmission first, and the total."""
+def allowed_teleservices(titles: Mapping[str, str]) -> list[str] | None:
+    """The téléservices this agent is restricted to (None: an administrateur sees all)."""
+    return list(titles) if visible_teleservices(current_staff()) is not None else None
+
+
+def search(filters: Mapping[str, str], page: int, per_page: int, titles: Mapping[str, str],
+           allowed: list[str] | None | bool = False):
+    """One page of index rows, newest transmission first, and the total. ``allowed``:
+    the agent's téléservices when called outside their request (a job), else computed."""
     from ...storage.index import DemandeIndex
 
     query = index_query(filters)
     if query is None:
         return [], 0
-    allowed = list(titles) if visible_teleservices(current_staff()) is not None else None
+    allowed = allowed_teleservices(titles) if allowed is False else allowed
     return DemandeIndex(services().store).search(query, page, per_page, teleservices=allowed)
 
 
 def matching_rows(filters: Mapping[str, str], titles: Mapping[str, str],
-                  sort: tuple[str, str] = DEFAULT_SORT) -> Iterator[dict[str, Any]]:
+                  sort: tuple[str, str] = DEFAULT_SORT, allowed: list[str] | None | bool = False
+                  ) -> Iterator[dict[str, Any]]:
     """Every index row the filters select, in the listing's order."""
     if sort != DEFAULT_SORT:
-        yield from sorted_rows(list(matching_rows(filters, titles)), sort)
+        yield from sorted_rows(list(matching_rows(filters, titles, allowed=allowed)), sort)
         return
     page = 1
     while True:
-        rows, total = search(filters, page, BATCH, titles)
+        rows, total = search(filters, page, BATCH, titles, allowed)
         yield from rows
         if not rows or page * BATCH >= total:
             return

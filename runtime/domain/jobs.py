@@ -1,0 +1,178 @@
+"""Heavy work outside the request: jobs run by ``portail worker``.
+
+A request has a time budget (gunicorn's ``--timeout``, 30 s by default; the
+portal aims at answering within a second and never works past 10 s inside a
+request). Work that grows with the data — an export of more than
+``EXPORT_INLINE_MAX_ROWS`` demandes, an index rebuild — is *submitted* as a job
+instead, and the page shows its progress until the result can be downloaded.
+
+A job is a document of the partition ``jobs`` (table ``jobs``)::
+
+    {"id", "kind": "export"|"index_rebuild", "params": {...}, "requested_by": staff id,
+     "request_id", "status": "queued"|"running"|"done"|"failed", "progress": 0..100,
+     "result": {"file": file metadata, "rows": 75000, ...} | None, "error": str | None,
+     "created_at", "started_at", "finished_at", "lease_until"}
+
+``run_next()`` claims the oldest queued job (or a running one whose worker
+stopped reporting for ``JOB_LEASE_SECONDS``: it was killed) under the lock of
+``jobs``, runs its handler outside the lock with a ``report(done, total)``
+callback that stores the progress (at most once a second) and extends the
+lease, then stores the result. A result file goes to the ``FileStore`` and is
+served by ``runtime.web.downloads`` to the staff member who asked for it.
+"""
+from __future__ import annotations
+
+import io
+import logging
+import time
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import Any
+
+from ..services import services
+from ..storage.base import new_id
+from ..tracing import current_request_id
+
+log = logging.getLogger("portail.jobs")
+
+PARTITION = "jobs"
+TABLE = "jobs"
+QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+ACTIVE = (QUEUED, RUNNING)
+REPORT_EVERY = 1.0  # seconds between two progress writes
+
+Report = Callable[[int, int], None]
+Handler = Callable[[Mapping[str, Any], Report], dict[str, Any]]
+HANDLERS: dict[str, Handler] = {}
+
+
+# Modules registering handlers; the export handler lives with the staff listing's selection
+# (runtime/web/staff/exports.py), imported with the application.
+HANDLER_MODULES = ("runtime.domain.indexing",)
+
+
+def _load_handlers() -> None:
+    import importlib
+
+    for name in HANDLER_MODULES:
+        importlib.import_module(name)
+
+
+def handler(kind: str):
+    """Register the function that runs jobs of ``kind``: ``fn(job, report) -> result``."""
+
+    def decorate(fn: Handler) -> Handler:
+        HANDLERS[kind] = fn
+        return fn
+
+    return decorate
+
+
+def _now_iso(delta: timedelta = timedelta(0)) -> str:
+    return (services().clock.now() + delta).isoformat(timespec="seconds")
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=services().config["JOB_LEASE_SECONDS"])
+
+
+def submit(kind: str, params: Mapping[str, Any], requested_by: str) -> dict[str, Any]:
+    """Queue a job, or return the same person's identical job still queued or running."""
+    _load_handlers()
+    if kind not in HANDLERS:
+        raise ValueError(f"tâche inconnue : {kind}")
+    with services().store.transaction(PARTITION) as part:
+        table = part.table(TABLE)
+        same = table.find(lambda j: j["status"] in ACTIVE, kind=kind, params=dict(params),
+                          requested_by=requested_by)
+        if same:
+            return same[0]
+        job = {
+            "id": new_id(), "kind": kind, "params": dict(params), "requested_by": requested_by,
+            "request_id": current_request_id(), "status": QUEUED, "progress": 0, "result": None,
+            "error": None, "created_at": _now_iso(), "started_at": None, "finished_at": None,
+            "lease_until": None,
+        }
+        table.insert(job)
+    log.info("Tâche %s (%s) demandée par %s (requête %s)", job["id"], kind, requested_by, job["request_id"])
+    return job
+
+
+def get(job_id: str) -> dict[str, Any] | None:
+    return services().store.read(PARTITION).table(TABLE).get(job_id)
+
+
+def _claim() -> dict[str, Any] | None:
+    now = _now_iso()
+    with services().store.transaction(PARTITION) as part:
+        table = part.table(TABLE)
+        ready = [j for j in table.all()
+                 if j["status"] == QUEUED or (j["status"] == RUNNING and (j["lease_until"] or "") < now)]
+        if not ready:
+            return None
+        job = min(ready, key=lambda j: j["created_at"])
+        return table.update(job["id"], {"status": RUNNING, "started_at": job["started_at"] or now,
+                                        "lease_until": _now_iso(_lease())})
+
+
+def _update(job_id: str, changes: Mapping[str, Any]) -> None:
+    with services().store.transaction(PARTITION) as part:
+        if part.table(TABLE).get(job_id) is not None:
+            part.table(TABLE).update(job_id, dict(changes))
+
+
+def run_next() -> dict[str, Any] | None:
+    """Run the next job if there is one; returns it as stored at the end."""
+    if not services().store.read(PARTITION).table(TABLE).find(lambda j: j["status"] in ACTIVE):
+        return None
+    _load_handlers()
+    job = _claim()
+    if job is None:
+        return None
+    log.info("Tâche %s (%s) commencée (requête %s)", job["id"], job["kind"], job.get("request_id"))
+    last = [0.0]
+
+    def report(done: int, total: int) -> None:
+        if time.monotonic() - last[0] < REPORT_EVERY:
+            return
+        last[0] = time.monotonic()
+        progress = min(99, int(100 * done / total)) if total else 0
+        _update(job["id"], {"progress": progress, "lease_until": _now_iso(_lease())})
+
+    try:
+        result = HANDLERS[job["kind"]](job, report)
+    except Exception as error:  # noqa: BLE001 - stored for the person who asked, logged for operators
+        log.exception("Tâche %s (%s) en échec (requête %s)", job["id"], job["kind"], job.get("request_id"))
+        _update(job["id"], {"status": FAILED, "error": f"{type(error).__name__}: {error}"[:500],
+                            "finished_at": _now_iso(), "lease_until": None})
+    else:
+        _update(job["id"], {"status": DONE, "progress": 100, "result": result, "finished_at": _now_iso(),
+                            "lease_until": None})
+        log.info("Tâche %s (%s) terminée (requête %s)", job["id"], job["kind"], job.get("request_id"))
+    return get(job["id"])
+
+
+def save_result_file(data: bytes, filename: str, content_type: str) -> dict[str, Any]:
+    return services().files.save(io.BytesIO(data), filename, content_type)
+
+
+def prune() -> int:
+    """Remove finished jobs older than ``JOB_KEEP_DAYS`` and their files."""
+    s = services()
+    limit = _now_iso(-timedelta(days=s.config["JOB_KEEP_DAYS"]))
+    if not s.store.read(PARTITION).table(TABLE).find(lambda j: j["status"] not in ACTIVE
+                                                    and (j["finished_at"] or "") < limit):
+        return 0
+    with s.store.transaction(PARTITION) as part:
+        table = part.table(TABLE)
+        old = table.find(lambda j: j["status"] not in ACTIVE and (j["finished_at"] or "") < limit)
+        for job in old:
+            table.remove(job["id"])
+    for job in old:
+        file_meta = (job.get("result") or {}).get("file")
+        if file_meta:
+            try:
+                s.files.delete(file_meta["file_id"])
+            except Exception:  # noqa: BLE001 - already gone
+                pass
+    return len(old)
