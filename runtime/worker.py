@@ -47,7 +47,7 @@ def run_forever(app: Flask, stop: threading.Event) -> None:
     while not stop.is_set():
         try:
             run_once(app)
-        except Exception:  # noqa: BLE001 - the loop survives a bad pass; the next one retries
+        except Exception:  # the loop survives a bad pass; the next one retries
             log.exception("Passe du worker en échec")
         stop.wait(interval)
     log.info("Worker arrêté")

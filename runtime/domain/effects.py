@@ -54,7 +54,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Self
 
 from ..services import services
 from ..storage.base import Store, new_id
@@ -148,7 +148,7 @@ def record(part, kind: str, payload: Mapping[str, Any], effect_id: str | None = 
 _open = threading.local()
 
 
-class recording:  # noqa: N801 - used as a context manager, like contextlib's helpers
+class Recording:
     """Open the partition's transaction; effects added are committed with the
     business change, then delivered right after the commit. A recording
     opened inside another one on the same partition joins it."""
@@ -158,10 +158,10 @@ class recording:  # noqa: N801 - used as a context manager, like contextlib's he
         self.store = store or services().store
         self.effects: list[dict[str, Any]] = []
         self.part = None
-        self._outer: recording | None = None
+        self._outer: Recording | None = None
         self._hinted = False
 
-    def __enter__(self) -> recording:
+    def __enter__(self) -> Self:
         opened = _open.__dict__.setdefault("recordings", {})
         self._outer = opened.get(self.partition)
         self._transaction = self.store.transaction(self.partition)
@@ -203,6 +203,11 @@ class recording:  # noqa: N801 - used as a context manager, like contextlib's he
         message = services().mailer.build(to, template, message_id=effect_id, **context)
         text = message.as_bytes(policy=_wire_policy()).decode("utf-8")
         return self.add(MAIL, {"to": to, "template": template, "message": text}, effect_id)
+
+
+def recording(partition: str, store: Store | None = None) -> Recording:
+    """``with effects.recording(partition) as rec:`` (see the module's documentation)."""
+    return Recording(partition, store)
 
 
 def _wire_policy():
@@ -297,9 +302,20 @@ def deliver_recorded(partition: str, recorded: list[Mapping[str, Any]]) -> Outco
     _attempt(partition, recorded, outcome)
     try:
         _complete(s.store, partition, outcome, s.clock.now(), timing, claimed=False)
-    except Exception:  # noqa: BLE001 - the business write stands; the worker finishes the job
+        if outcome.failed:  # the worker must come back at the first retry, not at the end of the lease
+            _bring_forward(s.store, partition, outcome.next_due)
+    except Exception:  # the business write stands; the worker finishes the job
         log.exception("Effets de %s livrés mais non soldés (le worker s'en chargera)", partition)
     return outcome
+
+
+def _bring_forward(store: Store, partition: str, due: str | None) -> None:
+    if due is None:
+        return
+    with store.transaction(hint_partition(partition)) as part:
+        hint = part.table(HINTS).get(partition)
+        if hint is not None and hint["due"] > due:
+            part.table(HINTS).update(partition, {"due": due})
 
 
 def deliver_partition(partition: str, store: Store | None = None) -> Outcome:
@@ -328,7 +344,7 @@ def redrive(partition: str) -> Outcome:
     transmitted" path: the user retried, maybe after a crash)."""
     try:
         return deliver_partition(partition)
-    except Exception:  # noqa: BLE001 - a retry never fails because of a late effect
+    except Exception:  # a retry never fails because of a late effect
         log.exception("Relance des effets de %s impossible", partition)
         return Outcome()
 
@@ -345,7 +361,7 @@ def deliver_due(store: Store | None = None) -> int:
                 continue
             try:
                 outcome = deliver_partition(hint["partition"], store)
-            except Exception:  # noqa: BLE001 - one damaged partition must not stop the others
+            except Exception:  # one damaged partition must not stop the others
                 log.exception("Livraison des effets de %s impossible", hint["partition"])
                 continue
             delivered += len(outcome.delivered)

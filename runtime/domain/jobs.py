@@ -141,7 +141,7 @@ def run_next() -> dict[str, Any] | None:
 
     try:
         result = HANDLERS[job["kind"]](job, report)
-    except Exception as error:  # noqa: BLE001 - stored for the person who asked, logged for operators
+    except Exception as error:  # stored for the person who asked, logged for operators
         log.exception("Tâche %s (%s) en échec (requête %s)", job["id"], job["kind"], job.get("request_id"))
         _update(job["id"], {"status": FAILED, "error": f"{type(error).__name__}: {error}"[:500],
                             "finished_at": _now_iso(), "lease_until": None})
@@ -173,6 +173,6 @@ def prune() -> int:
         if file_meta:
             try:
                 s.files.delete(file_meta["file_id"])
-            except Exception:  # noqa: BLE001 - already gone
-                pass
+            except Exception as error:  # noqa: BLE001 - already gone: nothing to free
+                log.info("Fichier de la tâche %s déjà supprimé : %s", job["id"], error)
     return len(old)
