@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from runtime.domain import effects
-from runtime.mail import MailError, Mailer
+from runtime.mail import Mailer, MailError
 from runtime.worker import run_once
 from tests.demandes.support import fill_valid, start, stored, transmit
 from tests.outbox.support import crash_after_commit, index_row, pending, receipts, restarted_app
