@@ -73,14 +73,15 @@ def request_rattachement(account: Mapping[str, Any], tiers: Mapping[str, Any], a
                          piece: Mapping[str, Any] | None) -> tuple[dict, bool]:
     """File the account's attachment request and notify the Tiers' administrators (on creation only)."""
     repo = services().repos.tiers
-    request, created = repo.request_rattachement(
-        tiers["id"], account["id"], str(answers.get("famille") or ""), tiers["siret"], piece
-    )
-    if created:
-        for admin in _administrators(tiers["id"]):
-            _send(admin.get("email"), "tiers/rattachement_demande", tiers=tiers, requester=account,
-                  requester_name=display_name(account), administrator_name=display_name(admin),
-                  request=request, members_path=f"/tiers/{tiers['id']}/comptes")
+    with effects.recording(f"tiers/{tiers['id']}") as rec:  # the request and its mails, stored together
+        request, created = repo.request_rattachement(
+            tiers["id"], account["id"], str(answers.get("famille") or ""), tiers["siret"], piece
+        )
+        if created:
+            for admin in _administrators(tiers["id"]):
+                rec.mail(admin.get("email"), "tiers/rattachement_demande", tiers=tiers, requester=account,
+                         requester_name=display_name(account), administrator_name=display_name(admin),
+                         request=request, members_path=f"/tiers/{tiers['id']}/comptes")
     return request, created
 
 
