@@ -62,6 +62,7 @@ def nobody_values() -> dict[str, str]:
         "token": secrets.token_urlsafe(32),
         "staff_id": unknown_id(),
         "siret": "00000000000000",
+        "job_id": unknown_id(),
     }
 
 
@@ -91,6 +92,7 @@ def owner_values(world, endpoint: str) -> dict[str, str]:
         "token": secrets.token_urlsafe(32),
         "staff_id": world.other_instructeur["id"],
         "siret": world.tiers["siret"],
+        "job_id": unknown_id(),  # a job is only ever the requester's: tests/outbox checks its access
     }
 
 
