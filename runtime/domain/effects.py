@@ -220,8 +220,15 @@ def _wire_policy():
 
 
 def _deliver_mail(partition: str, effect: Mapping[str, Any]) -> None:
+    from ..mail import MailError
+
     message = email.message_from_bytes(effect["payload"]["message"].encode("utf-8"), policy=email.policy.default)
-    services().mailer.deliver(message, effect["id"], effect["created_ns"])
+    try:
+        services().mailer.deliver(message, effect["id"], effect["created_ns"])
+    except MailError:
+        log.warning("Courriel %s non transmis au serveur SMTP (copie dans l'outbox) : nouvel essai plus tard",
+                    effect["id"])
+        raise
 
 
 def _deliver_index(partition: str, effect: Mapping[str, Any]) -> None:
