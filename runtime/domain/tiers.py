@@ -14,7 +14,6 @@ from markupsafe import Markup
 
 from ..formatting import display_name
 from ..mail import MailError
-from . import effects
 from ..services import services
 from ..storage.repositories.tiers import (
     ADMIN,
@@ -23,6 +22,7 @@ from ..storage.repositories.tiers import (
     TiersError,
     normalise_siret,
 )
+from . import effects
 
 log = logging.getLogger("portail.tiers")
 

@@ -13,8 +13,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..domain import workflow
-from ..domain import effects
+from ..domain import effects, workflow
 from ..services import services
 from .context import current_tiers, tiers_required
 from .downloads import send_stored_file

@@ -96,7 +96,7 @@ def test_a_large_export_is_a_job_with_progress_and_a_download(client, services, 
     assert len(rows) == 4 and {r[0] for r in rows[1:]} == {d["numero"] for d in demandes}
 
 
-def test_progress_is_stored_while_the_job_runs(services, app, admin, demandes, monkeypatch):
+def test_progress_is_stored_while_the_job_runs(client, services, app, agent, demandes, monkeypatch):
     seen = []
     monkeypatch.setattr(jobs, "REPORT_EVERY", 0)
     real_update = jobs._update
@@ -107,12 +107,24 @@ def test_progress_is_stored_while_the_job_runs(services, app, admin, demandes, m
         real_update(job_id, changes)
 
     monkeypatch.setattr(jobs, "_update", spy)
+    services.config["EXPORT_INLINE_MAX_ROWS"] = 0
+    job_url = post(client, "/agents/export.xlsx?status=transmise", token_from="/agents/demandes").headers["Location"]
     with app.app_context():
-        job = jobs.submit("export", {"teleservice": "quartier", "fmt": "xlsx"}, admin["id"])
         finished = jobs.run_next()
     assert seen == [33, 66, 99]  # then 100 with the result
-    assert finished["status"] == "done" and finished["progress"] == 100 and finished["result"]["file"]["filename"].endswith(".xlsx")
-    assert job["request_id"] is None  # submitted outside a request
+    assert finished["status"] == "done" and finished["progress"] == 100
+    assert finished["result"]["file"]["filename"].endswith(".xlsx") and finished["result"]["rows"] == 3
+    assert finished["params"]["filters"]["status"] == "transmise"
+    assert finished["request_id"] and job_url.endswith(finished["id"])
+
+
+def test_an_instructeur_s_export_job_keeps_to_their_teleservices(client, services, app, tiers, demandes):
+    create_staff(services, "instr.patrimoine", "instructeur", ["patrimoine"])
+    assert staff_login(client, "instr.patrimoine").status_code == 302
+    services.config["EXPORT_INLINE_MAX_ROWS"] = -1
+    job_url = post(client, "/agents/export.csv", token_from="/agents/demandes").headers["Location"]
+    run_once(app)
+    assert _export_rows(client.get(job_url + "/fichier"))[1:] == []  # none of the 3 "quartier" demandes
 
 
 def test_someone_else_s_job_and_file_are_404(client, services, agent, other_admin, demandes, app):
@@ -127,12 +139,12 @@ def test_someone_else_s_job_and_file_are_404(client, services, agent, other_admi
 
 
 def test_a_failed_job_says_so(client, services, agent, demandes, app, monkeypatch):
-    from runtime.domain import export
+    from runtime.web.staff import exports
 
     def broken(*args, **kwargs):
         raise OSError("disque plein")
 
-    monkeypatch.setattr(export, "build_export", broken)
+    monkeypatch.setattr(exports, "build_export", broken)
     services.config["EXPORT_INLINE_MAX_ROWS"] = 0
     job_url = post(client, "/agents/export/quartier.csv", token_from="/agents/demandes").headers["Location"]
     run_once(app)
