@@ -157,6 +157,7 @@ class Recording:
         self.partition = partition
         self.store = store or services().store
         self.effects: list[dict[str, Any]] = []
+        self.written: dict[str, dict[str, Any]] = {}  # effect id → document as written (index effects)
         self.part = None
         self._outer: Recording | None = None
         self._hinted = False
@@ -180,7 +181,7 @@ class Recording:
             self._outer.effects.extend(self.effects)
             self._outer._hinted = self._outer._hinted or self._hinted
         elif exc_type is None and self.effects:
-            deliver_recorded(self.partition, self.effects)
+            deliver_recorded(self.partition, self.effects, self.written)
         return result
 
     def add(self, kind: str, payload: Mapping[str, Any], effect_id: str | None = None) -> dict[str, Any]:
@@ -191,8 +192,12 @@ class Recording:
         return effect
 
     def index(self, demande: Mapping[str, Any]) -> dict[str, Any]:
-        """Refresh the staff index row of this demande (read again at delivery)."""
-        return self.add(INDEX, {"demande_id": demande["id"]})
+        """Refresh the staff index row of this demande (read again by a later delivery;
+        the after-commit attempt uses ``demande`` as written, which holds even when
+        this transaction was joined by an outer one still open)."""
+        effect = self.add(INDEX, {"demande_id": demande["id"]})
+        (self._outer or self).written[effect["id"]] = dict(demande)
+        return effect
 
     def mail(self, to: str | None, template: str, **context: Any) -> dict[str, Any] | None:
         """A mail rendered now (the state the user saw), handed over at delivery."""
@@ -231,10 +236,11 @@ def _deliver_mail(partition: str, effect: Mapping[str, Any]) -> None:
         raise
 
 
-def _deliver_index(partition: str, effect: Mapping[str, Any]) -> None:
+def _deliver_index(partition: str, effect: Mapping[str, Any], demande: Mapping[str, Any] | None = None) -> None:
     from . import indexing
 
-    demande = services().repos.demandes.get(partition, effect["payload"]["demande_id"])
+    if demande is None:
+        demande = services().repos.demandes.get(partition, effect["payload"]["demande_id"])
     if demande is not None and indexing.is_transmitted(demande):  # moved or deleted since: nothing to do
         indexing.reindex(demande)
 
@@ -265,10 +271,14 @@ class Outcome:
         return min((e["created_at"] for e in self.remaining), default=None)
 
 
-def _attempt(partition: str, batch: Iterable[Mapping[str, Any]], outcome: Outcome) -> None:
+def _attempt(partition: str, batch: Iterable[Mapping[str, Any]], outcome: Outcome,
+             written: Mapping[str, Mapping[str, Any]] | None = None) -> None:
     for effect in batch:
         try:
-            HANDLERS[effect["kind"]](partition, effect)
+            if written and effect["id"] in written:
+                _deliver_index(partition, effect, written[effect["id"]])
+            else:
+                HANDLERS[effect["kind"]](partition, effect)
         except Exception as error:  # noqa: BLE001 - kept and retried; the request or the loop goes on
             outcome.failed[effect["id"]] = f"{type(error).__name__}: {error}"[:500]
             log.warning("Effet %s (%s) de %s en échec, tentative %s (requête %s) : %s", effect["id"],
@@ -302,11 +312,12 @@ def _complete(store: Store, partition: str, outcome: Outcome, now: datetime, tim
         outcome.remaining = store.read(partition).table(OUTBOX).all()
 
 
-def deliver_recorded(partition: str, recorded: list[Mapping[str, Any]]) -> Outcome:
+def deliver_recorded(partition: str, recorded: list[Mapping[str, Any]],
+                     written: Mapping[str, Mapping[str, Any]] | None = None) -> Outcome:
     """The after-commit attempt of the request that recorded these effects."""
     s, timing = services(), _timing()
     outcome = Outcome()
-    _attempt(partition, recorded, outcome)
+    _attempt(partition, recorded, outcome, written)
     try:
         _complete(s.store, partition, outcome, s.clock.now(), timing, claimed=False)
         if outcome.failed:  # the worker must come back at the first retry, not at the end of the lease
