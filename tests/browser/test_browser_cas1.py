@@ -7,6 +7,8 @@ import io
 
 import pytest
 
+from runtime.formatting import quote
+
 from .browser_support import assert_accessible
 from .journey_steps import Person, create_tiers, deposit_patrimoine, menu, new_account, new_structure
 
@@ -41,7 +43,8 @@ def test_cas1_premiere_personne(new_journey, screens, live_server, js):
     numero = deposit_patrimoine(j, structure, person)
 
     mail = live_server.wait_for_mail(person.email, f"Accusé de réception de votre demande {numero}", since=mark)
-    assert "« Soutien à la restauration et à la valorisation du patrimoine » a bien été transmise" in mail.text
+    title = quote("Soutien à la restauration et à la valorisation du patrimoine")
+    assert f"{title} a bien été transmise" in mail.text
     assert f"Numéro de la demande : {numero}" in mail.text
     assert mail.link("/espace/aides").startswith(live_server.url)
 
