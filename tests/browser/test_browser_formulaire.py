@@ -42,7 +42,7 @@ def test_formulaire_genere_conditions_tableau_totaux(new_journey, screens, agent
         "Erreur : Choisissez une réponse pour « L'édifice ou l'objet est-il situé sur le territoire de la Métropole ? ».",
         "Erreur : Choisissez une réponse pour « Votre structure est-elle propriétaire de l'édifice ou de l'objet ? ».",
         "Erreur : Choisissez une réponse pour « L'édifice ou l'objet est-il protégé au titre des monuments historiques ? ».",
-        "Erreur : Choisissez une réponse pour «\u00a0Les travaux ont-ils déjà commencé ?\u00a0».",
+        "Erreur : Choisissez une réponse pour « Les travaux ont-ils déjà commencé ? ».",
     ], j.error_messages()
     assert len(j.summary_errors()) == 4
     assert not form_semantics(j), form_semantics(j)
@@ -68,7 +68,7 @@ def test_formulaire_genere_conditions_tableau_totaux(new_journey, screens, agent
         assert PROTECTION_NOTE in " ".join(page.locator("main").inner_text().split())
         yes_no(j, "L'édifice ou l'objet est-il protégé", True)
         check(j)
-        assert j.error_messages() == ["Erreur : Choisissez une réponse pour «\u00a0Type de protection\u00a0»."], (
+        assert j.error_messages() == ["Erreur : Choisissez une réponse pour « Type de protection »."], (
             j.error_messages()
         )
         assert group(j, "L'édifice ou l'objet est-il protégé").get_by_label("Oui", exact=True).is_checked()

@@ -143,7 +143,7 @@ def test_subvention_de_fonctionnement_de_bout_en_bout(new_journey, screens, live
     assert re.fullmatch(r"FONCT-\d{4}-\d{6}", numero), numero
     j.step("demande transmise")
     mail = live_server.wait_for_mail(person.email, f"Accusé de réception de votre demande {numero}", since=mark)
-    assert f"« {FONCTIONNEMENT} » a bien été transmise" in mail.text
+    assert f"«\u00a0{FONCTIONNEMENT}\u00a0» a bien été transmise" in mail.text
     menu(j, "Mes aides")
     row = page.locator("tr").filter(has_text=numero)
     assert "Transmise" in row.inner_text()
@@ -275,7 +275,7 @@ def test_aide_investissement_communes_de_bout_en_bout(new_journey, screens, live
     j.step("demande transmise")
 
     mail = live_server.wait_for_mail(person.email, f"Accusé de réception de votre demande {numero}", since=mark)
-    assert f"« {INVESTISSEMENT} » a bien été transmise" in mail.text
+    assert f"«\u00a0{INVESTISSEMENT}\u00a0» a bien été transmise" in mail.text
     assert f"Numéro de la demande : {numero}" in mail.text
     assert "Rénovation énergétique de l'école Jean-Moulin" in mail.text
 
