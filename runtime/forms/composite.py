@@ -225,8 +225,6 @@ def file_size(size: int) -> str:
 
 
 class StaticType(FieldType):
-    static = True
-
     def make_field(self, field):
         return None
 

@@ -156,8 +156,9 @@
 
   /* ------------------------------------------------------------------ reading values
    * The same converted values as the server's answers (amounts "1234.50", yes/no as
-   * booleans, tables as lists of rows); text that does not convert is kept as typed. */
-  var NUMERIC_TYPES = ["integer", "decimal", "amount", "percentage"];
+   * booleans, tables as lists of rows); text that does not convert is kept as typed.
+   * Which types are numbers or static blocks comes from the page (data-numeric,
+   * data-static, data-number), written from runtime/spec/field_types.py. */
 
   function normaliseNumber(type, raw) {
     var text = raw.trim();
@@ -176,8 +177,8 @@
     return text || null;
   }
 
-  function scalar(type, raw) {
-    if (NUMERIC_TYPES.indexOf(type) >= 0) return normaliseNumber(type, raw);
+  function scalar(type, raw, numeric) {
+    if (numeric) return normaliseNumber(type, raw);
     if (type === "date") return normaliseDate(raw);
     var text = raw.trim();
     return text || null;
@@ -195,7 +196,8 @@
       tr.querySelectorAll("input, select").forEach(function (input) {
         var match = new RegExp("^" + id + "-\\d+-(.+)$").exec(input.name || "");
         if (!match) return;
-        var value = scalar(input.getAttribute("data-number") ? "amount" : "text", input.value);
+        var numeric = Boolean(input.getAttribute("data-number"));
+        var value = scalar(numeric ? "amount" : "text", input.value, numeric);
         if (value !== null) row[match[1]] = value;
       });
       if (Object.keys(row).length) rows.push(row);
@@ -206,7 +208,7 @@
   function fieldValue(form, wrapper) {
     var id = wrapper.getAttribute("data-field");
     var type = wrapper.getAttribute("data-type");
-    if (type === "heading" || type === "paragraph") return undefined;
+    if (wrapper.hasAttribute("data-static")) return undefined;
     if (wrapper.querySelector(".portail-locked")) return undefined; // the server's value stays
     if (type === "yes_no") {
       var yn = wrapper.querySelector("input[type=radio]:checked");
@@ -243,7 +245,7 @@
       if (input && input.files && input.files.length) return { filename: input.files[0].name };
       return current && !removed ? { filename: current.textContent } : null;
     }
-    return scalar(type, namedValue(form, id));
+    return scalar(type, namedValue(form, id), wrapper.hasAttribute("data-numeric"));
   }
 
   /* ------------------------------------------------------------------ computed values
