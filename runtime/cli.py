@@ -167,7 +167,7 @@ def staff() -> None:
 @click.option("--nom", default="", help="Nom affiché dans l'historique des demandes.")
 def staff_add(identifiant: str, email: str, role: str, teleservices: tuple[str, ...], nom: str) -> None:
     """Create a staff account; its generated password is printed once."""
-    from .domain.staff_accounts import CLI_ACTOR, create_staff_account
+    from .domain.staff_accounts import CLI_ACTOR
     from .storage.repositories.staff import DuplicateIdentifiant
 
     app = _app_for_command()
@@ -177,7 +177,8 @@ def staff_add(identifiant: str, email: str, role: str, teleservices: tuple[str, 
             click.echo(f"Téléservice inconnu : {', '.join(unknown)}", err=True)
             sys.exit(1)
         try:
-            _, password = create_staff_account(identifiant, email, role, list(teleservices), nom, actor=CLI_ACTOR)
+            _, password = app.extensions["portail"].staff_accounts.create(
+                identifiant, email, role, list(teleservices), nom, actor=CLI_ACTOR)
         except DuplicateIdentifiant:
             click.echo(f"L'identifiant {identifiant} est déjà utilisé.", err=True)
             sys.exit(1)
@@ -201,7 +202,7 @@ def staff_list() -> None:
 @click.argument("identifiant")
 def staff_deactivate(identifiant: str) -> None:
     """Deactivate a staff account: no more login, open sessions end (written to the audit trail)."""
-    from .domain.staff_accounts import CLI_ACTOR, set_active
+    from .domain.staff_accounts import CLI_ACTOR
     from .storage.repositories.staff import LastAdministrateur
 
     app = _app_for_command()
@@ -211,7 +212,7 @@ def staff_deactivate(identifiant: str) -> None:
             click.echo(f"Agent inconnu : {identifiant}", err=True)
             sys.exit(1)
         try:
-            set_active(agent["id"], False, CLI_ACTOR)
+            app.extensions["portail"].staff_accounts.set_active(agent["id"], False, CLI_ACTOR)
         except LastAdministrateur as error:
             click.echo(str(error), err=True)
             sys.exit(1)
@@ -226,11 +227,9 @@ def index() -> None:
 @index.command("rebuild")
 def index_rebuild() -> None:
     """Rebuild the staff index of transmitted demandes from the tiers/* partitions."""
-    from .domain.indexing import rebuild_index
-
     app = _app_for_command()
     with app.app_context():
-        report = rebuild_index()
+        report = app.extensions["portail"].staff_index.rebuild()
     click.echo(f"Index reconstruit : {report.indexed} demande(s) transmise(s), "
                f"{report.removed} ligne(s) obsolète(s) retirée(s).")
 

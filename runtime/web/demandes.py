@@ -39,7 +39,7 @@ from ..domain.demandes import (
     summary_lines,
 )
 from ..domain.pdf import accuse_reception
-from ..domain.tiers import TiersError, create_from_demande
+from ..domain.tiers import TiersError
 from ..domain.workflow import Actor
 from ..formatting import format_date, quote
 from ..forms.wizard import (
@@ -60,7 +60,7 @@ from ..storage.files import file_refs
 from ..storage.index import DemandeIndex
 from ..storage.repositories.demandes import account_partition, tiers_partition
 from ..storage.repositories.staff import can_see
-from .context import current_tiers, tiers_required
+from .context import create_tiers_from_demande, current_tiers, tiers_required
 from .downloads import send_stored_file
 from .identity import applicant_required, login_manager
 from .setup import csrf
@@ -580,7 +580,7 @@ def _create_tiers(demande, spec: Spec) -> dict[str, Any]:
     errors = validate_demande(spec, demande.get("answers") or {}, prefill_context(demande))
     if errors:
         raise TransmissionRefused(list(errors))
-    return create_from_demande(current_user.doc, demande.get("answers") or {})
+    return create_tiers_from_demande(current_user.doc, demande.get("answers") or {})
 
 
 def _send_receipt(demande, spec: Spec) -> None:

@@ -68,7 +68,7 @@ def accounts():
     if request.method == "POST":
         values, errors = _check_staff_form(request.form, titles)
         if not errors:
-            doc, password = accounts_service.create_staff_account(
+            doc, password = services().staff_accounts.create(
                 values["identifiant"], values["email"], values["role"], values["teleservices"], values["nom"],
                 actor=_auditactor())
             log.info("Agent %s créé par %s", doc["identifiant"], current_user.id)
@@ -141,8 +141,8 @@ def account(staff_id: str):
     if errors:
         return _render_account(doc, values, errors, status=400)
     try:
-        changed = accounts_service.change_assignment(staff_id, values["role"], values["teleservices"],
-                                                     _auditactor())
+        changed = services().staff_accounts.change_assignment(staff_id, values["role"], values["teleservices"],
+                                                              _auditactor())
     except LastAdministrateur as error:
         return _render_account(doc, values, {"role": str(error)}, status=400)
     log.info("Agent %s : rôle et téléservices modifiés par %s", doc["identifiant"], current_user.id)
@@ -152,7 +152,7 @@ def account(staff_id: str):
 def _set_active(staff_id: str, active: bool):
     doc = _load_account(staff_id)
     try:
-        changed = accounts_service.set_active(staff_id, active, _auditactor())
+        changed = services().staff_accounts.set_active(staff_id, active, _auditactor())
     except LastAdministrateur as error:
         return _render_account(doc, errors={"desactiver": str(error)}, status=400)
     log.info("Agent %s %s par %s", doc["identifiant"], "réactivé" if active else "désactivé", current_user.id)
@@ -177,7 +177,7 @@ def reactivate_account(staff_id: str):
 @staff_required(ADMIN)
 def reset_account_password(staff_id: str):
     _load_account(staff_id)
-    doc, password = accounts_service.reset_password(staff_id, _auditactor())
+    doc, password = services().staff_accounts.reset_password(staff_id, _auditactor())
     log.info("Agent %s : mot de passe réinitialisé par %s", doc["identifiant"], current_user.id)
     if doc["id"] == current_user.id:
         logout_user()

@@ -8,7 +8,6 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...domain import indexing as staff_index
 from ...domain import versions as versions_diff
 from ...domain import workflow
 from ...domain.demandes import requested_amount
@@ -159,7 +158,7 @@ def transition(tiers_id: str, demande_id: str):
     except workflow.TransitionError as error:
         field_errors = {f"{target}-{key}": message for key, message in error.errors.items()}
         return _render_demande(tiers_id, current, field_errors, {target: details}, status=400)
-    staff_index.reindex(stored)
+    services().staff_index.reindex(stored)
     _notify_status(tiers_id, stored)
     flash(f"La demande est maintenant « {workflow.status_label(stored['status'])} ».", "success")
     return redirect(url_for(".demande", tiers_id=tiers_id, demande_id=demande_id))
