@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..formatting import format_amount
+from ..spec.errors import Error
 
 BROUILLON = "brouillon"
 TRANSMISE = "transmise"
@@ -71,11 +72,12 @@ AMOUNT_MAX = Decimal(1000000000)
 
 
 class TransitionError(ValueError):
-    """A refused transition; ``errors`` maps a form field to its French message."""
+    """A refused transition; ``errors``: one ``Error`` per form field (``amount``, ``reason``,
+    ``message``, ``pages``, ``status``), code ``workflow``."""
 
     def __init__(self, errors: Mapping[str, str]):
-        self.errors = dict(errors)
-        super().__init__("; ".join(self.errors.values()))
+        self.errors = [Error(path, message, code="workflow") for path, message in errors.items()]
+        super().__init__("; ".join(e.message for e in self.errors))
 
 
 @dataclass(frozen=True)

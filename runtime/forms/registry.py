@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from wtforms.fields.core import UnboundField
 
+from ..spec.errors import Error
 from ..spec.field_types import FieldKind, field_kind, field_kinds, field_schema, kind_names
 from ..spec.model import Field
 
@@ -84,7 +85,8 @@ class CollectContext:
 @dataclass
 class Collected:
     answer: Any
-    errors: list[tuple[str, str]] = dc_field(default_factory=list)
+    #: errors with paths relative to the field ("" for the field itself, "postcode", "2/montant")
+    errors: list[Error] = dc_field(default_factory=list)
 
 
 def typed_answer(ftype: FieldType, bound: Any, field: Field) -> Any:
@@ -129,14 +131,14 @@ class FieldType:
     def collect(self, bound: Any, field: Field, form: Any, previous: Any, ctx: CollectContext) -> Collected:
         """Validate a processed field: its answer and its errors.
 
-        Errors are ``(subpath, message)`` pairs, ``subpath`` relative to the
-        field ("" for the field itself, ``"postcode"``, ``"2/montant"``).
+        Errors are ``Error`` objects whose path is relative to the field
+        ("" for the field itself, ``"postcode"``, ``"2/montant"``).
         A value that could not be converted is kept as typed, so a draft never
         loses what the applicant wrote.
         """
         if bound.validate(form):
             return Collected(self.to_answer(bound, field), [])
-        return Collected(typed_answer(self, bound, field), [("", bound.errors[0])])
+        return Collected(typed_answer(self, bound, field), [Error("", bound.errors[0], code="field")])
 
     def to_raw(self, field: Field, value: Any, name: str) -> list[tuple[str, str]]:
         """Raw (name, string) pairs a browser would post for ``value``."""

@@ -184,12 +184,12 @@ def validate_page(
         _add_row(form, action)
         return PageResult(new_answers, [], form, stay=True, values=form.portail_values)
     errors = [
-        FieldError(_join(f.id, sub), message, page.id, code="field")
+        FieldError(_join(f.id, error.path), error.message, page.id, code=error.code)
         for f in visible_fields(spec, page, new_answers)
-        for sub, message in errors_by_field.get(f.id, ())
+        for error in errors_by_field.get(f.id, ())
     ]
     if not errors:
-        errors = [_local(e) for e in check_rules(spec, new_answers, page.id)]
+        errors = check_rules(spec, new_answers, page.id)
     return PageResult(new_answers, errors, form, values=form.portail_values)
 
 
@@ -248,14 +248,6 @@ def _join(field_id: str, sub: str) -> str:
     return f"{field_id}/{sub}" if sub else field_id
 
 
-def _local(error: FieldError) -> FieldError:
-    """Rule errors may be prefixed with their page; paths here start at the field."""
-    prefix = f"{error.page_id}/" if error.page_id else None
-    if prefix and error.path.startswith(prefix):
-        return FieldError(error.path[len(prefix):], error.message, error.page_id, error.code)
-    return error
-
-
 # --- the whole demande ----------------------------------------------------------
 
 
@@ -271,7 +263,7 @@ def validate_demande(spec: Spec, answers: Mapping[str, Any], prefill: Mapping[st
         )
         errors += result.errors
     seen = {e.path for e in errors}
-    for error in [_local(e) for e in check_rules(spec, answers)] + schema_errors(spec, answers):
+    for error in check_rules(spec, answers) + schema_errors(spec, answers):
         if error.path not in seen:
             seen.add(error.path)
             errors.append(error)

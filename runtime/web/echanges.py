@@ -49,9 +49,9 @@ def send_message(tiers_id: str, demande: Mapping[str, Any], actor: workflow.Acto
         errors["body"] = "Le message ne doit pas dépasser 5 000 caractères."
     has_file = upload is not None and upload.filename
     if has_file:
-        problem = check_upload(upload, ATTACHMENT_ACCEPT, ATTACHMENT_MAX_BYTES)
-        if problem:
-            errors["attachment"] = problem
+        refused = check_upload(upload, ATTACHMENT_ACCEPT, ATTACHMENT_MAX_BYTES)
+        if refused:
+            errors["attachment"] = refused.message
     if errors:
         return errors
     attachments = [services().files.save(upload.stream, upload.filename)] if has_file else []

@@ -21,6 +21,7 @@ from typing import Any
 
 from stdnum.fr import siret as stdnum_siret
 
+from ...spec.errors import ErrorRaised
 from ..base import Document, new_id
 from ._base import BaseRepository
 
@@ -32,24 +33,33 @@ _SPACES = re.compile("[ \u00a0\u202f]")
 _ASCII_SIRET = re.compile("[0-9]{14}")
 
 
-class TiersError(Exception):
-    """A refused Tiers operation; ``str()`` is the French message for the user."""
+class TiersError(ErrorRaised):
+    """A refused Tiers operation; ``str()`` is the French message for the user,
+    ``.error`` the portal's one error type (code ``tiers:<reason>``)."""
+
+    code = "tiers"
 
 
 class InvalidSiret(TiersError):
+    code = "tiers:invalid_siret"
+
     def __init__(self) -> None:
-        super().__init__("Le numéro SIRET doit comporter 14 chiffres et être valide.")
+        super().__init__("Le numéro SIRET doit comporter 14 chiffres et être valide.", "siret")
 
 
 class SiretTaken(TiersError):
     """The SIRET already belongs to a Tiers (``tiers_id``)."""
 
+    code = "tiers:siret_taken"
+
     def __init__(self, tiers_id: str, siret: str):
         self.tiers_id, self.siret = tiers_id, siret
-        super().__init__(f"Une structure portant le numéro SIRET {siret} existe déjà sur le portail.")
+        super().__init__(f"Une structure portant le numéro SIRET {siret} existe déjà sur le portail.", "siret")
 
 
 class LastAdministrator(TiersError):
+    code = "tiers:last_administrator"
+
     def __init__(self) -> None:
         super().__init__(
             "Cette structure doit toujours avoir un administrateur : "
@@ -58,21 +68,29 @@ class LastAdministrator(TiersError):
 
 
 class NotMember(TiersError):
+    code = "tiers:not_member"
+
     def __init__(self) -> None:
         super().__init__("Ce compte n'est pas rattaché à cette structure.")
 
 
 class NotAdministrator(TiersError):
+    code = "tiers:not_administrator"
+
     def __init__(self) -> None:
         super().__init__("Seul l'administrateur de la structure peut faire cette action.")
 
 
 class AlreadyMember(TiersError):
+    code = "tiers:already_member"
+
     def __init__(self) -> None:
         super().__init__("Votre compte est déjà rattaché à cette structure.")
 
 
 class RequestNotPending(TiersError):
+    code = "tiers:request_not_pending"
+
     def __init__(self) -> None:
         super().__init__("Cette demande de rattachement a déjà été traitée.")
 

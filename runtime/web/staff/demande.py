@@ -156,7 +156,7 @@ def transition(tiers_id: str, demande_id: str):
     try:
         stored = services().repos.demandes.modify(current["partition"], demande_id, change)
     except workflow.TransitionError as error:
-        field_errors = {f"{target}-{key}": message for key, message in error.errors.items()}
+        field_errors = {f"{target}-{e.path}": e.message for e in error.errors}
         return _render_demande(tiers_id, current, field_errors, {target: details}, status=400)
     services().staff_index.reindex(stored)
     _notify_status(tiers_id, stored)
