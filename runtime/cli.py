@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from . import ROOT
+from .vocabulary import StaffRole
 
 
 @click.group()
@@ -161,7 +162,7 @@ def staff() -> None:
 @staff.command("add")
 @click.argument("identifiant")
 @click.option("--email", required=True, help="Adresse électronique de l'agent.")
-@click.option("--role", type=click.Choice(["instructeur", "administrateur"]), default="instructeur",
+@click.option("--role", type=click.Choice([role.value for role in StaffRole]), default="instructeur",
               show_default=True)
 @click.option("--teleservice", "teleservices", multiple=True, help="Téléservice instruit (répétable).")
 @click.option("--nom", default="", help="Nom affiché dans l'historique des demandes.")
@@ -193,7 +194,7 @@ def staff_list() -> None:
         agents = app.extensions["portail"].repos.staff.list()
     for agent in agents:
         state = "actif" if agent.get("active", True) else "désactivé"
-        teleservices = "tous" if agent["role"] == "administrateur" else ", ".join(agent.get("teleservices") or [])
+        teleservices = "tous" if agent["role"] == StaffRole.ADMINISTRATEUR else ", ".join(agent.get("teleservices") or [])
         click.echo(f"{agent['identifiant']}\t{agent['role']}\t{state}\t{teleservices or '-'}")
     click.echo(f"{len(agents)} agent(s).")
 

@@ -15,6 +15,8 @@ from typing import Any
 
 from flask import Flask
 
+from .vocabulary import StaffRole
+
 Seeder = Callable[[Flask, dict[str, Any]], list[str]]
 
 DEMO_IDENTIFIANT = "demo2024"
@@ -86,7 +88,7 @@ def seed_demo_staff(app: Flask, context: dict[str, Any]) -> list[str]:
     if services().repos.staff.count():
         return []
     _, password = services().staff_accounts.create("admin.metropole", "agent.demo@ampmetropole.fr",
-                                                   "administrateur", [], "Agent de démonstration")
+                                                   StaffRole.ADMINISTRATEUR, [], "Agent de démonstration")
     return [f"Agent administrateur de démonstration (/agents/connexion) : admin.metropole / {password}"]
 
 

@@ -14,9 +14,10 @@ from typing import Any
 
 from ..passwords import hash_password
 from ..storage.repositories.staff import assignment_text
+from ..vocabulary import StaffRole
 
 CLI_ACTOR = {"kind": "cli", "id": "cli", "name": "Ligne de commande"}
-ROLE_LABELS = {"instructeur": "Instructeur", "administrateur": "Administrateur"}
+ROLE_LABELS = {role: role.label for role in StaffRole}
 
 
 def new_staff_password() -> str:

@@ -17,14 +17,15 @@ from typing import Any
 
 from ..formatting import format_amount
 from ..spec.errors import Error
+from ..vocabulary import Status
 
-BROUILLON = "brouillon"
-TRANSMISE = "transmise"
-EN_INSTRUCTION = "en_instruction"
-COMPLEMENT_DEMANDE = "complement_demande"
-ACCEPTEE = "acceptee"
-REFUSEE = "refusee"
-CLASSEE_SANS_SUITE = "classee_sans_suite"
+BROUILLON = Status.BROUILLON
+TRANSMISE = Status.TRANSMISE
+EN_INSTRUCTION = Status.EN_INSTRUCTION
+COMPLEMENT_DEMANDE = Status.COMPLEMENT_DEMANDE
+ACCEPTEE = Status.ACCEPTEE
+REFUSEE = Status.REFUSEE
+CLASSEE_SANS_SUITE = Status.CLASSEE_SANS_SUITE
 
 STATUS_LABELS: dict[str, str] = {
     BROUILLON: "Brouillon",

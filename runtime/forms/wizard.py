@@ -16,11 +16,12 @@ from ..spec.conditions import evaluate
 from ..spec.errors import FieldError
 from ..spec.model import Field, Page, Spec
 from ..spec.rules import check_rules
+from ..vocabulary import PageState
 from .builder import PortailForm, build_page_form
 from .registry import CollectContext, field_type
 
 ACTION = "_action"  # table buttons without JavaScript: "add:<table>", "remove:<table>:<row>"
-STATE_TODO, STATE_DONE, STATE_ERROR = "à compléter", "complète", "en erreur"
+STATE_TODO, STATE_DONE, STATE_ERROR = PageState.TODO, PageState.DONE, PageState.ERROR
 
 
 @dataclass
@@ -276,8 +277,8 @@ def page_states(
     visited: set[str] | None = None,
     prefill: Mapping[str, Any] | None = None,
 ) -> dict[str, str]:
-    """State of each visible page: "à compléter" (never saved, or required
-    answers missing), "complète" or "en erreur" (an answer is invalid)."""
+    """State of each visible page: ``PageState.TODO`` (never saved, or required
+    answers missing), ``DONE`` or ``ERROR`` (an answer is invalid)."""
     states = {}
     for page in visible_pages(spec, answers):
         errors = validate_page(

@@ -16,6 +16,7 @@ from flask_login import current_user
 from ..domain import workflow
 from ..mail import MailError
 from ..services import services
+from ..vocabulary import StaffRole
 from .context import current_tiers, tiers_required
 from .downloads import send_stored_file
 from .identity import applicant_required
@@ -88,7 +89,7 @@ def notify_staff(demande: Mapping[str, Any], message: Mapping[str, Any]) -> None
     """Mail the agents who instruct the demande's téléservice (instructeurs first,
     administrateurs only when nobody is assigned)."""
     readers = services().repos.staff.readers_of(demande.get("teleservice") or "")
-    assigned = [r for r in readers if r.get("role") != "administrateur"] or readers
+    assigned = [r for r in readers if r.get("role") != StaffRole.ADMINISTRATEUR] or readers
     tiers_id = demande.get("tiers_id") or ""
     path = url_for("staff.demande", tiers_id=tiers_id, demande_id=demande["id"], _anchor="echanges")
     for agent in assigned:

@@ -14,6 +14,7 @@ from flask_login import current_user, logout_user
 from ...domain import staff_accounts as accounts_service
 from ...services import services
 from ...storage.repositories.staff import LastAdministrateur
+from ...vocabulary import StaffRole
 from .common import ADMIN, SAFE_ID, actor, bp, log, staff_required, teleservice_titles
 
 IDENTIFIANT = re.compile(r"[a-z0-9][a-z0-9._-]{2,39}")
@@ -24,11 +25,11 @@ def _check_assignment(form: Mapping[str, Any], teleservices: Mapping[str, str]) 
     """Role and téléservices of an account, with a French error per invalid one."""
     values = {"role": form.get("role") or "", "teleservices": [t for t in form.getlist("teleservices") if t]}
     errors: dict[str, str] = {}
-    if values["role"] not in ("instructeur", ADMIN):
+    if values["role"] not in tuple(StaffRole):
         errors["role"] = "Choisissez le rôle de l'agent."
     if any(t not in teleservices for t in values["teleservices"]):
         errors["teleservices"] = "Choisissez des téléservices dans la liste."
-    elif values["role"] == "instructeur" and not values["teleservices"]:
+    elif values["role"] == StaffRole.INSTRUCTEUR and not values["teleservices"]:
         errors["teleservices"] = "Choisissez au moins un téléservice à instruire."
     return values, errors
 
