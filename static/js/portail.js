@@ -166,15 +166,18 @@
     var compact = text.replace(/[\s\u00a0\u202f€%]/g, "").replace(/,/g, ".");
     if (!/^[-+]?(\d+(\.\d+)?|\.\d+)$/.test(compact)) return text;
     if (type === "integer") return /^[-+]?\d+$/.test(compact) ? parseInt(compact, 10) : text;
-    if (type === "amount") return Number(compact).toFixed(2);
+    if (type === "amount") return /\.\d{3,}$/.test(compact) ? text : Number(compact).toFixed(2);
     return compact.replace(/^\+/, "");
   }
 
   function normaliseDate(raw) {
     var text = raw.trim();
     var french = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(text);
-    if (french) return french[3] + "-" + ("0" + french[2]).slice(-2) + "-" + ("0" + french[1]).slice(-2);
-    return text || null;
+    if (!french) return text || null;
+    var day = Number(french[1]), month = Number(french[2]), year = Number(french[3]);
+    var date = new Date(Date.UTC(year, month - 1, day));
+    if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return text; // no such day: kept as typed
+    return french[3] + "-" + ("0" + french[2]).slice(-2) + "-" + ("0" + french[1]).slice(-2);
   }
 
   function scalar(type, raw, numeric) {
@@ -289,6 +292,9 @@
     items.forEach(function (item) { valueOf(item.id, []); });
     return results;
   }
+
+  Portail.computed = { compute: compute };
+  Portail.values = { normalise: scalar };
 
   function frenchNumber(value, places) {
     var fixed = places === undefined ? String(value) : Number(value).toFixed(places);
