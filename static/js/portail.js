@@ -1,7 +1,18 @@
 /* Portail des subventions: progressive enhancement only (every page works without it).
- * Structure: small init functions registered with Portail.register(fn) and called on
- * DOMContentLoaded with the document. Other modules (password checker, captcha...) add
- * themselves the same way at the end of this file. No inline script: the CSP forbids it. */
+ * No inline script: the CSP forbids it. Linted by ESLint (eslint.config.js).
+ *
+ * Modules, in this order; each is a section of this file and publishes what others or
+ * the tests use on window.Portail:
+ *   conditions       Portail.conditions  mirror of runtime/spec/conditions.py
+ *   reading values   Portail.values      typed text -> answer value (mirror of the field types)
+ *   computed values  Portail.computed    mirror of runtime/spec/computed.py
+ *   live form        (init)              conditions, totals and rules as the applicant types
+ *   tables, error summary, autosave (Portail.autosave), start
+ *   accounts         (own IIFE)          password checker, captcha solver
+ *   SIRET look-up    (own IIFE)          company directory look-up on the Tiers pages
+ * The three mirrors are checked against the server with tests/forms/parity_corpus.json.
+ * A module with something to do on a page registers an init with Portail.register(fn);
+ * every init is called on DOMContentLoaded with the document. */
 (function () {
   "use strict";
 
