@@ -69,7 +69,7 @@ def test_the_field_renders_as_a_short_numeric_input(ctx, spec):
     ("6900", "Le code postal doit comporter 5 chiffres, par exemple 69003."),
     ("69OO3", "Le code postal doit comporter 5 chiffres, par exemple 69003."),
     ("６９００３", "Saisissez le code postal avec les chiffres ordinaires 0 à 9."),
-    ("", "Renseignez le champ « Code postal du lieu »."),
+    ("", "Renseignez le champ «\u00a0Code postal du lieu\u00a0»."),
 ])
 def test_a_wrong_postcode_is_refused_beside_the_field(ctx, spec, typed, message):
     result = post(spec, "lieu", {"cp": typed})
