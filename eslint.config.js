@@ -7,7 +7,7 @@ module.exports = [
   {
     files: ["static/js/**/*.js"],
     languageOptions: {
-      ecmaVersion: 2018,
+      ecmaVersion: 2020,
       sourceType: "script",
       globals: { ...globals.browser },
     },
