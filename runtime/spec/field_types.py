@@ -163,6 +163,8 @@ class FieldKind:
     digits_of: ClassVar[str | None] = None
     #: the value in formulas and pre-filling: "number", "amount", "date", "boolean", "text"; None: not usable
     value_type: ClassVar[str | None] = None
+    #: a valid typed value, for generated tests (tests/forms/test_property_specs.py)
+    example: ClassVar[str | None] = None
 
     def value_schema(self, field: Field) -> dict[str, Any]:
         raise NotImplementedError(self.name)
@@ -484,6 +486,7 @@ class CodePostalKind(TextLike):
     name = "code_postal"
     json_pattern = r"^[0-9]{5}$"
     digits_of = "le code postal"
+    example = "69003"
 
     def parse(self, field: Field, raw: str) -> str:
         text = re.sub(r"\s+", "", raw)
