@@ -9,11 +9,11 @@ the rest drafts stopped at some step; ~0.15 accounts per demande; Tiers of
 1–20 demandes and six communes of 500 to 2,000 demandes at 100,000 (scaled
 down for small sizes: the biggest Tiers has ~10 at 100). Every write goes
 through ``create_app`` and its services: accounts by ``AccountRepository``,
-Tiers by ``runtime.domain.tiers.create_from_demande``, demandes by
+Tiers by ``services().tiers_service.create_from_demande``, demandes by
 ``DemandeService.start``/``save_page``/``transmit`` after the same page
 validation as the web layer (``validate_page``), staff transitions by
 ``workflow.transition_changes`` and the staff index by
-``runtime.domain.indexing.reindex``. Nothing writes a partition file itself,
+``services().staff_index.reindex``. Nothing writes a partition file itself,
 so the generator keeps working when the storage layout changes.
 
 Speed: ``STORE_FSYNC`` is off while generating, and writes are grouped by
@@ -54,10 +54,8 @@ sys.path.insert(0, str(ROOT))
 
 from runtime.app import create_app
 from runtime.clock import Clock
-from runtime.domain import indexing, workflow
+from runtime.domain import workflow
 from runtime.domain.demandes import DemandeService
-from runtime.domain.staff_accounts import create_staff_account
-from runtime.domain.tiers import create_from_demande
 from runtime.forms.registry import field_type
 from runtime.forms.wizard import raw_from_answers, validate_page
 from runtime.passwords import hash_password
@@ -339,7 +337,7 @@ class Generator:
     def create_tiers(self, plan: TiersPlan) -> dict:
         if isinstance(self.clock, BenchClock):  # before any of its demandes
             self.clock.moment = self.now - timedelta(days=30.4 * (MONTHS_OF_HISTORY + 1))
-        tiers = create_from_demande(self.accounts[plan.admin], self.tiers_answers(plan))
+        tiers = self.services.tiers_service.create_from_demande(self.accounts[plan.admin], self.tiers_answers(plan))
         repo = self.services.repos.tiers
         for account in plan.members:
             member = self.accounts[account]
@@ -431,7 +429,7 @@ class Generator:
                 doc.update(workflow.transition_changes(doc, status, staff, at, details, page_ids))
 
             demande = self.services.repos.demandes.modify(demande["partition"], demande["id"], change)
-            indexing.reindex(demande)
+            self.services.staff_index.reindex(demande)
 
     def fill_tiers(self, plan: TiersPlan, tiers: dict) -> None:
         for rank, flag in enumerate(self.transmitted_flags(plan)):
@@ -450,8 +448,8 @@ class Generator:
 
     def run(self, report=print) -> None:
         started = time.perf_counter()
-        staff, staff_password = create_staff_account("agent01", "agent01@ampmetropole.fr", "administrateur", [],
-                                                     nom="Agent instructeur")
+        staff, staff_password = self.services.staff_accounts.create(
+            "agent01", "agent01@ampmetropole.fr", "administrateur", [], nom="Agent instructeur")
         self.manifest["staff"] = {"id": staff["id"], "identifiant": "agent01", "password": staff_password}
         self.create_accounts()
         report(f"  {self.n_accounts} comptes en {time.perf_counter() - started:.1f} s")

@@ -58,24 +58,33 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _build_services(config: dict[str, Any]) -> Services:
+    from .captcha import make_captcha
+    from .domain.indexing import StaffIndexer
+    from .domain.staff_accounts import StaffAccounts
+    from .domain.tiers import TiersService
     from .mail import Mailer
     from .spec.catalog import Catalog
     from .storage import open_store
     from .storage.files import FileStore
     from .storage.repositories import Repositories
-    from .web.captcha import make_captcha
 
     clock = config.get("CLOCK") or Clock()
     store = open_store(config)
     for problem in store.check():  # refused until an operator restores it: see docs/storage.md
         log.error("Partition illisible, écritures refusées : %s", problem)
+    repos = Repositories(store, clock)
+    mailer = Mailer(config)
+    catalog = Catalog.load(Path(config["SPECS_DIR"]), store=store)
     return Services(
         config=config,
         clock=clock,
         store=store,
-        repos=Repositories(store, clock),
+        repos=repos,
         files=FileStore(Path(config["DATA_DIR"]) / "uploads"),
-        mailer=Mailer(config),
-        catalog=Catalog.load(Path(config["SPECS_DIR"]), store=store),
-        captcha=make_captcha(config),
+        mailer=mailer,
+        catalog=catalog,
+        captcha=make_captcha(config, clock, repos.tokens),
+        tiers_service=TiersService(repos, mailer),
+        staff_accounts=StaffAccounts(repos.staff, config),
+        staff_index=StaffIndexer(store, repos, catalog),
     )

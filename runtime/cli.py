@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from . import ROOT
+from .vocabulary import StaffRole
 
 
 @click.group()
@@ -191,13 +192,13 @@ def staff() -> None:
 @staff.command("add")
 @click.argument("identifiant")
 @click.option("--email", required=True, help="Adresse électronique de l'agent.")
-@click.option("--role", type=click.Choice(["instructeur", "administrateur"]), default="instructeur",
+@click.option("--role", type=click.Choice([role.value for role in StaffRole]), default="instructeur",
               show_default=True)
 @click.option("--teleservice", "teleservices", multiple=True, help="Téléservice instruit (répétable).")
 @click.option("--nom", default="", help="Nom affiché dans l'historique des demandes.")
 def staff_add(identifiant: str, email: str, role: str, teleservices: tuple[str, ...], nom: str) -> None:
     """Create a staff account; its generated password is printed once."""
-    from .domain.staff_accounts import CLI_ACTOR, create_staff_account
+    from .domain.staff_accounts import CLI_ACTOR
     from .storage.repositories.staff import DuplicateIdentifiant
 
     app = _app_for_command()
@@ -207,7 +208,8 @@ def staff_add(identifiant: str, email: str, role: str, teleservices: tuple[str, 
             click.echo(f"Téléservice inconnu : {', '.join(unknown)}", err=True)
             sys.exit(1)
         try:
-            _, password = create_staff_account(identifiant, email, role, list(teleservices), nom, actor=CLI_ACTOR)
+            _, password = app.extensions["portail"].staff_accounts.create(
+                identifiant, email, role, list(teleservices), nom, actor=CLI_ACTOR)
         except DuplicateIdentifiant:
             click.echo(f"L'identifiant {identifiant} est déjà utilisé.", err=True)
             sys.exit(1)
@@ -222,7 +224,7 @@ def staff_list() -> None:
         agents = app.extensions["portail"].repos.staff.list()
     for agent in agents:
         state = "actif" if agent.get("active", True) else "désactivé"
-        teleservices = "tous" if agent["role"] == "administrateur" else ", ".join(agent.get("teleservices") or [])
+        teleservices = "tous" if agent["role"] == StaffRole.ADMINISTRATEUR else ", ".join(agent.get("teleservices") or [])
         click.echo(f"{agent['identifiant']}\t{agent['role']}\t{state}\t{teleservices or '-'}")
     click.echo(f"{len(agents)} agent(s).")
 
@@ -231,7 +233,7 @@ def staff_list() -> None:
 @click.argument("identifiant")
 def staff_deactivate(identifiant: str) -> None:
     """Deactivate a staff account: no more login, open sessions end (written to the audit trail)."""
-    from .domain.staff_accounts import CLI_ACTOR, set_active
+    from .domain.staff_accounts import CLI_ACTOR
     from .storage.repositories.staff import LastAdministrateur
 
     app = _app_for_command()
@@ -241,7 +243,7 @@ def staff_deactivate(identifiant: str) -> None:
             click.echo(f"Agent inconnu : {identifiant}", err=True)
             sys.exit(1)
         try:
-            set_active(agent["id"], False, CLI_ACTOR)
+            app.extensions["portail"].staff_accounts.set_active(agent["id"], False, CLI_ACTOR)
         except LastAdministrateur as error:
             click.echo(str(error), err=True)
             sys.exit(1)
@@ -258,7 +260,6 @@ def index() -> None:
 def index_rebuild(as_job: bool) -> None:
     """Rebuild the staff index of transmitted demandes from the tiers/* partitions."""
     from .domain import jobs
-    from .domain.indexing import rebuild_index
 
     app = _app_for_command()
     with app.app_context():
@@ -266,7 +267,7 @@ def index_rebuild(as_job: bool) -> None:
             job = jobs.submit("index_rebuild", {}, "cli")
             click.echo(f"Reconstruction confiée au worker (tâche {job['id']}).")
             return
-        report = rebuild_index()
+        report = app.extensions["portail"].staff_index.rebuild()
     click.echo(f"Index reconstruit : {report.indexed} demande(s) transmise(s), "
                f"{report.removed} ligne(s) obsolète(s) retirée(s).")
 

@@ -1,11 +1,10 @@
 """Demo data for a newcomer, created by ``portail serve`` when the data folder
-has no account yet (owner: accounts domain; extended by others).
+has no account yet. All demo data lives here (no seeder in domain or web code).
 
-Other domains append their own seeders to ``DEMO_SEEDERS``: functions
-``(app, context) -> list[str]`` run in order inside an application context.
-``context["account"]`` is the demo applicant account document when it was
-just created (absent otherwise); a seeder may add keys for the next ones.
-Each returned line is printed on the console.
+``DEMO_SEEDERS``: functions ``(app, context) -> list[str]`` run in order inside
+an application context. ``context["account"]`` is the demo applicant account
+document when it was just created (absent otherwise); a seeder may add keys for
+the next ones. Each returned line is printed on the console.
 """
 
 from __future__ import annotations
@@ -15,6 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
+
+from .vocabulary import StaffRole
 
 Seeder = Callable[[Flask, dict[str, Any]], list[str]]
 
@@ -45,31 +46,53 @@ def seed_demo_account(app: Flask, context: dict[str, Any]) -> list[str]:
     return [f"Compte usager de démonstration : identifiant {DEMO_IDENTIFIANT} / mot de passe {password}"]
 
 
-DEMO_SEEDERS: list[Seeder] = [seed_demo_account]
+DEMO_TIERS = {
+    "famille": "association",
+    "siret": "40483304800022",
+    "raison_sociale": "Association Les Amis du Patrimoine",
+    "sigle": "AAP",
+    "rna": "W133001234",
+    "adresse": {"street": "12 rue de la République", "postcode": "13002", "commune": "Marseille"},
+    "representant_civilite": "madame",
+    "representant_nom": "Martin",
+    "representant_prenom": "Camille",
+    "representant_fonction": "Présidente",
+    "representant_email": "camille.martin@exemple.fr",
+    "representant_telephone": "04 91 00 00 00",
+    "email": "contact@amis-patrimoine.exemple.fr",
+    "telephone": "04 91 00 00 01",
+}
 
 
-def _seed_demo_tiers(app: Flask, context: dict[str, Any]) -> list[str]:
-    from .domain.tiers import seed_demo_tiers
+def seed_demo_tiers(app: Flask, context: dict[str, Any]) -> list[str]:
+    """The demo account administers "Association Les Amis du Patrimoine"."""
+    from .services import services
+    from .storage.repositories.tiers import SiretTaken
 
-    return seed_demo_tiers(app, context)
-
-
-DEMO_SEEDERS.append(_seed_demo_tiers)
+    account = context.get("account")
+    if not account:
+        return []
+    try:
+        tiers = services().repos.tiers.create_tiers(DEMO_TIERS, account["id"])
+    except SiretTaken:
+        return []
+    context["tiers"] = tiers
+    return [(f"Tiers de démonstration : {tiers['raison_sociale']} (SIRET {tiers['siret']}), "
+             "administré par le compte de démonstration")]
 
 
 def seed_demo_staff(app: Flask, context: dict[str, Any]) -> list[str]:
-    """An administrateur agent with a random password, once."""
-    from .domain.staff_accounts import create_staff_account
+    """An administrateur agent with a random password."""
     from .services import services
 
     if services().repos.staff.count():
         return []
-    _, password = create_staff_account("admin.metropole", "agent.demo@ampmetropole.fr", "administrateur", [],
-                                       "Agent de démonstration")
+    _, password = services().staff_accounts.create("admin.metropole", "agent.demo@ampmetropole.fr",
+                                                   StaffRole.ADMINISTRATEUR, [], "Agent de démonstration")
     return [f"Agent administrateur de démonstration (/agents/connexion) : admin.metropole / {password}"]
 
 
-DEMO_SEEDERS.append(seed_demo_staff)
+DEMO_SEEDERS: list[Seeder] = [seed_demo_account, seed_demo_tiers, seed_demo_staff]
 
 
 def seed_demo_data(app: Flask) -> list[str]:

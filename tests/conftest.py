@@ -9,8 +9,8 @@ import pytest
 # Set in the environment so gunicorn servers started by the browser tests inherit it.
 os.environ.setdefault("PORTAIL_STORE_FSYNC", "0")
 
-from runtime.app import create_app
 from runtime.clock import Clock
+from tests.harness import build_app
 
 
 @pytest.fixture
@@ -18,29 +18,20 @@ def clock():
     return Clock()
 
 
-@pytest.fixture(params=["memory"])
-def store_kind(request):
-    return request.param
+@pytest.fixture
+def make_app(tmp_path, clock):
+    """``make_app(**overrides)``: a fresh app, each call in its own data folder (tests/harness.py)."""
+    counter = iter(range(1000))
+
+    def factory(**overrides):
+        return build_app(tmp_path / f"app{next(counter)}" / "data", clock, **overrides)
+
+    return factory
 
 
 @pytest.fixture
 def app(tmp_path, clock):
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATA_DIR": str(tmp_path / "data"),
-            "STORE": "tinydb",
-            "BASE_URL": "http://portail.test",
-            "CLOCK": clock,
-            "SECRET_KEY": "test-secret",
-            "CAPTCHA_BACKEND": "test",
-            # Cheap argon2id parameters: tests hash many passwords on a small machine.
-            "ARGON2_TIME_COST": 1,
-            "ARGON2_MEMORY_COST": 1024,
-            "ARGON2_PARALLELISM": 1,
-        }
-    )
-    yield app
+    return build_app(tmp_path / "data", clock)
 
 
 @pytest.fixture

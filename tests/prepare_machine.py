@@ -1,4 +1,5 @@
-"""Set-up the test suite needs beyond pip: Debian's Chromium for the browser journeys.
+"""Set-up the test suite needs beyond pip: Debian's Chromium for the browser journeys, and
+npm for ESLint (tests/test_code_quality.py installs ESLint with ``npm ci``).
 
 Run by the README's test command (and so by CI) before pytest. Installs the ``chromium``
 package when this user may (root, or passwordless sudo); otherwise stops at once with
@@ -44,11 +45,24 @@ def ensure_chromium(chromium: Path = CHROMIUM) -> str | None:
     return None
 
 
+def ensure_npm() -> str | None:
+    """None when npm is there (installed now if needed), else the French reason to stop."""
+    if shutil.which("npm"):
+        return None
+    command = install_command()
+    if command is not None:
+        command = [part.replace("install -y -qq chromium", "install -y -qq npm") for part in command]
+        print("Installation de npm (paquet Debian) pour ESLint…", flush=True)
+        if subprocess.run(command, check=False).returncode == 0 and shutil.which("npm"):
+            return None
+    return "npm est introuvable (ESLint vérifie static/js). Lancez : sudo apt-get install -y npm"
+
+
 def main() -> int:
-    problem = ensure_chromium()
-    if problem:
-        print(problem, file=sys.stderr)
-        return 1
+    for problem in (ensure_chromium(), ensure_npm()):
+        if problem:
+            print(problem, file=sys.stderr)
+            return 1
     return 0
 
 

@@ -20,10 +20,10 @@ from ..spec.errors import FieldError
 from ..spec.model import Field, Spec
 from ..storage.repositories.demandes import account_partition, tiers_partition
 from ..storage.repositories.tiers import tiers_name
+from ..vocabulary import EDITABLE_STATUSES, Status
 from . import effects
 from .workflow import Actor, history_entry
 
-EDITABLE_STATUSES = ("brouillon", "complement_demande")
 PORTAL_ACTOR = Actor(kind="system", id="portail", name="Portail des subventions")
 # Fields holding the amount asked, by the id conventions of the shipped specs.
 REQUESTED_AMOUNT_IDS = ("montant_demande", "montant_sollicite", "subvention_demandee")
@@ -95,7 +95,7 @@ class DemandeService:
         return [
             d
             for d in self.repo.list(partition)
-            if d["teleservice"] == teleservice_id and d["status"] == "brouillon"
+            if d["teleservice"] == teleservice_id and d["status"] == Status.BROUILLON
         ]
 
     def spec_of(
@@ -105,7 +105,7 @@ class DemandeService:
         published version when the YAML changed. Returns the (possibly
         updated) demande and its spec."""
         filed = self.catalog.version(demande["version_key"])
-        if demande["status"] != "brouillon":
+        if demande["status"] != Status.BROUILLON:
             return demande, filed
         current = self.catalog.get(demande["teleservice"])
         if current is None or current.version_key == demande["version_key"]:
@@ -118,9 +118,9 @@ class DemandeService:
     # Editing
 
     def editable_pages(self, demande: Mapping[str, Any], spec: Spec) -> set[str]:
-        if demande["status"] == "brouillon":
+        if demande["status"] == Status.BROUILLON:
             return {p.id for p in spec.pages}
-        if demande["status"] == "complement_demande":
+        if demande["status"] == Status.COMPLEMENT_DEMANDE:
             return set((demande.get("complement") or {}).get("pages") or ())
         return set()
 
@@ -156,7 +156,7 @@ class DemandeService:
         return self.repo.modify(demande["partition"], demande["id"], change)
 
     def remove_draft(self, demande: Mapping[str, Any]) -> bool:
-        if demande["status"] != "brouillon":
+        if demande["status"] != Status.BROUILLON:
             return False
         return self.repo.remove(demande["partition"], demande["id"])
 
@@ -179,7 +179,7 @@ class DemandeService:
         if demande["status"] not in EDITABLE_STATUSES:
             self.redrive(demande)
             return Transmission(demande=dict(demande), first_time=False)
-        if demande["status"] == "brouillon" and not spec.is_open(self.clock.today()):
+        if demande["status"] == Status.BROUILLON and not spec.is_open(self.clock.today()):
             raise TransmissionRefused([FieldError("", closed_message(spec))])
         errors = list(validate_demande(spec, demande.get("answers") or {}, prefill))
         if errors:
@@ -192,11 +192,11 @@ class DemandeService:
             if doc["status"] not in EDITABLE_STATUSES:
                 outcome["first_time"] = False  # a concurrent submission won: its number stands
                 return
-            complement = doc["status"] == "complement_demande"
+            complement = doc["status"] == Status.COMPLEMENT_DEMANDE
             previous = (doc.get("versions") or [None])[-1]
             doc["numero"] = doc.get("numero") or numero
             doc["transmitted_at"] = doc.get("transmitted_at") or now
-            doc["status"] = "transmise"
+            doc["status"] = Status.TRANSMISE
             doc["versions"] = [
                 *(doc.get("versions") or []),
                 {"at": now, "version_key": doc["version_key"], "answers": doc.get("answers") or {}},

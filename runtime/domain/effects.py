@@ -242,7 +242,7 @@ def _deliver_index(partition: str, effect: Mapping[str, Any], demande: Mapping[s
     if demande is None:
         demande = services().repos.demandes.get(partition, effect["payload"]["demande_id"])
     if demande is not None and indexing.is_transmitted(demande):  # moved or deleted since: nothing to do
-        indexing.reindex(demande)
+        services().staff_index.reindex(demande)
 
 
 HANDLERS: dict[str, Callable[[str, Mapping[str, Any]], None]] = {MAIL: _deliver_mail, INDEX: _deliver_index}

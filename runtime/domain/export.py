@@ -28,7 +28,7 @@ import io
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
@@ -36,17 +36,15 @@ from openpyxl.styles import Font
 
 from ..formatting import format_short_date
 from ..spec.computed import compute
+from ..spec.field_types import Cell, export_cell, field_kind, kind_names, to_date, to_number
 from .workflow import status_label
 
-STATIC_TYPES = ("heading", "paragraph")
-NUMBER_TYPES = ("integer", "decimal", "amount", "percentage")
+STATIC_TYPES = kind_names(static=True)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ADDRESS_PARTS = (("street", "voie"), ("postcode", "code postal"), ("commune", "commune"))
-MULTIPLE_SEPARATOR = "; "
 # XLSX display formats by column kind (the cell keeps its number or date value).
 XLSX_FORMATS = {"amount": "#,##0.00", "date": "DD/MM/YYYY"}
 
-Cell = str | Decimal | int | date | None
 
 
 @dataclass(frozen=True)
@@ -58,7 +56,7 @@ class Column:
 
 
 def _kind(field) -> str:
-    return {"amount": "amount", "date": "date"}.get(field.type, "text")
+    return field_kind(field.type).export_format
 
 
 def neutralise(value: Cell) -> Cell:
@@ -68,55 +66,10 @@ def neutralise(value: Cell) -> Cell:
     return value
 
 
-def _number(value: Any) -> Decimal | str | None:
-    if value in (None, ""):
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return str(value)
-
-
-def _date(value: Any) -> date | str | None:
-    """An ISO date (or datetime) → date; a value typed but never converted stays as typed."""
-    if value in (None, ""):
-        return None
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return str(value)
-
-
-def _choice_labels(field) -> dict[str, str]:
-    return {choice.value: choice.label for choice in field.choices}
-
-
-def _text(field, value: Any) -> Cell:
-    """One answer value as a cell value."""
-    if value is None or value == "" or value == []:
-        return None
-    kind = field.type
-    if kind in NUMBER_TYPES:
-        return _number(value)
-    if kind == "date":
-        return _date(value)
-    if kind in ("yes_no", "checkbox"):
-        return "Oui" if value in (True, "oui", "yes", "true", "1") else "Non"
-    if kind == "choice":
-        return _choice_labels(field).get(str(value), str(value))
-    if kind == "multiple_choice":
-        labels = _choice_labels(field)
-        values = value if isinstance(value, list) else [value]
-        return MULTIPLE_SEPARATOR.join(labels.get(str(v), str(v)) for v in values)
-    if kind == "file":
-        return value.get("filename") if isinstance(value, Mapping) else str(value)
-    return str(value)
-
-
 def _table_cell(column_field, rows: Any) -> Cell:
     if not isinstance(rows, list) or not rows:
         return None
-    values = [_text(column_field, row.get(column_field.id)) for row in rows if isinstance(row, Mapping)]
+    values = [export_cell(column_field, row.get(column_field.id)) for row in rows if isinstance(row, Mapping)]
     # Each line neutralised: a spreadsheet may split the cell on its line breaks.
     return "\n".join(_csv_text(neutralise(v)) for v in values)
 
@@ -144,14 +97,14 @@ def _field_columns(field) -> list[Column]:
             )
             for col in field.columns
         ]
-    return [Column(field.id, field.label or field.id, lambda d: _text(field, answers(d).get(field.id)), _kind(field))]
+    return [Column(field.id, field.label or field.id, lambda d: export_cell(field, answers(d).get(field.id)), _kind(field))]
 
 
 def _computed_column(spec, computed) -> Column:
     return Column(
         f"computed.{computed.id}",
         computed.label or computed.id,
-        lambda d: _number(compute(spec, d.get("answers") or {}).get(computed.id)),
+        lambda d: to_number(compute(spec, d.get("answers") or {}).get(computed.id)),
     )
 
 
@@ -159,8 +112,8 @@ META_COLUMNS = (
     Column("numero", "Numéro", lambda d: d.get("numero")),
     Column("tiers", "Tiers", lambda d: d.get("tiers_name")),
     Column("status", "Statut", lambda d: status_label(d.get("status"))),
-    Column("transmitted_at", "Transmise le", lambda d: _date(d.get("transmitted_at")), "date"),
-    Column("amount", "Montant accordé", lambda d: _number((d.get("decision") or {}).get("amount")), "amount"),
+    Column("transmitted_at", "Transmise le", lambda d: to_date(d.get("transmitted_at")), "date"),
+    Column("amount", "Montant accordé", lambda d: to_number((d.get("decision") or {}).get("amount")), "amount"),
     Column("version", "Version du téléservice", lambda d: d.get("version_key")),
 )
 

@@ -2,9 +2,10 @@
 
 Rows written by the staff side always carry ``tiers_name`` (the Tiers'
 raison sociale), so the listing's text search finds a demande by its Tiers
-even when the row written at transmission lacked it. ``rebuild_index`` (the
+even when the row written at transmission lacked it. ``StaffIndexer.rebuild`` (the
 ``portail index rebuild`` command) rewrites the whole index from the
-``tiers/*`` partitions. Runs inside an application context.
+``tiers/*`` partitions. ``StaffIndexer(store, repos, catalog)`` is built once in
+``Services`` (``services().staff_index``).
 """
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..services import services
 from ..storage.index import DemandeIndex
 from ..storage.repositories.tiers import tiers_name
 from .workflow import BROUILLON
@@ -25,19 +25,9 @@ def is_transmitted(demande: Mapping[str, Any]) -> bool:
     return bool(demande.get("transmitted_at")) and demande.get("status") not in (None, BROUILLON)
 
 
-def staff_summary(demande: Mapping[str, Any], tiers: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The index row of a transmitted demande, with the name of its Tiers."""
-    from .demandes import index_summary
-
-    spec = services().catalog.version(demande["version_key"]) if demande.get("version_key") else None
-    return index_summary(demande, spec, tiers_name(tiers))
-
-
-def reindex(demande: Mapping[str, Any]) -> None:
-    """Refresh the row of a demande after a staff transition."""
-    tiers_id = demande.get("tiers_id")
-    tiers = services().repos.tiers.get(tiers_id) if tiers_id else None
-    DemandeIndex(services().store).upsert(staff_summary(demande, tiers))
+def demande_partitions(store) -> list[str]:
+    """The partitions holding transmitted demandes (one place to change with the layout)."""
+    return list(store.partitions(TIERS_PREFIX))
 
 
 @dataclass(frozen=True)
@@ -46,30 +36,45 @@ class RebuildReport:
     removed: int
 
 
-def demande_partitions(store) -> list[str]:
-    """The partitions holding transmitted demandes (one place to change with the layout)."""
-    return list(store.partitions(TIERS_PREFIX))
+class StaffIndexer:
+    """Writes the staff rows of the summary index (``runtime.storage.index.DemandeIndex``)."""
 
+    def __init__(self, store: Any, repos: Any, catalog: Any):
+        self.store, self.repos, self.catalog = store, repos, catalog
 
-def rebuild_index(report=None) -> RebuildReport:
-    """Upsert every transmitted demande of every Tiers, drop the rows of demandes
-    that no longer exist (or are drafts again), then recount the shards.
-    ``report(done, total)`` follows the partitions read (jobs)."""
-    store, repos = services().store, services().repos
-    index = DemandeIndex(store)
-    indexed: set[str] = set()
-    partitions = demande_partitions(store)
-    for done, partition in enumerate(partitions, start=1):
-        tiers = repos.tiers.get(partition.removeprefix(TIERS_PREFIX))
-        for demande in store.read(partition).table(DEMANDES).all():
-            if is_transmitted(demande):
-                index.upsert(staff_summary(demande, tiers))
-                indexed.add(demande["id"])
-        if report is not None:
-            report(done, len(partitions))
-    removed = sum(_drop_row(index, shard, row_id) for shard, row_id in _indexed_rows(store) if row_id not in indexed)
-    index.rebuild_counts()
-    return RebuildReport(indexed=len(indexed), removed=removed)
+    def staff_summary(self, demande: Mapping[str, Any], tiers: Mapping[str, Any] | None) -> dict[str, Any]:
+        """The index row of a transmitted demande, with the name of its Tiers."""
+        from .demandes import index_summary
+
+        spec = self.catalog.version(demande["version_key"]) if demande.get("version_key") else None
+        return index_summary(demande, spec, tiers_name(tiers))
+
+    def reindex(self, demande: Mapping[str, Any]) -> None:
+        """Refresh the row of a demande after a staff transition."""
+        tiers_id = demande.get("tiers_id")
+        tiers = self.repos.tiers.get(tiers_id) if tiers_id else None
+        DemandeIndex(self.store).upsert(self.staff_summary(demande, tiers))
+
+    def rebuild(self, report=None) -> RebuildReport:
+        """Upsert every transmitted demande of every Tiers, drop the rows of demandes
+        that no longer exist (or are drafts again), then recount the shards.
+        ``report(done, total)`` follows the partitions read (jobs)."""
+        store = self.store
+        index = DemandeIndex(store)
+        indexed: set[str] = set()
+        partitions = demande_partitions(store)
+        for done, partition in enumerate(partitions, start=1):
+            tiers = self.repos.tiers.get(partition.removeprefix(TIERS_PREFIX))
+            for demande in store.read(partition).table(DEMANDES).all():
+                if is_transmitted(demande):
+                    index.upsert(self.staff_summary(demande, tiers))
+                    indexed.add(demande["id"])
+            if report is not None:
+                report(done, len(partitions))
+        removed = sum(_drop_row(index, shard, row_id) for shard, row_id in _indexed_rows(store)
+                      if row_id not in indexed)
+        index.rebuild_counts()
+        return RebuildReport(indexed=len(indexed), removed=removed)
 
 
 def _indexed_rows(store):
@@ -119,7 +124,9 @@ def _index_rows(store):
 
 
 def _rebuild_job(job, report) -> dict[str, Any]:
-    result = rebuild_index(report)
+    from ..services import services
+
+    result = services().staff_index.rebuild(report)
     return {"indexed": result.indexed, "removed": result.removed}
 
 

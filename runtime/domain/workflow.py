@@ -16,14 +16,16 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..formatting import format_amount
+from ..spec.errors import Error
+from ..vocabulary import Status
 
-BROUILLON = "brouillon"
-TRANSMISE = "transmise"
-EN_INSTRUCTION = "en_instruction"
-COMPLEMENT_DEMANDE = "complement_demande"
-ACCEPTEE = "acceptee"
-REFUSEE = "refusee"
-CLASSEE_SANS_SUITE = "classee_sans_suite"
+BROUILLON = Status.BROUILLON
+TRANSMISE = Status.TRANSMISE
+EN_INSTRUCTION = Status.EN_INSTRUCTION
+COMPLEMENT_DEMANDE = Status.COMPLEMENT_DEMANDE
+ACCEPTEE = Status.ACCEPTEE
+REFUSEE = Status.REFUSEE
+CLASSEE_SANS_SUITE = Status.CLASSEE_SANS_SUITE
 
 STATUS_LABELS: dict[str, str] = {
     BROUILLON: "Brouillon",
@@ -71,11 +73,12 @@ AMOUNT_MAX = Decimal(1000000000)
 
 
 class TransitionError(ValueError):
-    """A refused transition; ``errors`` maps a form field to its French message."""
+    """A refused transition; ``errors``: one ``Error`` per form field (``amount``, ``reason``,
+    ``message``, ``pages``, ``status``), code ``workflow``."""
 
     def __init__(self, errors: Mapping[str, str]):
-        self.errors = dict(errors)
-        super().__init__("; ".join(self.errors.values()))
+        self.errors = [Error(path, message, code="workflow") for path, message in errors.items()]
+        super().__init__("; ".join(e.message for e in self.errors))
 
 
 @dataclass(frozen=True)

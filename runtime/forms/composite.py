@@ -9,6 +9,7 @@ from wtforms.fields import FieldList, FormField
 
 from ..formatting import quote
 from ..spec.computed import column_sum
+from ..spec.errors import Error
 from . import uploads
 from .registry import Collected, FieldType, field_type, register, typed_answer
 from .types import ScalarType, french_number, refuse_foreign_digits, required_message
@@ -61,15 +62,15 @@ class AddressType(FieldType):
         typed = {part: typed_answer(self, bound[part], field) for part, *_ in ADDRESS_PARTS}
         answer = {part: value for part, value in typed.items() if value is not None}
         if not answer:
-            errors = [("", required_message(field))] if field.required else []
+            errors = [Error("", required_message(field), code="field")] if field.required else []
             return Collected(None, errors)
         errors = []
         for part, _, missing, _ in ADDRESS_PARTS:
             sub = bound[part]
             if sub.process_errors:
-                errors.append((part, sub.process_errors[0]))
+                errors.append(Error(part, sub.process_errors[0], code="field"))
             elif sub.data is None:
-                errors.append((part, missing))
+                errors.append(Error(part, missing, code="field"))
         return Collected(answer, errors)
 
     def to_answer(self, bound, field):
@@ -129,18 +130,19 @@ class TableType(FieldType):
                 collected = field_type(col.type).collect(row_form[col.id], col, row_form, None, ctx)
                 if collected.answer is not None:
                     row[col.id] = collected.answer
-                errors += [(f"{index}/{col.id}", row_message(index, m)) for _, m in collected.errors]
+                errors += [Error(f"{index}/{col.id}", row_message(index, e.message), code=e.code)
+                           for e in collected.errors]
             rows.append(row)
         errors += self.count_errors(field, len(rows))
         return Collected(rows or None, errors)
 
-    def count_errors(self, field, count: int) -> list[tuple[str, str]]:
+    def count_errors(self, field, count: int) -> list[Error]:
         low, high = self.min_rows(field), self.max_rows(field)
         if count < low:
             noun = "ligne" if low == 1 else "lignes"
-            return [("", f"Ajoutez au moins {low} {noun} au tableau {quote(field.label)}.")]
+            return [Error("", f"Ajoutez au moins {low} {noun} au tableau {quote(field.label)}.", code="field")]
         if high and count > high:
-            return [("", f"Le tableau {quote(field.label)} ne peut pas avoir plus de {high} lignes.")]
+            return [Error("", f"Le tableau {quote(field.label)} ne peut pas avoir plus de {high} lignes.", code="field")]
         return []
 
     def to_raw(self, field, value, name):
@@ -190,15 +192,15 @@ class FileType(FieldType):
         upload = bound.data
         removed = bool(form.portail_formdata.get(f"{field.id}-remove")) if hasattr(form, "portail_formdata") else False
         if upload is not None:
-            message = uploads.check_upload(upload, self.accept(field), self.max_bytes(field))
-            if message:
-                return Collected(None if removed else previous, [("", message)])
+            refused = uploads.check_upload(upload, self.accept(field), self.max_bytes(field))
+            if refused:
+                return Collected(None if removed else previous, [refused])
             if ctx.save_file is None:
                 raise RuntimeError("save_file manquant pour enregistrer un fichier")
             return Collected(ctx.save_file(upload), [])
         kept = None if removed else previous
         if kept is None and field.required:
-            return Collected(None, [("", f"Joignez le document {quote(field.label)}.")])
+            return Collected(None, [Error("", f"Joignez le document {quote(field.label)}.", code="field")])
         return Collected(kept, [])
 
     def to_raw(self, field, value, name):
@@ -225,8 +227,6 @@ def file_size(size: int) -> str:
 
 
 class StaticType(FieldType):
-    static = True
-
     def make_field(self, field):
         return None
 

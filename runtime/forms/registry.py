@@ -15,6 +15,8 @@ from typing import Any, ClassVar
 
 from wtforms.fields.core import UnboundField
 
+from ..spec.errors import Error
+from ..spec.field_types import FieldKind, field_kind, field_kinds, field_schema, kind_names
 from ..spec.model import Field
 
 _REGISTRY: dict[str, FieldType] = {}
@@ -25,9 +27,12 @@ class UnknownFieldType(LookupError):
 
 
 def register(cls: type[FieldType]) -> type[FieldType]:
-    """Class decorator: register one instance of ``cls`` under ``cls.name``."""
+    """Class decorator: register one instance of ``cls`` under ``cls.name``, a type
+    the spec layer describes (``runtime/spec/field_types.py``)."""
     if not cls.name:
         raise ValueError(f"{cls.__name__} n'a pas de nom de type")
+    if cls.name not in kind_names():
+        raise ValueError(f"Type de champ non décrit dans runtime/spec/field_types.py : {cls.name}")
     if cls.name in _REGISTRY:
         raise ValueError(f"Type de champ déclaré deux fois : {cls.name}")
     _REGISTRY[cls.name] = cls()
@@ -62,8 +67,11 @@ def _load_types() -> None:
     # importing the registry alone has no side effect.
     global _loaded
     if not _loaded:
-        from . import composite, types  # noqa: F401
+        from . import composite, types  # noqa: F401 (the type modules register themselves)
 
+        for kind in field_kinds():
+            if kind.name not in _REGISTRY:
+                register(types.described_type(kind))
         _loaded = True
 
 
@@ -77,7 +85,8 @@ class CollectContext:
 @dataclass
 class Collected:
     answer: Any
-    errors: list[tuple[str, str]] = dc_field(default_factory=list)
+    #: errors with paths relative to the field ("" for the field itself, "postcode", "2/montant")
+    errors: list[Error] = dc_field(default_factory=list)
 
 
 def typed_answer(ftype: FieldType, bound: Any, field: Field) -> Any:
@@ -91,10 +100,18 @@ class FieldType:
     """Base class. Subclasses set ``name`` and override what differs."""
 
     name: ClassVar[str] = ""
-    #: static blocks (heading, paragraph) have no value and no WTForms field
-    static: ClassVar[bool] = False
     #: rendered inside a fieldset with a legend (radios, checkboxes, groups)
     grouped: ClassVar[bool] = False
+
+    @property
+    def kind(self) -> FieldKind:
+        """What the spec layer knows of the type (options, static, numeric, schema, export)."""
+        return field_kind(self.name)
+
+    @property
+    def static(self) -> bool:
+        """Static blocks (heading, paragraph) have no value and no WTForms field."""
+        return self.kind.static
 
     @property
     def template(self) -> str:
@@ -114,14 +131,14 @@ class FieldType:
     def collect(self, bound: Any, field: Field, form: Any, previous: Any, ctx: CollectContext) -> Collected:
         """Validate a processed field: its answer and its errors.
 
-        Errors are ``(subpath, message)`` pairs, ``subpath`` relative to the
-        field ("" for the field itself, ``"postcode"``, ``"2/montant"``).
+        Errors are ``Error`` objects whose path is relative to the field
+        ("" for the field itself, ``"postcode"``, ``"2/montant"``).
         A value that could not be converted is kept as typed, so a draft never
         loses what the applicant wrote.
         """
         if bound.validate(form):
             return Collected(self.to_answer(bound, field), [])
-        return Collected(typed_answer(self, bound, field), [("", bound.errors[0])])
+        return Collected(typed_answer(self, bound, field), [Error("", bound.errors[0], code="field")])
 
     def to_raw(self, field: Field, value: Any, name: str) -> list[tuple[str, str]]:
         """Raw (name, string) pairs a browser would post for ``value``."""
@@ -139,10 +156,8 @@ class FieldType:
         return self.format(field, value)
 
     def json_schema(self, field: Field) -> dict:
-        """The JSON Schema of an answer: one source, ``runtime.spec.answers_schema``
+        """The JSON Schema of an answer: one source, the type's descriptor
         (the spec layer compiles a demande's schema without the form runtime)."""
-        from ..spec.answers_schema import field_schema
-
         return field_schema(field)
 
     def is_empty(self, value: Any) -> bool:

@@ -38,6 +38,8 @@ class BlankCell:
 
 WRAPPER = (
     '<div class="portail-field" id="champ-{{ f.id }}" data-field="{{ f.id }}" data-type="{{ f.type }}"'
+    '{%- if portail_forms.ftype(f.type).kind.numeric %} data-numeric="true"{% endif %}'
+    '{%- if portail_forms.ftype(f.type).static %} data-static="true"{% endif %}'
     "{%- if f.when %} data-when='{{ f.when|tojson }}'{% endif %}{% if f.id in hidden_ids %} hidden{% endif %}>"
     '{%- if f.when %}{% set note = portail_forms.condition_note(spec, page, f) %}'
     '{% if note %}<p class="govuk-inset-text portail-nojs-only">{{ note }}</p>{% endif %}{% endif %}'

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any, ClassVar
+from typing import Any
 
 from stdnum import iban as stdnum_iban
 from stdnum.exceptions import ValidationError as StdnumError
@@ -12,7 +12,7 @@ from stdnum.fr import siret as stdnum_siret
 from wtforms.validators import StopValidation
 
 from ..formatting import format_amount, format_percentage, format_short_date, french_number, quantized, quote
-from ..spec.answers_schema import control_characters, number_bounds
+from ..spec.field_types import FieldKind, control_characters, number_bounds
 from ..spec.model import Field
 from .registry import FieldType, register
 from .wtfields import Check, MultiValueField, Required, ScalarField
@@ -43,7 +43,9 @@ class ScalarType(FieldType):
     characters is refused by ``ScalarField`` (see ``runtime.spec.answers_schema``).
     """
 
-    digits_of: ClassVar[str | None] = None
+    @property
+    def digits_of(self) -> str | None:
+        return self.kind.digits_of
 
     def parse(self, field: Field, raw: str) -> Any:
         return raw
@@ -107,7 +109,6 @@ class NumberType(ScalarType):
     """Numbers: bounded by the spec's ``min``/``max`` or the type's defaults
     (``runtime.spec.answers_schema.number_bounds``)."""
 
-    digits_of = "le nombre"
 
     def checks(self, field):
         low, high = number_bounds(field)
@@ -180,7 +181,6 @@ class AmountType(DecimalType):
     """Euros: accepts ``1 234,50`` or ``1234.5``; stored ``"1234.50"``."""
 
     name = "amount"
-    digits_of = "le montant"
     message = "Saisissez un montant en euros, par exemple 1 234,50."
     places = 2
     suffix = " €"
@@ -195,7 +195,6 @@ class AmountType(DecimalType):
 @register
 class PercentageType(DecimalType):
     name = "percentage"
-    digits_of = "le pourcentage"
     message = "Saisissez un pourcentage, par exemple 12,5."
     suffix = " %"
 
@@ -216,7 +215,6 @@ class DateType(ScalarType):
     """Stored ISO (``2026-07-14``); accepts the date input's ISO or JJ/MM/AAAA."""
 
     name = "date"
-    digits_of = "la date"
 
     def parse(self, field, raw):
         iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", raw)
@@ -266,7 +264,6 @@ class PhoneType(ScalarType):
     """French numbers, stored ``04 91 99 99 00``."""
 
     name = "phone"
-    digits_of = "le numéro de téléphone"
 
     def parse(self, field, raw):
         digits = re.sub(r"[\s\u00a0\u202f.\-()]", "", raw)
@@ -293,7 +290,6 @@ class UrlType(ScalarType):
 @register
 class SiretType(ScalarType):
     name = "siret"
-    digits_of = "le numéro SIRET"
 
     def parse(self, field, raw):
         digits = SPACES.sub("", raw)
@@ -313,7 +309,6 @@ class SiretType(ScalarType):
 @register
 class RnaType(ScalarType):
     name = "rna"
-    digits_of = "le numéro RNA"
 
     def parse(self, field, raw):
         text = SPACES.sub("", raw).upper()
@@ -325,7 +320,6 @@ class RnaType(ScalarType):
 @register
 class IbanType(ScalarType):
     name = "iban"
-    digits_of = "l'IBAN"
 
     def parse(self, field, raw):
         try:
@@ -434,3 +428,18 @@ class CheckboxType(ScalarType):
 
     def is_empty(self, value):
         return not value
+
+
+# --- types described in the spec layer only ------------------------------------------
+
+
+def described_type(kind: FieldKind) -> type[ScalarType]:
+    """The form class of a text-like type whose descriptor converts its own values
+    (``kind.parse``): a single input, the descriptor's conversion and display."""
+    if kind.parse is None:
+        raise ValueError(f"Le type « {kind.name} » n'a ni classe de formulaire ni conversion (parse)")
+    return type(f"Described{kind.name.title().replace('_', '')}Type", (ScalarType,), {
+        "name": kind.name,
+        "parse": lambda self, field, raw: kind.parse(field, raw),
+        "display": lambda self, field, value: kind.display(field, value),
+    })

@@ -6,6 +6,7 @@ from pathlib import PurePath
 from typing import Any
 
 from .. import filetypes
+from ..spec.errors import Error
 
 DEFAULT_ACCEPT = ("pdf", "jpg", "png")
 
@@ -61,8 +62,8 @@ def accept_attribute(accept) -> str:
     return ",".join("." + ext for ext in normalise_accept(accept))
 
 
-def check_upload(file_storage: Any, accept: list[str], max_bytes: int) -> str | None:
-    """A French error for a refused upload, or None when it may be stored.
+def check_upload(file_storage: Any, accept: list[str], max_bytes: int) -> Error | None:
+    """The error of a refused upload (code ``upload``, path ""), or None when it may be stored.
 
     The stream is left at position 0.
     """
@@ -70,19 +71,23 @@ def check_upload(file_storage: Any, accept: list[str], max_bytes: int) -> str | 
     formats = accept_text(allowed)
     ext = PurePath(file_storage.filename or "").suffix.lower().lstrip(".")
     if ext not in allowed:
-        return f"Le fichier doit être au format {formats}."
+        return _refused(f"Le fichier doit être au format {formats}.")
     stream = file_storage.stream
     stream.seek(0, io.SEEK_END)
     size = stream.tell()
     stream.seek(0)
     if size == 0:
-        return "Le fichier est vide."
+        return _refused("Le fichier est vide.")
     if size > max_bytes:
-        return f"Le fichier dépasse la taille maximale de {_megabytes(max_bytes)} Mo."
+        return _refused(f"Le fichier dépasse la taille maximale de {_megabytes(max_bytes)} Mo.")
     if filetypes.sniff(stream, file_storage.filename) != KINDS[ext][1]:
-        return f"Le contenu du fichier ne correspond pas à un fichier {KINDS[ext][0]} : il doit être au format {formats}."
+        return _refused(f"Le contenu du fichier ne correspond pas à un fichier {KINDS[ext][0]} : "
+                        f"il doit être au format {formats}.")
     return None
 
+
+def _refused(message: str) -> Error:
+    return Error("", message, code="upload")
 
 def _megabytes(max_bytes: int) -> str:
     mb = max_bytes / (1024 * 1024)

@@ -16,11 +16,12 @@ from ..spec.conditions import evaluate
 from ..spec.errors import FieldError
 from ..spec.model import Field, Page, Spec
 from ..spec.rules import check_rules
+from ..vocabulary import PageState
 from .builder import PortailForm, build_page_form
 from .registry import CollectContext, field_type
 
 ACTION = "_action"  # table buttons without JavaScript: "add:<table>", "remove:<table>:<row>"
-STATE_TODO, STATE_DONE, STATE_ERROR = "à compléter", "complète", "en erreur"
+STATE_TODO, STATE_DONE, STATE_ERROR = PageState.TODO, PageState.DONE, PageState.ERROR
 
 
 @dataclass
@@ -184,12 +185,12 @@ def validate_page(
         _add_row(form, action)
         return PageResult(new_answers, [], form, stay=True, values=form.portail_values)
     errors = [
-        FieldError(_join(f.id, sub), message, page.id, code="field")
+        FieldError(_join(f.id, error.path), error.message, page.id, code=error.code)
         for f in visible_fields(spec, page, new_answers)
-        for sub, message in errors_by_field.get(f.id, ())
+        for error in errors_by_field.get(f.id, ())
     ]
     if not errors:
-        errors = [_local(e) for e in check_rules(spec, new_answers, page.id)]
+        errors = check_rules(spec, new_answers, page.id)
     return PageResult(new_answers, errors, form, values=form.portail_values)
 
 
@@ -248,14 +249,6 @@ def _join(field_id: str, sub: str) -> str:
     return f"{field_id}/{sub}" if sub else field_id
 
 
-def _local(error: FieldError) -> FieldError:
-    """Rule errors may be prefixed with their page; paths here start at the field."""
-    prefix = f"{error.page_id}/" if error.page_id else None
-    if prefix and error.path.startswith(prefix):
-        return FieldError(error.path[len(prefix):], error.message, error.page_id, error.code)
-    return error
-
-
 # --- the whole demande ----------------------------------------------------------
 
 
@@ -271,7 +264,7 @@ def validate_demande(spec: Spec, answers: Mapping[str, Any], prefill: Mapping[st
         )
         errors += result.errors
     seen = {e.path for e in errors}
-    for error in [_local(e) for e in check_rules(spec, answers)] + schema_errors(spec, answers):
+    for error in check_rules(spec, answers) + schema_errors(spec, answers):
         if error.path not in seen:
             seen.add(error.path)
             errors.append(error)
@@ -284,8 +277,8 @@ def page_states(
     visited: set[str] | None = None,
     prefill: Mapping[str, Any] | None = None,
 ) -> dict[str, str]:
-    """State of each visible page: "à compléter" (never saved, or required
-    answers missing), "complète" or "en erreur" (an answer is invalid)."""
+    """State of each visible page: ``PageState.TODO`` (never saved, or required
+    answers missing), ``DONE`` or ``ERROR`` (an answer is invalid)."""
     states = {}
     for page in visible_pages(spec, answers):
         errors = validate_page(

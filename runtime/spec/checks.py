@@ -12,31 +12,15 @@ from typing import Any
 
 from .computed import computed_dependencies
 from .conditions import COMBINATORS, DATE_OPERATORS, NUMERIC_OPERATORS, OPERATORS, is_field_ref
+from .field_types import kind_names, type_options
 from .formulas import AMOUNT, BOOLEAN, FIELD_TYPES, KEYWORDS, NUMBER, FormulaError, Name, parse, type_of
 
-NUMERIC_TYPES = ("integer", "decimal", "amount", "percentage")
-STATIC_TYPES = ("heading", "paragraph")
-CHOICE_TYPES = ("choice", "multiple_choice")
-COLUMN_TYPES = (
-    "text", "textarea", "integer", "decimal", "amount", "percentage", "date", "email", "phone",
-    "url", "yes_no", "choice", "checkbox", "siret", "rna", "iban",
-)
-_TEXT_OPTIONS = ("min_length", "max_length", "pattern", "pattern_message")
-_TYPE_OPTIONS = {
-    "text": _TEXT_OPTIONS,
-    "textarea": _TEXT_OPTIONS,
-    "integer": ("min", "max"),
-    "decimal": ("min", "max"),
-    "amount": ("min", "max"),
-    "percentage": ("min", "max"),
-    "date": ("min", "max"),
-    "choice": ("choices", "options_from", "widget"),
-    "multiple_choice": ("choices", "options_from"),
-    "file": ("accept", "max_size_mb"),
-    "table": ("columns", "min_rows", "max_rows", "totals"),
-    "heading": ("text",),
-    "paragraph": ("text",),
-}
+NUMERIC_TYPES = kind_names(numeric=True)
+STATIC_TYPES = kind_names(static=True)
+CHOICE_TYPES = kind_names(choices=True)
+BOOLEAN_TYPES = kind_names(boolean=True)
+COLUMN_TYPES = kind_names(column=True)
+_TYPE_OPTIONS = type_options()
 # The one list of names a field id may not take, because the runtime's forms already use them.
 # Kept in the spec layer (which never imports WTForms); tests/spec/test_reserved.py derives the
 # names from the forms code (the step templates' controls, the page form's attributes) and fails
@@ -411,7 +395,7 @@ class SpecChecker:
                     return
 
     def impossible_value(self, name: str, kind: str, value: Any) -> str | None:
-        if kind in ("yes_no", "checkbox"):
+        if kind in BOOLEAN_TYPES:
             if not isinstance(value, bool):
                 return f"« {name} » vaut true ou false, jamais « {value} »"
         elif kind in CHOICE_TYPES and not self.fields[name].get("__unresolved__"):

@@ -1,8 +1,16 @@
-"""The error shapes of the spec language.
+"""The one error type of the portal.
 
-``SpecError`` locates a problem in a spec file (``path:line:column: message``);
-``FieldError`` locates a problem in a demande's answers (a path into the data,
-e.g. ``budget/depenses/2/montant``, a French message, the page, a code).
+An ``Error`` is what a page shows beside a field (and in the error summary), what
+the lint prints and what a log line reports: a ``path`` into the data (a field
+path such as ``budget/depenses/2/montant``, a key path of a spec such as
+``pages/0/fields/2/type``, "" for the whole), a French ``message`` shown as is,
+the ``page_id`` where it is shown, a stable ``code`` for programs and tests
+(``field``, ``rule:<id>``, ``schema:<validator>``, ``spec``, ``upload``,
+``tiers:siret_taken``, ``workflow``...) and, for a spec, its source location.
+
+``FieldError`` is the same type (its historical name); ``SpecError(source, line,
+column, message)`` builds one located in a spec file (``str()`` =
+``source:line:column: message``). Exceptions of the domain carry one in ``.error``.
 """
 from __future__ import annotations
 
@@ -11,24 +19,44 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
-class SpecError:
+class Error:
     path: str
-    line: int
-    column: int
     message: str
+    page_id: str | None = None
+    code: str = ""
+    source: str | None = None
+    line: int | None = None
+    column: int | None = None
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+        if self.source is not None:
+            return f"{self.source}:{self.line or 1}:{self.column or 1}: {self.message}"
+        return self.message
+
+    @property
+    def anchor(self) -> str:
+        """The HTML id of the element the error is about (``/`` → ``-``)."""
+        return self.path.replace("/", "-")
+
+
+FieldError = Error
+
+
+class SpecError(Error):
+    """An error located in a spec file."""
+
+    def __init__(self, source: str, line: int, column: int, message: str, path: str = "", code: str = "spec"):
+        super().__init__(path, message, None, code, str(source), line, column)
 
 
 class SpecErrors(Exception):
     """Every error found in one or several spec files."""
 
-    def __init__(self, errors: Iterable[SpecError]):
+    def __init__(self, errors: Iterable[Error]):
         self.errors = list(errors)
         super().__init__(str(self))
 
-    def __iter__(self) -> Iterator[SpecError]:
+    def __iter__(self) -> Iterator[Error]:
         return iter(self.errors)
 
     def __len__(self) -> int:
@@ -38,9 +66,11 @@ class SpecErrors(Exception):
         return "\n".join(str(e) for e in self.errors)
 
 
-@dataclass(frozen=True)
-class FieldError:
-    path: str
-    message: str
-    page_id: str | None = None
-    code: str = ""
+class ErrorRaised(Exception):
+    """An exception carrying one ``Error`` (``str()`` is its French message)."""
+
+    code = "error"
+
+    def __init__(self, message: str, path: str = "", code: str | None = None):
+        super().__init__(message)
+        self.error = Error(path, message, code=code or self.code)

@@ -34,6 +34,8 @@ from typing import Any
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
+from .field_types import value_types
+
 PLACES = 10
 MAX_DIGITS = 30  # numbers of 10^30 and more are refused (treated as missing)
 _QUANTUM = Decimal(1).scaleb(-PLACES)
@@ -438,12 +440,9 @@ def compare(op: str, left: Any, right: Any) -> bool:
 
 NUMBER, AMOUNT, DATE, TEXT, BOOLEAN = "nombre", "montant", "date", "texte", "oui/non"
 # Types of field (spec language) -> type in a formula; absent: not usable in a formula.
-FIELD_TYPES = {
-    "integer": NUMBER, "decimal": NUMBER, "percentage": NUMBER, "amount": AMOUNT, "date": DATE,
-    "yes_no": BOOLEAN, "checkbox": BOOLEAN,
-    "text": TEXT, "textarea": TEXT, "email": TEXT, "phone": TEXT, "url": TEXT, "siret": TEXT, "rna": TEXT,
-    "iban": TEXT, "choice": TEXT,
-}
+# The formula type of each field type, from its descriptor (runtime/spec/field_types.py).
+FIELD_TYPES = {name: {"number": NUMBER, "amount": AMOUNT, "date": DATE, "boolean": BOOLEAN, "text": TEXT}[value]
+               for name, value in value_types().items()}
 _NUMERIC = (NUMBER, AMOUNT)
 
 

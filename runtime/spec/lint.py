@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .conditions import evaluate
 from .errors import SpecError, SpecErrors
+from .field_types import value_types
 from .lists import catalogue_root, default_specs_dir, is_list_file, list_files, load_list_text
 from .loader import load_spec_text, read_text
 from .model import Field, SharedList, Spec
@@ -25,7 +26,7 @@ from .model import Field, SharedList, Spec
 # What ``account.<key>`` may pre-fill, with the field type of each value (see web/accounts.py).
 ACCOUNT_PREFILL = {"email": "email", "nom": "text", "prenom": "text", "civilite": "text", "identifiant": "text"}
 # Types whose value is a plain text: a text or textarea field can receive any of them.
-_TEXT_VALUES = ("text", "textarea", "email", "phone", "url", "siret", "rna", "iban", "choice")
+_TEXT_VALUES = tuple(name for name, value in value_types().items() if value == "text")
 
 
 @dataclass

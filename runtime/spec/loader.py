@@ -104,7 +104,7 @@ def _located(document: Document, source: str, path: tuple[Any, ...], message: st
         line, column = document.position_in_value(path, offset)
     else:
         line, column = document.position(path, key=bool(path) and isinstance(path[-1], str))
-    return SpecError(source, line, column, message)
+    return SpecError(source, line, column, message, path="/".join(str(part) for part in path))
 
 
 def _attach_lines(document: Document, computed_types: Mapping[str, str]) -> None:

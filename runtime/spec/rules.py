@@ -45,8 +45,6 @@ def rule_page(spec: Spec, rule: Rule) -> str | None:
     return None
 
 
-def rule_path(rule: Rule, page: str | None) -> str:
-    """``<page>/<first field>``, or the rule id when it names no field."""
-    if rule.fields:
-        return f"{page}/{rule.fields[0]}" if page else rule.fields[0]
-    return rule.id
+def rule_path(rule: Rule, page: str | None = None) -> str:
+    """The first field the rule names (its message is shown beside it), or the rule id."""
+    return rule.fields[0] if rule.fields else rule.id

@@ -10,6 +10,7 @@ from typing import Any
 
 import jsonschema
 
+from .field_types import kind_names
 from .yaml_source import Document
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "spec.schema.json"
@@ -40,9 +41,29 @@ _MISSING_NAMES = {
 }
 
 
+_TYPE_LISTS = {
+    "all": {},
+    "value": {"static": False},
+    "static": {"static": True},
+    "choices": {"choices": True},
+}
+
+
 @lru_cache(maxsize=1)
 def spec_schema() -> dict[str, Any]:
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    """The spec language's JSON Schema; the lists of field types (``"x-field-types"``
+    markers in the file) come from the descriptors of ``field_types.py``."""
+    return _with_type_enums(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+
+
+def _with_type_enums(node: Any) -> Any:
+    if isinstance(node, dict):
+        if "x-field-types" in node:
+            node = {**node, "enum": list(kind_names(**_TYPE_LISTS[node["x-field-types"]]))}
+        return {key: _with_type_enums(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_with_type_enums(value) for value in node]
+    return node
 
 
 @lru_cache(maxsize=1)

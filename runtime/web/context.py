@@ -11,7 +11,9 @@ from typing import Any
 
 from flask import g, redirect, request, session, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
+from ..domain.tiers import SiretTaken
 from ..services import services
 
 SESSION_KEY = "tiers_id"
@@ -90,3 +92,33 @@ def account_tiers() -> list[dict]:
     """Every Tiers of the logged-in account (for the header switcher)."""
     account_id = _account_id()
     return services().repos.tiers.tiers_of_account(account_id) if account_id else []
+
+
+def create_tiers_from_demande(account: dict, answers: dict) -> dict:
+    """Create the Tiers of a transmitted Tiers-creation demande and make it the session's
+    current Tiers. ``SiretTaken`` gets ``.html``: the French explanation with a link to the
+    pre-filled attachment form."""
+    try:
+        tiers = services().tiers_service.create_from_demande(account, answers)
+    except SiretTaken as error:
+        error.html = siret_taken_html(error)
+        raise
+    choose_tiers(tiers["id"])
+    return tiers
+
+
+def siret_taken_html(error: SiretTaken) -> Markup:
+    """The French explanation of a known SIRET, linking to the pre-filled attachment form."""
+    link = url_for("tiers.rattachement", siret=error.siret)
+    return Markup(
+        "{message} Vous pouvez demander à y être rattaché : "
+        '<a class="govuk-link" href="{link}">me rattacher à cette structure</a>.'
+    ).format(message=str(error), link=link)
+
+
+def unknown_siret_html(siret: str) -> Markup:
+    return Markup(
+        "Aucune structure portant le numéro SIRET {siret} n'est connue du portail. "
+        'Si vous êtes la première personne de votre structure, <a class="govuk-link" href="{link}">'
+        "créez votre tiers</a>."
+    ).format(siret=siret, link=url_for("tiers.create"))

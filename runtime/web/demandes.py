@@ -39,7 +39,7 @@ from ..domain.demandes import (
     summary_lines,
 )
 from ..domain.pdf import accuse_reception
-from ..domain.tiers import TiersError, create_from_demande
+from ..domain.tiers import TiersError
 from ..domain.workflow import Actor
 from ..formatting import format_date, quote
 from ..forms.wizard import (
@@ -59,7 +59,8 @@ from ..storage.files import file_refs
 from ..storage.index import DemandeIndex
 from ..storage.repositories.demandes import account_partition, tiers_partition
 from ..storage.repositories.staff import can_see
-from .context import current_tiers, tiers_required
+from ..vocabulary import PageState, Status
+from .context import create_tiers_from_demande, current_tiers, tiers_required
 from .downloads import send_stored_file
 from .identity import applicant_required, login_manager
 from .setup import csrf
@@ -155,7 +156,7 @@ def complement_pages(spec: Spec, demande: Mapping[str, Any]) -> list:
 
 
 def resume_url(spec: Spec, demande: Mapping[str, Any], states: Mapping[str, str] | None = None) -> str:
-    if demande["status"] == "complement_demande":
+    if demande["status"] == Status.COMPLEMENT_DEMANDE:
         pages = complement_pages(spec, demande)
         if pages:
             return url_for("demandes.step", demande_id=demande["id"], page_id=pages[0].id)
@@ -456,7 +457,7 @@ def _render_step(demande, spec: Spec, page_id: str, result=None, status: int = 2
     states = demande_states(spec, demande)
     if result is None:
         prefill = prefill_context(demande)
-        if check and states.get(page_id) == "en erreur":
+        if check and states.get(page_id) == PageState.ERROR:
             raw = raw_from_answers(spec.page(page_id), answers)
             result = validate_page(spec, page_id, raw, None, answers, prefill, meta=NO_CSRF)
         else:
@@ -536,7 +537,7 @@ def _render_recap(demande, spec: Spec, errors: list[FieldError] | None = None, s
             states=demande_states(spec, demande),
             editable=demande_service().editable_pages(demande, spec),
             can_transmit=demande["status"] in EDITABLE_STATUSES,
-            closed=demande["status"] == "brouillon" and teleservice_state(spec) != "ouverte",
+            closed=demande["status"] == Status.BROUILLON and teleservice_state(spec) != "ouverte",
             closed_message=closed_message(spec),
             errors=errors or [],
             refusal=refusal,
@@ -559,7 +560,7 @@ def transmit(demande_id: str):
     service = demande_service()
     created = None
     try:
-        if spec.kind == "tiers_creation" and demande["status"] == "brouillon":
+        if spec.kind == "tiers_creation" and demande["status"] == Status.BROUILLON:
             created = _create_tiers(demande, spec)
         outcome = service.transmit(demande, spec, applicant_actor(), prefill_context(demande),
                                    mails=lambda filed: receipt_mails(filed, spec, created))
@@ -580,7 +581,7 @@ def _create_tiers(demande, spec: Spec) -> dict[str, Any]:
     errors = validate_demande(spec, demande.get("answers") or {}, prefill_context(demande))
     if errors:
         raise TransmissionRefused(list(errors))
-    return create_from_demande(current_user.doc, demande.get("answers") or {})
+    return create_tiers_from_demande(current_user.doc, demande.get("answers") or {})
 
 
 def receipt_mails(demande, spec: Spec, tiers: Mapping[str, Any] | None = None):
@@ -621,7 +622,7 @@ def confirmation(demande_id: str):
 @applicant_required
 def delete(demande_id: str):
     demande, spec = load_demande(demande_id)
-    if demande["status"] != "brouillon":
+    if demande["status"] != Status.BROUILLON:
         return _refuse_read_only(demande)
     if request.method == "POST":
         demande_service().remove_draft(demande)

@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from ..domain import effects, workflow
 from ..services import services
+from ..vocabulary import StaffRole
 from .context import current_tiers, tiers_required
 from .downloads import send_stored_file
 from .identity import applicant_required
@@ -48,9 +49,9 @@ def send_message(tiers_id: str, demande: Mapping[str, Any], actor: workflow.Acto
         errors["body"] = "Le message ne doit pas dépasser 5 000 caractères."
     has_file = upload is not None and upload.filename
     if has_file:
-        problem = check_upload(upload, ATTACHMENT_ACCEPT, ATTACHMENT_MAX_BYTES)
-        if problem:
-            errors["attachment"] = problem
+        refused = check_upload(upload, ATTACHMENT_ACCEPT, ATTACHMENT_MAX_BYTES)
+        if refused:
+            errors["attachment"] = refused.message
     if errors:
         return errors
     attachments = [services().files.save(upload.stream, upload.filename)] if has_file else []
@@ -82,7 +83,7 @@ def notify_staff(rec, demande: Mapping[str, Any], message: Mapping[str, Any]) ->
     """Mail the agents who instruct the demande's téléservice (instructeurs first,
     administrateurs only when nobody is assigned)."""
     readers = services().repos.staff.readers_of(demande.get("teleservice") or "")
-    assigned = [r for r in readers if r.get("role") != "administrateur"] or readers
+    assigned = [r for r in readers if r.get("role") != StaffRole.ADMINISTRATEUR] or readers
     tiers_id = demande.get("tiers_id") or ""
     path = url_for("staff.demande", tiers_id=tiers_id, demande_id=demande["id"], _anchor="echanges")
     for agent in assigned:

@@ -10,6 +10,7 @@ from flask_login import current_user
 from ..domain.demandes import EDITABLE_STATUSES, completion, format_date, next_step, requested_amount
 from ..domain.workflow import STATUS_TAGS, format_amount, status_label
 from ..services import services
+from ..vocabulary import Status
 from .context import current_tiers
 from .demandes import (
     apply_pending_draft,
@@ -70,7 +71,7 @@ def dashboard():
     if tiers is None and account_tiers:
         return redirect(url_for("tiers.select", next=url_for(".dashboard")))
     rows = _rows(own_demandes())
-    in_progress = [r for r in rows if r["demande"]["status"] in ("brouillon", "complement_demande")]
+    in_progress = [r for r in rows if r["demande"]["status"] in EDITABLE_STATUSES]
     open_teleservices = [spec for spec, state in offered_teleservices(tiers) if state == "ouverte"]
     return _render(
         "espace/dashboard.html",
@@ -86,7 +87,7 @@ def dashboard():
 @bp.get("/sollicitations")
 @applicant_required
 def sollicitations():
-    drafts = [d for d in own_demandes() if d["status"] == "brouillon"]
+    drafts = [d for d in own_demandes() if d["status"] == Status.BROUILLON]
     return _render("espace/sollicitations.html", "sollicitations", page_title="Mes sollicitations",
                    rows=_rows(drafts))
 
@@ -94,7 +95,7 @@ def sollicitations():
 @bp.get("/aides")
 @applicant_required
 def aides():
-    filed = [d for d in own_demandes() if d["status"] != "brouillon"]
+    filed = [d for d in own_demandes() if d["status"] != Status.BROUILLON]
     filed.sort(key=lambda d: d.get("transmitted_at") or "", reverse=True)
     return _render("espace/aides.html", "aides", page_title="Mes aides", rows=_rows(filed),
                    tiers=current_tiers())

@@ -7,6 +7,8 @@ Globals set once at start-up (constants and functions):
 
 - ``portal_name``, ``metropole_name``: from the configuration;
 - ``status_labels``, ``status_tags``, ``action_labels``: the demande statuses (workflow);
+- ``Status``, ``PageState``, ``StaffRole``, ``TiersRole``: the enums of ``runtime.vocabulary``
+  (compare ``demande.status == Status.BROUILLON``, never a literal);
 - ``staff_unread_total()``: unread applicant messages of the agent signed in (staff menu);
 - ``echanges_unread()``: unread staff messages of the current Tiers (applicant menu);
 - ``account_tiers(account_id)``, ``siret_lookup_enabled()``: the Tiers chooser, the SIRET look-up;
@@ -19,6 +21,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, has_request_context
+
+from ..vocabulary import PageState, StaffRole, Status, TiersRole
 
 
 def init_app(app: Flask) -> None:
@@ -50,6 +54,10 @@ def init_app(app: Flask) -> None:
         echanges_unread=echanges_unread,
         account_tiers=account_tiers,
         siret_lookup_enabled=siret_lookup_enabled,
+        Status=Status,
+        PageState=PageState,
+        StaffRole=StaffRole,
+        TiersRole=TiersRole,
     )
     forms_templating.init_app(app)  # ``portail_forms``, and every field type has its templates
     app.context_processor(_per_request)

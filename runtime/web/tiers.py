@@ -20,7 +20,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..domain import tiers as tiers_service
+from ..formatting import display_name
 from ..forms.wizard import page_form, validate_page
 from ..services import services
 from ..siret_lookup import get_siret_lookup
@@ -29,7 +29,7 @@ from ..storage.base import NotFound
 from ..storage.repositories.tiers import ADMIN, PENDING, InvalidSiret, TiersError, normalise_siret
 from . import throttle
 from .accounts import safe_next
-from .context import choose_tiers, current_tiers, member_role
+from .context import choose_tiers, current_tiers, member_role, unknown_siret_html
 from .downloads import send_stored_file
 from .identity import applicant_required
 
@@ -222,7 +222,7 @@ def _file_rattachement(account: dict, form: RattachementForm):
     tiers = repo.find_by_siret(form.siret)
     if tiers is None:
         form.add_siret_error("Aucune structure portant ce numéro SIRET n'est connue du portail.",
-                             tiers_service.unknown_siret_html(form.siret))
+                             unknown_siret_html(form.siret))
         return None
     if tiers.get("famille") and form.answers.get("famille") and tiers["famille"] != form.answers["famille"]:
         form.add_siret_error(f"Ce numéro SIRET est celui d'une {tiers['famille']} : "
@@ -231,7 +231,7 @@ def _file_rattachement(account: dict, form: RattachementForm):
     if repo.member_role(tiers["id"], account["id"]):
         form.add_siret_error("Votre compte est déjà rattaché à cette structure.")
         return None
-    _, created = tiers_service.request_rattachement(account, tiers, form.answers, form.piece)
+    _, created = services().tiers_service.request_rattachement(account, tiers, form.answers, form.piece)
     form.forget_files(delete=not created)
     if created:
         flash(f"Votre demande de rattachement au tiers {tiers['raison_sociale']} a été transmise à son "
@@ -304,12 +304,12 @@ def decide(tiers_id: str, request_id: str):
     if not form.validate_on_submit() or decision not in ("accepter", "refuser"):
         return _members_page(tiers, form, request_id, status=400)
     try:
-        tiers_service.decide_rattachement(tiers, found["id"], decision == "accepter", form.motif.data or "",
+        services().tiers_service.decide_rattachement(tiers, found["id"], decision == "accepter", form.motif.data or "",
                                           current_user.id)
     except TiersError as error:
         flash(str(error), "info")
         return redirect(url_for("tiers.members", tiers_id=tiers["id"]))
-    requester = tiers_service.display_name(services().repos.accounts.get(found["account_id"]) or {})
+    requester = display_name(services().repos.accounts.get(found["account_id"]) or {})
     verb = "accepté" if decision == "accepter" else "refusé"
     flash(f"Le rattachement de {requester} a été {verb}.", "success")
     return redirect(url_for("tiers.members", tiers_id=tiers["id"]))
@@ -362,4 +362,4 @@ def transfer(tiers_id: str, account_id: str):
 
 
 def _name_of(account_id: str) -> str:
-    return tiers_service.display_name(services().repos.accounts.get(account_id) or {})
+    return display_name(services().repos.accounts.get(account_id) or {})

@@ -9,7 +9,7 @@
   var PLACES = 10;
   var MAX_DIGITS = 30;  // numbers of 10^30 and more are refused, as by the server
   var SCALE = BigInt("1" + "0".repeat(PLACES));
-  var ZERO = BigInt(0), ONE = BigInt(1), TWO = BigInt(2), TEN = BigInt(10), HUNDRED = BigInt(100);
+  var ZERO = BigInt(0), ONE = BigInt(1), TWO = BigInt(2), HUNDRED = BigInt(100);
 
   function abs(n) { return n < ZERO ? -n : n; }
 

@@ -1,7 +1,18 @@
 /* Portail des subventions: progressive enhancement only (every page works without it).
- * Structure: small init functions registered with Portail.register(fn) and called on
- * DOMContentLoaded with the document. Other modules (password checker, captcha...) add
- * themselves the same way at the end of this file. No inline script: the CSP forbids it. */
+ * No inline script: the CSP forbids it. Linted by ESLint (eslint.config.js).
+ *
+ * Modules, in this order; each is a section of this file and publishes what others or
+ * the tests use on window.Portail:
+ *   conditions       Portail.conditions  mirror of runtime/spec/conditions.py
+ *   reading values   Portail.values      typed text -> answer value (mirror of the field types)
+ *   computed values  Portail.computed    mirror of runtime/spec/computed.py
+ *   live form        (init)              conditions, totals and rules as the applicant types
+ *   tables, error summary, autosave (Portail.autosave), start
+ *   accounts         (own IIFE)          password checker, captcha solver
+ *   SIRET look-up    (own IIFE)          company directory look-up on the Tiers pages
+ * The three mirrors are checked against the server with tests/forms/parity_corpus.json.
+ * A module with something to do on a page registers an init with Portail.register(fn);
+ * every init is called on DOMContentLoaded with the document. */
 (function () {
   "use strict";
 
@@ -156,8 +167,9 @@
 
   /* ------------------------------------------------------------------ reading values
    * The same converted values as the server's answers (amounts "1234.50", yes/no as
-   * booleans, tables as lists of rows); text that does not convert is kept as typed. */
-  var NUMERIC_TYPES = ["integer", "decimal", "amount", "percentage"];
+   * booleans, tables as lists of rows); text that does not convert is kept as typed.
+   * Which types are numbers or static blocks comes from the page (data-numeric,
+   * data-static, data-number), written from runtime/spec/field_types.py. */
 
   function normaliseNumber(type, raw) {
     var text = raw.trim();
@@ -165,19 +177,22 @@
     var compact = text.replace(/[\s\u00a0\u202f€%]/g, "").replace(/,/g, ".");
     if (!/^[-+]?(\d+(\.\d+)?|\.\d+)$/.test(compact)) return text;
     if (type === "integer") return /^[-+]?\d+$/.test(compact) ? parseInt(compact, 10) : text;
-    if (type === "amount") return Number(compact).toFixed(2);
+    if (type === "amount") return /\.\d{3,}$/.test(compact) ? text : Number(compact).toFixed(2);
     return compact.replace(/^\+/, "");
   }
 
   function normaliseDate(raw) {
     var text = raw.trim();
     var french = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(text);
-    if (french) return french[3] + "-" + ("0" + french[2]).slice(-2) + "-" + ("0" + french[1]).slice(-2);
-    return text || null;
+    if (!french) return text || null;
+    var day = Number(french[1]), month = Number(french[2]), year = Number(french[3]);
+    var date = new Date(Date.UTC(year, month - 1, day));
+    if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return text; // no such day: kept as typed
+    return french[3] + "-" + ("0" + french[2]).slice(-2) + "-" + ("0" + french[1]).slice(-2);
   }
 
-  function scalar(type, raw) {
-    if (NUMERIC_TYPES.indexOf(type) >= 0) return normaliseNumber(type, raw);
+  function scalar(type, raw, numeric) {
+    if (numeric) return normaliseNumber(type, raw);
     if (type === "date") return normaliseDate(raw);
     var text = raw.trim();
     return text || null;
@@ -195,7 +210,8 @@
       tr.querySelectorAll("input, select").forEach(function (input) {
         var match = new RegExp("^" + id + "-\\d+-(.+)$").exec(input.name || "");
         if (!match) return;
-        var value = scalar(input.getAttribute("data-number") ? "amount" : "text", input.value);
+        var numeric = Boolean(input.getAttribute("data-number"));
+        var value = scalar(numeric ? "amount" : "text", input.value, numeric);
         if (value !== null) row[match[1]] = value;
       });
       if (Object.keys(row).length) rows.push(row);
@@ -206,7 +222,7 @@
   function fieldValue(form, wrapper) {
     var id = wrapper.getAttribute("data-field");
     var type = wrapper.getAttribute("data-type");
-    if (type === "heading" || type === "paragraph") return undefined;
+    if (wrapper.hasAttribute("data-static")) return undefined;
     if (wrapper.querySelector(".portail-locked")) return undefined; // the server's value stays
     if (type === "yes_no") {
       var yn = wrapper.querySelector("input[type=radio]:checked");
@@ -243,7 +259,7 @@
       if (input && input.files && input.files.length) return { filename: input.files[0].name };
       return current && !removed ? { filename: current.textContent } : null;
     }
-    return scalar(type, namedValue(form, id));
+    return scalar(type, namedValue(form, id), wrapper.hasAttribute("data-numeric"));
   }
 
   /* ------------------------------------------------------------------ computed values
@@ -287,6 +303,9 @@
     items.forEach(function (item) { valueOf(item.id, []); });
     return results;
   }
+
+  Portail.computed = { compute: compute };
+  Portail.values = { normalise: scalar };
 
   function frenchNumber(value, places) {
     var fixed = places === undefined ? String(value) : Number(value).toFixed(places);

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from runtime.app import create_app
-from runtime.web.captcha import NUMBER_WORDS, AltchaCaptcha, FixedAnswerCaptcha, make_captcha
+from runtime.captcha import NUMBER_WORDS, AltchaCaptcha, FixedAnswerCaptcha, make_captcha
 from tests.helpers import csrf_token, page_text, registration_data
 
 FAST = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024, "ARGON2_PARALLELISM": 1}
@@ -124,7 +124,7 @@ def test_registration_with_the_real_check_answering_the_question(altcha_app):
 def test_recaptcha_backend_asks_google_only_when_configured(monkeypatch):
     import io
 
-    from runtime.web.captcha import RecaptchaCaptcha
+    from runtime.captcha import RecaptchaCaptcha
 
     calls = []
 

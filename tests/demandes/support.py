@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from runtime import ROOT
-from runtime.app import create_app
+from tests.harness import build_app, sign_in
 from tests.helpers import csrf_token, page_text
 
 SPECS = Path(__file__).parent / "specs"
@@ -45,18 +45,7 @@ def store_name() -> str:
 @pytest.fixture
 def app(tmp_path, clock, specs_dir, store_name):
     set_today(clock)
-    return create_app(
-        {
-            "TESTING": True,
-            "DATA_DIR": str(tmp_path / "data"),
-            "STORE": store_name,
-            "SPECS_DIR": str(specs_dir),
-            "BASE_URL": "http://portail.test",
-            "CLOCK": clock,
-            "SECRET_KEY": "test-secret",
-            "CAPTCHA_BACKEND": "test",
-        }
-    )
+    return build_app(tmp_path / "data", clock, STORE=store_name, SPECS_DIR=str(specs_dir))
 
 
 def make_tiers(services, account, siret=SIRET, name="Les Amis du Panier", famille="association", **extra):
@@ -82,12 +71,6 @@ def quick_account(services, identifiant="camille01", email="camille@exemple.fr")
     return services.repos.accounts.activate(account["id"])
 
 
-def sign_in(client, account) -> None:
-    """Log in by session, as Flask-Login would (the login form has its own tests)."""
-    with client.session_transaction() as session:
-        session.clear()
-        session["_user_id"] = f"a:{account['id']}:{account.get('auth_epoch', 0)}"
-        session["_fresh"] = True
 
 
 @pytest.fixture

@@ -141,7 +141,7 @@ def test_post_straight_to_last_step_is_a_draft_not_a_demande(client, user, servi
     doc = stored(services, tiers, demande_id)
     assert doc["status"] == "brouillon"
     assert doc["answers"]["montant_sollicite"] in ("800", "800.00", 800)
-    assert doc["page_states"]["projet"] == "à compléter"
+    assert doc["page_states"]["projet"] == "a_completer"
 
 
 def test_autosave_returns_json_and_keeps_data(client, user, services, tiers):

@@ -132,7 +132,7 @@ def test_every_shipped_teleservice_can_be_deposited(client, services, clock, spe
     posted = fill_every_visible_page(client, spec, demande_id)
     doc = stored(services, tiers, demande_id)
     assert posted == [p.id for p in visible_pages(spec, doc["answers"])]
-    assert set(doc["page_states"].values()) == {"complète"}, doc["page_states"]
+    assert set(doc["page_states"].values()) == {"complete"}, doc["page_states"]
     response = transmit(client, demande_id)
     assert response.status_code == 302, text_of(response)
     doc = stored(services, tiers, demande_id)

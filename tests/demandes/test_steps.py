@@ -49,8 +49,8 @@ def test_each_step_state_from_the_answers(client, user, services, tiers):
     save_step(client, demande_id, "projet", {**VALID["projet"], "participants": "beaucoup"})
     assert "1. Le projet En erreur" in step_list(client.get(step_url(demande_id, "budget")))
     doc = stored(services, tiers, demande_id)
-    assert doc["page_states"] == {"projet": "en erreur", "structure": "complète", "budget": "en erreur",
-                                  "pieces": "à compléter"}
+    assert doc["page_states"] == {"projet": "en_erreur", "structure": "complete", "budget": "en_erreur",
+                                  "pieces": "a_completer"}
     assert doc["visited"] == ["budget", "projet", "structure"]
 
 
@@ -135,7 +135,7 @@ def test_autosave_saves_partial_answers_and_answers_the_time(client, user, servi
     payload = response.get_json()
     assert payload["saved"] is True
     assert payload["saved_at"] == clock.now().astimezone().strftime("%H:%M")
-    assert payload["states"]["projet"] == "en erreur"  # saved with required answers missing
+    assert payload["states"]["projet"] == "en_erreur"  # saved with required answers missing
     assert {e["path"] for e in payload["errors"]} == {"participants", "partenaire"}
     doc = stored(services, tiers, demande_id)
     assert doc["answers"] == {"intitule": "Brocante"} and doc["status"] == "brouillon"

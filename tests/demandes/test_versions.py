@@ -48,7 +48,7 @@ def test_draft_continues_on_new_version(client, user, services, tiers, specs_dir
     assert doc["answers"]["intitule"] == "Fête"  # kept
     assert doc["set_aside"] == {"participants": 40}  # kept aside, not lost
     assert "participants" not in doc["answers"]
-    assert doc["page_states"]["projet"] == "à compléter"  # the new required field is asked
+    assert doc["page_states"]["projet"] == "a_completer"  # the new required field is asked
 
 
 def test_new_required_field_blocks_transmission_until_answered(client, user, services, tiers, specs_dir):

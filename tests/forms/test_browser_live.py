@@ -6,11 +6,10 @@ no other host.
 """
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from runtime.spec.conditions import evaluate
+from runtime.spec.field_types import kind_names
+from tests.forms.test_parity import CORPUS, as_decimal
 
 pytestmark = pytest.mark.browser
 
@@ -147,38 +146,19 @@ def test_autosave_posts_the_form(page, draft):
     assert draft.answers["nom"] == "Les Amis du patrimoine"
 
 
-CASES = [
-    ({"field": "a", "equals": "x"}, {"a": "x"}),
-    ({"field": "a", "equals": "x"}, {"a": ""}),
-    ({"field": "a", "equals": True}, {"a": True}),
-    ({"field": "a", "equals": True}, {"a": "true"}),
-    ({"field": "m", "equals": 1000}, {"m": "1000.00"}),
-    ({"field": "m", "greater_than": 1000}, {"m": "1000.50"}),
-    ({"field": "m", "greater_than": 1000}, {"m": "abc"}),
-    ({"field": "m", "at_most": {"field": "t"}}, {"m": "10.00", "t": 10}),
-    ({"field": "m", "at_least": {"field": "t"}}, {"m": "10.00"}),
-    ({"field": "d", "after": {"field": "e"}}, {"d": "2026-05-02", "e": "2026-05-01"}),
-    ({"field": "d", "before": "2026-01-01"}, {"d": "2026-05-02"}),
-    ({"field": "l", "contains": "sport"}, {"l": ["culture", "sport"]}),
-    ({"field": "l", "equals": ["sport", "culture"]}, {"l": ["culture", "sport"]}),
-    ({"field": "s", "in": ["a", "b"]}, {"s": "b"}),
-    ({"field": "s", "not_in": ["a", "b"]}, {"s": "c"}),
-    ({"field": "s", "not_in": ["a", "b"]}, {}),
-    ({"field": "s", "not_equals": "a"}, {"s": "b"}),
-    ({"field": "s", "is_filled": True}, {"s": []}),
-    ({"field": "s", "is_filled": False}, {"s": {}}),
-    ({"all": [{"field": "a", "equals": "x"}, {"not": {"field": "b", "is_filled": True}}]}, {"a": "x"}),
-    ({"any": [{"field": "a", "equals": "y"}, {"field": "b", "less_than": 3}]}, {"a": "x", "b": 2}),
-]
-
-
-def test_browser_conditions_mean_what_the_server_means(page):
+def test_browser_means_what_the_server_means(page):
+    """The shared corpus (parity_corpus.json, also run in Python by test_parity.py) in portail.js."""
     page.goto(f"{BASE}/essai/choix")
-    expected = [evaluate(condition, values) for condition, values in CASES]
-    got = page.evaluate("(cases) => cases.map(c => Portail.conditions.evaluate(c[0], c[1]))",
-                        json.loads(json.dumps(CASES)))
-    assert got == expected
-    assert expected.count(True) > 5 and expected.count(False) > 5
+    numeric = list(kind_names(numeric=True))
+    got = page.evaluate("""([corpus, numeric]) => ({
+        conditions: corpus.conditions.map(c => Portail.conditions.evaluate(c.condition, c.values)),
+        computed: corpus.computed.map(c => Portail.computed.compute(c.computed, c.answers)),
+        normalise: corpus.normalise.map(c => Portail.values.normalise(c.type, c.raw, numeric.indexOf(c.type) >= 0)),
+    })""", [CORPUS, numeric])
+    assert got["conditions"] == [c["expected"] for c in CORPUS["conditions"]]
+    assert [{k: as_decimal(v) for k, v in r.items()} for r in got["computed"]] == \
+        [{k: as_decimal(v) for k, v in c["expected"].items()} for c in CORPUS["computed"]]
+    assert got["normalise"] == [c["expected"] for c in CORPUS["normalise"]]
 
 
 @pytest.mark.parametrize("path", ["/essai/identite", "/essai/choix", "/essai/budget", "/essai/pieces",

@@ -6,8 +6,6 @@ lists); the answers are what an applicant would type, posted page by page throug
 the demande must then have no error left (what ``transmit`` checks)."""
 from __future__ import annotations
 
-import json
-
 import pytest
 import yaml
 from flask import render_template_string
@@ -19,10 +17,12 @@ from runtime import ROOT
 from runtime.forms.wizard import validate_demande, validate_page, visible_pages
 from runtime.spec.checks import COLUMN_TYPES, NUMERIC_TYPES
 from runtime.spec.errors import SpecErrors
+from runtime.spec.field_types import field_kinds
 from runtime.spec.lists import catalogue_lists
 from runtime.spec.loader import load_spec_text
+from runtime.spec.schema_errors import spec_schema
 
-SCHEMA = json.loads((ROOT / "runtime" / "spec" / "schema" / "spec.schema.json").read_text(encoding="utf-8"))
+SCHEMA = spec_schema()  # the spec JSON Schema, its type enums generated from runtime/spec/field_types.py
 FIELD_TYPES = SCHEMA["$defs"]["field"]["properties"]["type"]["enum"]
 COLUMNS = [t for t in COLUMN_TYPES if t in FIELD_TYPES]
 RENDER = '{% import "macros/forms.html" as forms %}{{ forms.render_page(form, page, spec, errors) }}'
@@ -32,6 +32,7 @@ SAMPLES = {
     "text": "Texte d'essai", "textarea": "Une description assez longue.", "email": "contact@exemple.fr",
     "phone": "0491000000", "url": "https://exemple.fr", "siret": "73282932000074", "rna": "W133001234",
     "iban": "FR7630006000011234567890189", "yes_no": "true", "checkbox": "true",
+    **{kind.name: kind.example for kind in field_kinds() if kind.example},  # a type's own example
 }
 
 

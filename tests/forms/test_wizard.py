@@ -72,8 +72,8 @@ def test_schema_errors_become_french_messages_at_field_paths(ctx, spec):
 def test_page_states(ctx, spec):
     answers = {**COMPLETE, "montant": "abc"}
     del answers["depenses"]
-    assert page_states(spec, answers) == {"identite": "en erreur", "choix": "complète", "budget": "à compléter"}
-    assert page_states(spec, COMPLETE, visited={"identite"})["choix"] == "à compléter"
+    assert page_states(spec, answers) == {"identite": "en_erreur", "choix": "complete", "budget": "a_completer"}
+    assert page_states(spec, COMPLETE, visited={"identite"})["choix"] == "a_completer"
 
 
 def locked_spec(spec: Spec) -> Spec:
@@ -187,9 +187,9 @@ def test_page_states_use_the_prefill(ctx, spec):
     required = tuple(replace(f, required=True) if f.id == "siret" else f for f in page.fields)
     locked = replace(locked, digest="locked-required", pages=(replace(page, fields=required),) + locked.pages[1:])
     answers = {k: v for k, v in COMPLETE.items()}
-    assert page_states(locked, answers)["identite"] == "à compléter"
+    assert page_states(locked, answers)["identite"] == "a_completer"
     prefill = {"tiers": {"siret": "73282932000074"}}
-    assert page_states(locked, answers, prefill=prefill)["identite"] == "complète"
+    assert page_states(locked, answers, prefill=prefill)["identite"] == "complete"
 
 
 def test_table_with_choice_and_yes_no_columns(ctx):

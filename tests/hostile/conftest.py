@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from hostile_support import make_tiers, sign_in
 
-from runtime.app import create_app
+from tests.harness import build_app
 from tests.helpers import create_account
 
 # A day when every shipped téléservice is open (patrimoine: 2026-09-01 → 2027-03-31).
@@ -18,20 +18,8 @@ FAST = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 8192, "ARGON2_PARALLELISM":
 @pytest.fixture
 def app(tmp_path, clock):
     clock.offset = TODAY - datetime.now(UTC)
-    return create_app(
-        {
-            "TESTING": True,
-            "DATA_DIR": str(tmp_path / "data"),
-            "STORE": "memory",
-            "BASE_URL": "http://portail.test",
-            "CLOCK": clock,
-            "SECRET_KEY": "test-secret",
-            "CAPTCHA_BACKEND": "test",
-            "THROTTLE_REGISTER": (10_000, 3600),
-            "THROTTLE_LOGIN": (10_000, 60),
-            **FAST,
-        }
-    )
+    return build_app(tmp_path / "data", clock, STORE="memory", THROTTLE_REGISTER=(10_000, 3600),
+                     THROTTLE_LOGIN=(10_000, 60), **FAST)
 
 
 @pytest.fixture

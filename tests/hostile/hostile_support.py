@@ -1,15 +1,11 @@
 """Helpers of the hostile-input tests (shared by their conftest and test modules)."""
 from __future__ import annotations
 
-from tests.helpers import PASSWORD, csrf_token
+from tests import harness
 
 
 def sign_in(client, account) -> None:
-    token = csrf_token(client.get("/connexion"))
-    response = client.post(
-        "/connexion", data={"csrf_token": token, "login": account["identifiant"], "password": PASSWORD}
-    )
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    harness.sign_in(client, account, via_form=True)
 
 
 def make_tiers(services, account, siret="73282932000074", name="Les Amis du Panier", famille="association"):

@@ -18,6 +18,7 @@ from runtime.app import create_app
 from runtime.domain.demandes import index_summary
 from runtime.passwords import hash_password
 from runtime.storage.index import DemandeIndex
+from tests.harness import post_staff_login, test_config
 from tests.helpers import PASSWORD, create_account, csrf_token
 from tests.helpers import login as http_login
 
@@ -31,20 +32,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 def app_config(tmp_path, clock, **overrides) -> dict:
     clock.offset = TODAY - datetime.now(UTC)
-    config = {
-        "TESTING": True,
-        "DATA_DIR": str(tmp_path / "data"),
-        "STORE": "memory",
-        "BASE_URL": "http://portail.test",
-        "CLOCK": clock,
-        "SECRET_KEY": "test-secret",
-        "CAPTCHA_BACKEND": "test",
-        "ARGON2_TIME_COST": 1,
-        "ARGON2_MEMORY_COST": 1024,
-        "ARGON2_PARALLELISM": 1,
-    }
-    config.update(overrides)
-    return config
+    return test_config(tmp_path / "data", clock, **{"STORE": "memory", **overrides})
 
 
 @pytest.fixture
@@ -76,11 +64,7 @@ def create_staff(services, identifiant: str, role: str, teleservices: list[str])
     )
 
 
-def staff_login(client, identifiant: str, password: str = PASSWORD):
-    token = csrf_token(client.get("/agents/connexion"))
-    return client.post(
-        "/agents/connexion", data={"csrf_token": token, "identifiant": identifiant, "password": password}
-    )
+staff_login = post_staff_login
 
 
 def applicant_login(client, account: dict):

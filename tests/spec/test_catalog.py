@@ -50,7 +50,7 @@ def test_bad_file_is_logged_and_left_out(specs_dir, store, caplog):
         catalog = Catalog.load(specs_dir, store=store)
     assert catalog.get("patrimoine") is None
     assert catalog.get("fonctionnement-associations") is not None
-    assert catalog.errors and all(e.path == str(patrimoine) for e in catalog.errors)
+    assert catalog.errors and all(e.source == str(patrimoine) for e in catalog.errors)
     assert str(catalog.errors[0]) in caplog.text
     assert "clé inconnue « requierd »" in caplog.text
 

@@ -1,7 +1,6 @@
 """Every example of the staff documentation parses and lints clean."""
 from __future__ import annotations
 
-import json
 import re
 import textwrap
 
@@ -12,6 +11,7 @@ from runtime import ROOT
 from runtime.spec.checks import RESERVED_FIELD_IDS
 from runtime.spec.formulas import canonical, evaluate, parse
 from runtime.spec.lint import ACCOUNT_PREFILL, lint_paths
+from runtime.spec.schema_errors import spec_schema
 
 DOC = ROOT / "docs" / "spec-language.md"
 BLOCKS = re.findall(r"```yaml\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.DOTALL)
@@ -71,7 +71,7 @@ def test_doc_has_formula_examples_and_lists_reserved_ids_and_prefills():
 
 def test_doc_mentions_every_field_type_and_key():
     text = DOC.read_text(encoding="utf-8")
-    spec_schema = json.loads((ROOT / "runtime" / "spec" / "schema" / "spec.schema.json").read_text(encoding="utf-8"))
-    field_keys = spec_schema["$defs"]["field"]["properties"]
-    for name in list(field_keys) + list(spec_schema["properties"]) + field_keys["type"]["enum"]:
+    schema = spec_schema()
+    field_keys = schema["$defs"]["field"]["properties"]
+    for name in list(field_keys) + list(schema["properties"]) + field_keys["type"]["enum"]:
         assert f"`{name}`" in text, name

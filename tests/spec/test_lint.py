@@ -63,7 +63,7 @@ def test_broken_spec_reports_message_at_line(path):
     found = [e for e in errors if fragment in e.message]
     assert found, [str(e) for e in errors]
     assert found[0].line == line
-    assert found[0].path == str(path)
+    assert found[0].source == str(path)
     assert str(found[0]).startswith(f"{path}:{line}:{found[0].column}: ")
     for error in errors:  # never a program word in what a staff member reads
         assert not any(word in error.message for word in PROGRAM_WORDS), str(error)
@@ -71,7 +71,7 @@ def test_broken_spec_reports_message_at_line(path):
 
 def test_lint_reports_errors_of_all_files_at_once(tmp_path):
     errors = lint_paths(BROKEN)
-    assert {e.path for e in errors} == {str(p) for p in BROKEN}
+    assert {e.source for e in errors} == {str(p) for p in BROKEN}
 
 
 def test_duplicate_spec_id_across_files(tmp_path):

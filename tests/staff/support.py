@@ -1,11 +1,11 @@
 """Helpers of the staff tests."""
 from __future__ import annotations
 
-from runtime.app import create_app
 from runtime.domain.demandes import index_summary
 from runtime.passwords import hash_password
 from runtime.storage.index import DemandeIndex
 from tests.demandes.support import set_today
+from tests.harness import build_app, post_staff_login
 from tests.helpers import PASSWORD, csrf_token
 
 ANSWERS = {
@@ -21,16 +21,7 @@ ANSWERS = {
 
 def make_app(data_dir, clock, specs_dir, store="memory"):
     set_today(clock)
-    return create_app({
-        "TESTING": True,
-        "DATA_DIR": str(data_dir),
-        "STORE": store,
-        "SPECS_DIR": str(specs_dir),
-        "BASE_URL": "http://portail.test",
-        "CLOCK": clock,
-        "SECRET_KEY": "test-secret",
-        "CAPTCHA_BACKEND": "test",
-    })
+    return build_app(data_dir, clock, STORE=store, SPECS_DIR=str(specs_dir))
 
 
 def create_staff(services, identifiant, role, teleservices, email=None):
@@ -44,10 +35,7 @@ def create_staff(services, identifiant, role, teleservices, email=None):
     })
 
 
-def staff_login(client, identifiant, password=PASSWORD):
-    token = csrf_token(client.get("/agents/connexion"))
-    return client.post("/agents/connexion", data={"csrf_token": token, "identifiant": identifiant,
-                                                  "password": password})
+staff_login = post_staff_login
 
 
 def file_demande(services, tiers, teleservice="quartier", answers=None, transmitted_at="2026-06-10T09:00:00+00:00",

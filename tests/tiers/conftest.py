@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from runtime.mail import Outbox
+from tests.harness import build_app, sign_in, sign_out
 
 SIRET = "73282932000074"
 OTHER_SIRET = "35600000000048"
@@ -21,15 +22,8 @@ def make_account(services, prenom="Jean", nom="Dupond", civilite="monsieur") -> 
     return services.repos.accounts.activate(account["id"])
 
 
-def login(client, account: dict) -> None:
-    with client.session_transaction() as session:
-        session["_user_id"] = f"a:{account['id']}:{account.get('auth_epoch', 0)}"
-        session["_fresh"] = True
-
-
-def logout(client) -> None:
-    with client.session_transaction() as session:
-        session.clear()
+login = sign_in
+logout = sign_out
 
 
 def make_tiers(app, services, admin: dict, siret=SIRET, name="Tennis club de Vannes", famille="association"):
@@ -99,9 +93,4 @@ def forged_csrf(client, app) -> str:
 def app(tmp_path, clock):
     """The shared app fixture on the memory store: these tests check access rules and pages, not
     durability (the duplicate-SIRET race test runs two processes on the TinyDB store)."""
-    from runtime.app import create_app
-
-    return create_app({
-        "TESTING": True, "DATA_DIR": str(tmp_path / "data"), "STORE": "memory", "BASE_URL": "http://portail.test",
-        "CLOCK": clock, "SECRET_KEY": "test-secret", "CAPTCHA_BACKEND": "test",
-    })
+    return build_app(tmp_path / "data", clock, STORE="memory")

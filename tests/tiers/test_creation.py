@@ -5,8 +5,9 @@ import html
 
 import pytest
 
-from runtime.domain import tiers as tiers_service
+from runtime.domain.tiers import display_name
 from runtime.storage.repositories.tiers import SiretTaken
+from runtime.web.context import create_tiers_from_demande
 from tests.tiers.conftest import SIRET, csrf_token, login, make_account, make_tiers
 
 PAGES = {
@@ -77,9 +78,9 @@ def test_create_from_demande_directly(app, services):
     account = make_account(services)
     answers = {"famille": "commune", "siret": "356 000 000 00048", "raison_sociale": "Commune de Cassis"}
     with app.test_request_context():
-        tiers = tiers_service.create_from_demande(account, answers)
+        tiers = create_tiers_from_demande(account, answers)
         with pytest.raises(SiretTaken) as error:
-            tiers_service.create_from_demande(make_account(services, "Luc", "Autre"), answers)
+            create_tiers_from_demande(make_account(services, "Luc", "Autre"), answers)
     assert tiers["siret"] == "35600000000048"
     assert services.repos.tiers.member_role(tiers["id"], account["id"]) == "admin"
     assert error.value.tiers_id == tiers["id"]
@@ -87,7 +88,7 @@ def test_create_from_demande_directly(app, services):
 
 
 def test_display_name_upper_cases_the_name():
-    assert tiers_service.display_name({"civilite": "monsieur", "prenom": "Jean", "nom": "Dupond"}) == \
+    assert display_name({"civilite": "monsieur", "prenom": "Jean", "nom": "Dupond"}) == \
         "Monsieur Jean DUPOND"
-    assert tiers_service.display_name({"civilite": "madame", "prenom": "Zoé", "nom": "de la Tour"}) == \
+    assert display_name({"civilite": "madame", "prenom": "Zoé", "nom": "de la Tour"}) == \
         "Madame Zoé DE LA TOUR"

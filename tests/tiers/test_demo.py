@@ -1,8 +1,7 @@
 """The demo Tiers administered by the demo account."""
 from __future__ import annotations
 
-from runtime.demo import DEMO_SEEDERS, seed_demo_account
-from runtime.domain.tiers import seed_demo_tiers
+from runtime.demo import DEMO_SEEDERS, seed_demo_account, seed_demo_tiers
 
 
 def test_demo_account_administers_the_demo_tiers(app, services):
@@ -15,4 +14,4 @@ def test_demo_account_administers_the_demo_tiers(app, services):
                       "administré par le compte de démonstration")]
     [tiers] = services.repos.tiers.tiers_of_account(context["account"]["id"])
     assert tiers["raison_sociale"] == "Association Les Amis du Patrimoine" and tiers["role"] == "admin"
-    assert any(seeder.__name__ == "_seed_demo_tiers" for seeder in DEMO_SEEDERS)
+    assert any(seeder is seed_demo_tiers for seeder in DEMO_SEEDERS)

@@ -129,10 +129,8 @@ def test_transfer_administrator_role(client, services, world):
 
 
 def test_administrator_is_notified_of_a_new_request_by_mail(app, services, world):
-    from runtime.domain import tiers as tiers_service
-
     with app.test_request_context():
-        tiers_service.request_rattachement(world.outsider, world.tiers, {"famille": "association"}, None)
+        services.tiers_service.request_rattachement(world.outsider, world.tiers, {"famille": "association"}, None)
     mail = [m for m in outbox(services).messages() if m.to == world.admin["email"]][-1]
     assert mail.subject == "Demande de rattachement : Tennis club de Vannes"
     assert "Madame Zoé AUTRE" in mail.text

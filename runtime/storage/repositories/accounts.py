@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..documents import Account
 from ._base import BaseRepository
 
 PARTITION = "accounts"
@@ -41,7 +42,7 @@ def identifiant_key(identifiant: str) -> str:
 
 
 class AccountRepository(BaseRepository):
-    def create(self, data: Mapping[str, Any]) -> dict:
+    def create(self, data: Mapping[str, Any]) -> Account:
         """Insert a new, not yet activated account; raise ``DuplicateAccount``."""
         doc = {
             "professionnel": False,
@@ -64,27 +65,27 @@ class AccountRepository(BaseRepository):
             doc_id = table.insert(doc)
             return table.get(doc_id)
 
-    def get(self, account_id: str) -> dict | None:
+    def get(self, account_id: str) -> Account | None:
         return self.store.read(PARTITION).table(TABLE).get(account_id)
 
     def count(self) -> int:
         return len(self.store.read(PARTITION).table(TABLE).all())
 
-    def by_identifiant(self, identifiant: str) -> dict | None:
+    def by_identifiant(self, identifiant: str) -> Account | None:
         return self.store.read(PARTITION).table(TABLE).find_one(identifiant_key=identifiant_key(identifiant))
 
-    def by_email(self, email: str) -> dict | None:
+    def by_email(self, email: str) -> Account | None:
         return self.store.read(PARTITION).table(TABLE).find_one(email_key=email_key(email))
 
-    def by_login(self, login: str) -> dict | None:
+    def by_login(self, login: str) -> Account | None:
         """The account whose identifiant or e-mail address is ``login``."""
         return self.by_email(login) if "@" in login else self.by_identifiant(login)
 
-    def update(self, account_id: str, changes: Mapping[str, Any]) -> dict:
+    def update(self, account_id: str, changes: Mapping[str, Any]) -> Account:
         with self.store.transaction(PARTITION) as part:
             return part.table(TABLE).update(account_id, dict(changes))
 
-    def activate(self, account_id: str) -> dict:
+    def activate(self, account_id: str) -> Account:
         with self.store.transaction(PARTITION) as part:
             table = part.table(TABLE)
             doc = table.get(account_id)
@@ -92,14 +93,14 @@ class AccountRepository(BaseRepository):
                 return doc
             return table.update(account_id, {"active": True, "activated_at": self.now_iso()})
 
-    def end_sessions(self, account_id: str) -> dict:
+    def end_sessions(self, account_id: str) -> Account:
         """Invalidate every session and remember cookie of the account."""
         with self.store.transaction(PARTITION) as part:
             table = part.table(TABLE)
             doc = table.get(account_id)
             return table.update(account_id, {"auth_epoch": doc.get("auth_epoch", 0) + 1})
 
-    def set_password(self, account_id: str, password_hash: str, *, end_sessions: bool = True) -> dict:
+    def set_password(self, account_id: str, password_hash: str, *, end_sessions: bool = True) -> Account:
         with self.store.transaction(PARTITION) as part:
             table = part.table(TABLE)
             doc = table.get(account_id)
@@ -108,7 +109,7 @@ class AccountRepository(BaseRepository):
                 changes["auth_epoch"] = doc.get("auth_epoch", 0) + 1
             return table.update(account_id, changes)
 
-    def change_email(self, account_id: str, new_email: str) -> dict:
+    def change_email(self, account_id: str, new_email: str) -> Account:
         with self.store.transaction(PARTITION) as part:
             table = part.table(TABLE)
             key = email_key(new_email)

@@ -12,19 +12,13 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
+from ...vocabulary import Status
 from ..base import Document, new_id
+from ..documents import Demande
 from ._base import BaseRepository
 
 TABLE = "demandes"
-STATUSES = (
-    "brouillon",
-    "transmise",
-    "en_instruction",
-    "complement_demande",
-    "acceptee",
-    "refusee",
-    "classee_sans_suite",
-)
+STATUSES = tuple(Status)
 PENDING_PARTITION = "pending_drafts"
 PENDING_TTL = timedelta(hours=24)
 
@@ -41,11 +35,11 @@ class DemandeRepository(BaseRepository):
     """Plain-dict access to demandes; every write happens under the lock of
     the demande's partition (``doc["partition"]``)."""
 
-    def create(self, partition: str, doc: Mapping[str, Any]) -> Document:
+    def create(self, partition: str, doc: Mapping[str, Any]) -> Demande:
         now = self.now_iso()
         document = {
             "id": new_id(),
-            "status": "brouillon",
+            "status": Status.BROUILLON,
             "answers": {},
             "set_aside": {},
             "page_states": {},
@@ -63,14 +57,14 @@ class DemandeRepository(BaseRepository):
             part.table(TABLE).insert(document)
         return document
 
-    def get(self, partition: str, demande_id: str) -> Document | None:
+    def get(self, partition: str, demande_id: str) -> Demande | None:
         return self.store.read(partition).table(TABLE).get(demande_id)
 
-    def list(self, partition: str) -> list[Document]:
+    def list(self, partition: str) -> list[Demande]:
         docs = self.store.read(partition).table(TABLE).all()
         return sorted(docs, key=lambda d: d.get("created_at") or "", reverse=True)
 
-    def find_anywhere(self, demande_id: str) -> Document | None:
+    def find_anywhere(self, demande_id: str) -> Demande | None:
         """A demande by id whatever its partition (staff side, file downloads)."""
         for prefix in ("tiers/", "drafts/"):
             for name in self.store.partitions(prefix):
@@ -79,7 +73,7 @@ class DemandeRepository(BaseRepository):
                     return doc
         return None
 
-    def modify(self, partition: str, demande_id: str, change: Callable[[Document], Document | None]) -> Document | None:
+    def modify(self, partition: str, demande_id: str, change: Callable[[Document], Document | None]) -> Demande | None:
         """Apply ``change`` to a fresh copy under the partition lock.
 
         ``change`` edits the document in place (or returns a new one); returning

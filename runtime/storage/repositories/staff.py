@@ -16,15 +16,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ...vocabulary import StaffRole
 from ..base import Document, new_id
+from ..documents import StaffAccount
 from ._base import BaseRepository
 
 PARTITION = "staff"
 TABLE = "accounts"
-ROLES = ("instructeur", "administrateur")
+ROLES = tuple(StaffRole)
 NOTES = "staff_notes"
 AUDIT = "audit"
-ADMIN = "administrateur"
+ADMIN = StaffRole.ADMINISTRATEUR
 
 
 class DuplicateIdentifiant(ValueError):
@@ -38,7 +40,7 @@ class LastAdministrateur(ValueError):
 
 
 class StaffRepository(BaseRepository):
-    def create(self, doc: Mapping[str, Any], actor: Mapping[str, str] | None = None) -> Document:
+    def create(self, doc: Mapping[str, Any], actor: Mapping[str, str] | None = None) -> StaffAccount:
         if doc.get("role") not in ROLES:
             raise ValueError(f"rôle inconnu : {doc.get('role')!r}")
         identifiant = str(doc["identifiant"]).strip().lower()
@@ -60,20 +62,20 @@ class StaffRepository(BaseRepository):
                 self._write_audit(part, document, actor, "Compte créé", assignment_text(document))
         return document
 
-    def get(self, staff_id: str) -> Document | None:
+    def get(self, staff_id: str) -> StaffAccount | None:
         return self.store.read(PARTITION).table(TABLE).get(staff_id)
 
-    def find_by_identifiant(self, identifiant: str) -> Document | None:
+    def find_by_identifiant(self, identifiant: str) -> StaffAccount | None:
         key = (identifiant or "").strip().lower()
         return self.store.read(PARTITION).table(TABLE).find_one(identifiant=key)
 
-    def list(self) -> list[Document]:
+    def list(self) -> list[StaffAccount]:
         return sorted(self.store.read(PARTITION).table(TABLE).all(), key=lambda d: d["identifiant"])
 
     def count(self) -> int:
         return len(self.store.read(PARTITION).table(TABLE).all())
 
-    def update(self, staff_id: str, changes: Mapping[str, Any]) -> Document:
+    def update(self, staff_id: str, changes: Mapping[str, Any]) -> StaffAccount:
         with self.store.transaction(PARTITION) as part:
             return part.table(TABLE).update(staff_id, dict(changes))
 

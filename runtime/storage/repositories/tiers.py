@@ -21,35 +21,47 @@ from typing import Any
 
 from stdnum.fr import siret as stdnum_siret
 
+from ...spec.errors import ErrorRaised
+from ...vocabulary import RattachementStatus, TiersRole
 from ..base import Document, new_id
+from ..documents import Tiers
 from ._base import BaseRepository
 
-ADMIN = "admin"
-MEMBER = "membre"
-PENDING, ACCEPTED, REFUSED = "pending", "accepted", "refused"
+ADMIN = TiersRole.ADMIN
+MEMBER = TiersRole.MEMBRE
+PENDING, ACCEPTED, REFUSED = RattachementStatus.PENDING, RattachementStatus.ACCEPTED, RattachementStatus.REFUSED
 
 _SPACES = re.compile("[ \u00a0\u202f]")
 _ASCII_SIRET = re.compile("[0-9]{14}")
 
 
-class TiersError(Exception):
-    """A refused Tiers operation; ``str()`` is the French message for the user."""
+class TiersError(ErrorRaised):
+    """A refused Tiers operation; ``str()`` is the French message for the user,
+    ``.error`` the portal's one error type (code ``tiers:<reason>``)."""
+
+    code = "tiers"
 
 
 class InvalidSiret(TiersError):
+    code = "tiers:invalid_siret"
+
     def __init__(self) -> None:
-        super().__init__("Le numéro SIRET doit comporter 14 chiffres et être valide.")
+        super().__init__("Le numéro SIRET doit comporter 14 chiffres et être valide.", "siret")
 
 
 class SiretTaken(TiersError):
     """The SIRET already belongs to a Tiers (``tiers_id``)."""
 
+    code = "tiers:siret_taken"
+
     def __init__(self, tiers_id: str, siret: str):
         self.tiers_id, self.siret = tiers_id, siret
-        super().__init__(f"Une structure portant le numéro SIRET {siret} existe déjà sur le portail.")
+        super().__init__(f"Une structure portant le numéro SIRET {siret} existe déjà sur le portail.", "siret")
 
 
 class LastAdministrator(TiersError):
+    code = "tiers:last_administrator"
+
     def __init__(self) -> None:
         super().__init__(
             "Cette structure doit toujours avoir un administrateur : "
@@ -58,21 +70,29 @@ class LastAdministrator(TiersError):
 
 
 class NotMember(TiersError):
+    code = "tiers:not_member"
+
     def __init__(self) -> None:
         super().__init__("Ce compte n'est pas rattaché à cette structure.")
 
 
 class NotAdministrator(TiersError):
+    code = "tiers:not_administrator"
+
     def __init__(self) -> None:
         super().__init__("Seul l'administrateur de la structure peut faire cette action.")
 
 
 class AlreadyMember(TiersError):
+    code = "tiers:already_member"
+
     def __init__(self) -> None:
         super().__init__("Votre compte est déjà rattaché à cette structure.")
 
 
 class RequestNotPending(TiersError):
+    code = "tiers:request_not_pending"
+
     def __init__(self) -> None:
         super().__init__("Cette demande de rattachement a déjà été traitée.")
 
@@ -102,12 +122,12 @@ def _memberships(account_id: str) -> str:
 class TiersRepository(BaseRepository):
     # -- reading ---------------------------------------------------------
 
-    def get(self, tiers_id: str) -> Document | None:
+    def get(self, tiers_id: str) -> Tiers | None:
         if not _valid_id(tiers_id):
             return None
         return self.store.read(_partition(tiers_id)).table("tiers").get(tiers_id)
 
-    def find_by_siret(self, siret: str) -> Document | None:
+    def find_by_siret(self, siret: str) -> Tiers | None:
         try:
             key = normalise_siret(siret)
         except InvalidSiret:
@@ -115,7 +135,7 @@ class TiersRepository(BaseRepository):
         entry = self.store.read("registry").table("siret").get(key)
         return self.get(entry["tiers_id"]) if entry else None
 
-    def tiers_of_account(self, account_id: str) -> list[Document]:
+    def tiers_of_account(self, account_id: str) -> list[Tiers]:
         """The Tiers the account is a member of, each with its ``role``, sorted by name."""
         result = []
         for entry in self.store.read(_memberships(account_id)).table("tiers").all():
@@ -160,7 +180,7 @@ class TiersRepository(BaseRepository):
 
     # -- case 1: creation ------------------------------------------------
 
-    def create_tiers(self, data: Mapping[str, Any], admin_account_id: str) -> Document:
+    def create_tiers(self, data: Mapping[str, Any], admin_account_id: str) -> Tiers:
         """Create a Tiers from ``data`` (must hold ``siret``) with its first administrator.
 
         Raises ``SiretTaken`` when the normalised SIRET is already registered,
@@ -268,7 +288,7 @@ class TiersRepository(BaseRepository):
             members.update(by, {"role": MEMBER})
             _log(part, self.now_iso(), by, "transfert_administration", to_account_id)
 
-    def update_tiers(self, tiers_id: str, changes: Mapping[str, Any]) -> Document:
+    def update_tiers(self, tiers_id: str, changes: Mapping[str, Any]) -> Tiers:
         """Change the Tiers' data; the SIRET (its registry key) never changes here."""
         changes = {k: v for k, v in changes.items() if k not in ("id", "siret", "created_at", "created_by")}
         with self.store.transaction(_partition(tiers_id)) as part:

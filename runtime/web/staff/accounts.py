@@ -14,6 +14,7 @@ from flask_login import current_user, logout_user
 from ...domain import staff_accounts as accounts_service
 from ...services import services
 from ...storage.repositories.staff import LastAdministrateur
+from ...vocabulary import StaffRole
 from .common import ADMIN, SAFE_ID, actor, bp, log, staff_required, teleservice_titles
 
 IDENTIFIANT = re.compile(r"[a-z0-9][a-z0-9._-]{2,39}")
@@ -24,11 +25,11 @@ def _check_assignment(form: Mapping[str, Any], teleservices: Mapping[str, str]) 
     """Role and téléservices of an account, with a French error per invalid one."""
     values = {"role": form.get("role") or "", "teleservices": [t for t in form.getlist("teleservices") if t]}
     errors: dict[str, str] = {}
-    if values["role"] not in ("instructeur", ADMIN):
+    if values["role"] not in tuple(StaffRole):
         errors["role"] = "Choisissez le rôle de l'agent."
     if any(t not in teleservices for t in values["teleservices"]):
         errors["teleservices"] = "Choisissez des téléservices dans la liste."
-    elif values["role"] == "instructeur" and not values["teleservices"]:
+    elif values["role"] == StaffRole.INSTRUCTEUR and not values["teleservices"]:
         errors["teleservices"] = "Choisissez au moins un téléservice à instruire."
     return values, errors
 
@@ -68,7 +69,7 @@ def accounts():
     if request.method == "POST":
         values, errors = _check_staff_form(request.form, titles)
         if not errors:
-            doc, password = accounts_service.create_staff_account(
+            doc, password = services().staff_accounts.create(
                 values["identifiant"], values["email"], values["role"], values["teleservices"], values["nom"],
                 actor=_auditactor())
             log.info("Agent %s créé par %s", doc["identifiant"], current_user.id)
@@ -141,8 +142,8 @@ def account(staff_id: str):
     if errors:
         return _render_account(doc, values, errors, status=400)
     try:
-        changed = accounts_service.change_assignment(staff_id, values["role"], values["teleservices"],
-                                                     _auditactor())
+        changed = services().staff_accounts.change_assignment(staff_id, values["role"], values["teleservices"],
+                                                              _auditactor())
     except LastAdministrateur as error:
         return _render_account(doc, values, {"role": str(error)}, status=400)
     log.info("Agent %s : rôle et téléservices modifiés par %s", doc["identifiant"], current_user.id)
@@ -152,7 +153,7 @@ def account(staff_id: str):
 def _set_active(staff_id: str, active: bool):
     doc = _load_account(staff_id)
     try:
-        changed = accounts_service.set_active(staff_id, active, _auditactor())
+        changed = services().staff_accounts.set_active(staff_id, active, _auditactor())
     except LastAdministrateur as error:
         return _render_account(doc, errors={"desactiver": str(error)}, status=400)
     log.info("Agent %s %s par %s", doc["identifiant"], "réactivé" if active else "désactivé", current_user.id)
@@ -177,7 +178,7 @@ def reactivate_account(staff_id: str):
 @staff_required(ADMIN)
 def reset_account_password(staff_id: str):
     _load_account(staff_id)
-    doc, password = accounts_service.reset_password(staff_id, _auditactor())
+    doc, password = services().staff_accounts.reset_password(staff_id, _auditactor())
     log.info("Agent %s : mot de passe réinitialisé par %s", doc["identifiant"], current_user.id)
     if doc["id"] == current_user.id:
         logout_user()

@@ -13,13 +13,14 @@ from flask_login import current_user
 from ...domain import workflow
 from ...services import services
 from ...storage.repositories.staff import visible_teleservices
+from ...vocabulary import StaffRole
 from ..identity import staff_required  # noqa: F401  (re-exported for the staff modules)
 
 bp = Blueprint("staff", __name__, url_prefix="/agents")
 access_log = logging.getLogger("portail.access")
 log = logging.getLogger("portail.staff")
 
-ADMIN = "administrateur"
+ADMIN = StaffRole.ADMINISTRATEUR
 SAFE_ID = re.compile(r"[a-z0-9_-]{1,64}")
 
 

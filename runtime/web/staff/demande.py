@@ -162,7 +162,7 @@ def transition(tiers_id: str, demande_id: str):
             rec.index(stored)
             _notify_status(rec, tiers_id, stored)
     except workflow.TransitionError as error:
-        field_errors = {f"{target}-{key}": message for key, message in error.errors.items()}
+        field_errors = {f"{target}-{e.path}": e.message for e in error.errors}
         return _render_demande(tiers_id, current, field_errors, {target: details}, status=400)
     flash(f"La demande est maintenant « {workflow.status_label(stored['status'])} ».", "success")
     return redirect(url_for(".demande", tiers_id=tiers_id, demande_id=demande_id))

@@ -1,6 +1,7 @@
-"""Anti-robot check backends (owner: accounts domain).
+"""Anti-robot check backends (owner: accounts domain), built in ``Services`` with their
+dependencies (no Flask here: the web layer only renders the widget and passes the form).
 
-``make_captcha(config)`` returns a backend with ``.widget_context()`` (for
+``make_captcha(config, clock, tokens)`` returns a backend with ``.widget_context()`` (for
 ``templates/accounts/_captcha.html``) and ``.verify(form_data, remote_ip)``.
 
 - ``altcha``: self-hosted proof of work in the style of ALTCHA. The server
@@ -27,24 +28,29 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from .clock import Clock
+
 log = logging.getLogger("portail.captcha")
 
 NUMBER_WORDS = ("zéro", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix")
 CHALLENGE_TTL = timedelta(minutes=30)
 
 
-def make_captcha(config: Mapping[str, Any]):
+def make_captcha(config: Mapping[str, Any], clock: Clock | None = None, tokens: Any = None):
+    """The backend named by ``CAPTCHA_BACKEND``; ``altcha`` needs the clock and the
+    tokens repository (``runtime.storage.repositories.tokens``) to refuse a replayed challenge."""
     backends = {"altcha": AltchaCaptcha, "recaptcha": RecaptchaCaptcha, "test": FixedAnswerCaptcha}
     try:
-        return backends[config["CAPTCHA_BACKEND"]](config)
+        backend = backends[config["CAPTCHA_BACKEND"]]
     except KeyError:
         raise ValueError(f"CAPTCHA_BACKEND inconnu : {config['CAPTCHA_BACKEND']!r}") from None
+    return backend(config, clock, tokens)
 
 
 class FixedAnswerCaptcha:
     name = "test"
 
-    def __init__(self, config: Mapping[str, Any]):
+    def __init__(self, config: Mapping[str, Any], clock: Clock | None = None, tokens: Any = None):
         self.config = config
 
     def widget_context(self) -> dict[str, Any]:
@@ -57,20 +63,19 @@ class FixedAnswerCaptcha:
 class AltchaCaptcha:
     name = "altcha"
 
-    def __init__(self, config: Mapping[str, Any]):
+    def __init__(self, config: Mapping[str, Any], clock: Clock | None = None, tokens: Any = None):
+        if clock is None or tokens is None:
+            raise ValueError("le captcha altcha a besoin de l'horloge et du registre des jetons")
         self.config = config
+        self.clock, self.tokens = clock, tokens
         self.max_number = int(config["CAPTCHA_DIFFICULTY"])
         self._key = hashlib.sha256(f"captcha:{config['SECRET_KEY']}".encode()).digest()
 
     def _now(self) -> datetime:
-        from ..services import services
-
-        return services().clock.now()
+        return self.clock.now()
 
     def _mark_used(self, challenge_id: str, expires: datetime) -> bool:
-        from ..services import services
-
-        return services().repos.tokens.mark_used(f"captcha:{challenge_id}", expires)
+        return self.tokens.mark_used(f"captcha:{challenge_id}", expires)
 
     def _sign(self, payload: Mapping[str, Any]) -> str:
         body = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
@@ -149,7 +154,7 @@ class RecaptchaCaptcha:
     name = "recaptcha"
     VERIFY_URL = "https://www.google.com/recaptcha/api/siteverify"
 
-    def __init__(self, config: Mapping[str, Any]):
+    def __init__(self, config: Mapping[str, Any], clock: Clock | None = None, tokens: Any = None):
         self.config = config
 
     def widget_context(self) -> dict[str, Any]:

@@ -1,0 +1,80 @@
+"""The one test harness: the configuration of a test app and the sign-in helpers.
+
+- ``test_config(data_dir, clock, **overrides)``: what every test app shares (data under
+  the test's folder, fake captcha, cheap argon2id, a fixed base URL); suites override
+  only what differs (``STORE``, ``SPECS_DIR``, throttles...).
+- ``make_app`` fixture (``tests/conftest.py``): ``make_app(**overrides)`` builds a
+  fresh app, each in its own data folder; ``app`` is ``make_app()``.
+- ``sign_in(client, account)`` / ``sign_in_staff(client, staff)``: the session Flask-Login
+  would write (fast; the login forms have their own tests), or through the login form
+  with ``via_form=True`` (the response, a redirect, is checked).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from runtime.app import create_app
+from runtime.clock import Clock
+from tests.helpers import PASSWORD, csrf_token
+
+BASE_CONFIG: dict[str, Any] = {
+    "TESTING": True,
+    "BASE_URL": "http://portail.test",
+    "SECRET_KEY": "test-secret",
+    "CAPTCHA_BACKEND": "test",
+    # Cheap argon2id parameters: tests hash many passwords on a small machine.
+    "ARGON2_TIME_COST": 1,
+    "ARGON2_MEMORY_COST": 1024,
+    "ARGON2_PARALLELISM": 1,
+}
+
+
+def test_config(data_dir: Path | str, clock: Clock, **overrides: Any) -> dict[str, Any]:
+    return {**BASE_CONFIG, "DATA_DIR": str(data_dir), "STORE": "tinydb", "CLOCK": clock, **overrides}
+
+
+test_config.__test__ = False  # not a test, whatever its name
+
+
+def build_app(data_dir: Path | str, clock: Clock, **overrides: Any):
+    return create_app(test_config(data_dir, clock, **overrides))
+
+
+def sign_in(client, account: dict, via_form: bool = False, password: str = PASSWORD) -> None:
+    """Log an applicant account in."""
+    if via_form:
+        token = csrf_token(client.get("/connexion"))
+        response = client.post("/connexion", data={"csrf_token": token, "login": account["identifiant"],
+                                                    "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return
+    _session_login(client, f"a:{account['id']}:{account.get('auth_epoch', 0)}")
+
+
+def sign_in_staff(client, staff: dict, via_form: bool = False, password: str = PASSWORD) -> None:
+    """Log a staff account in."""
+    if via_form:
+        response = post_staff_login(client, staff["identifiant"], password)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return
+    _session_login(client, f"s:{staff['id']}:{staff.get('auth_epoch', 0)}")
+
+
+def post_staff_login(client, identifiant: str, password: str = PASSWORD):
+    """Post the staff login form (fresh CSRF token); the response is not followed."""
+    token = csrf_token(client.get("/agents/connexion"))
+    return client.post("/agents/connexion", data={"csrf_token": token, "identifiant": identifiant,
+                                                  "password": password})
+
+
+def sign_out(client) -> None:
+    with client.session_transaction() as session:
+        session.clear()
+
+
+def _session_login(client, user_id: str) -> None:
+    with client.session_transaction() as session:
+        session.clear()
+        session["_user_id"] = user_id
+        session["_fresh"] = True
