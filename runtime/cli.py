@@ -94,11 +94,11 @@ def schema(teleservice_id: str) -> None:
 
 def _open_storage():
     from .config import load_config
-    from .storage import open_store
-    from .storage.files import FileStore
+    from .storage import open_file_store, open_store
 
     config = load_config()
-    return open_store(config), FileStore(Path(config["DATA_DIR"]) / "uploads")
+    store = open_store(config)
+    return store, open_file_store(config, store)
 
 
 @main.group()

@@ -11,6 +11,10 @@ os.environ.setdefault("PORTAIL_STORE_FSYNC", "0")
 
 from runtime.app import create_app
 from runtime.clock import Clock
+from tests.pg_support import PgTestDatabase
+
+# PORTAIL_DATABASE_URL set: the whole suite runs on PostgreSQL (in a database of its own)
+ON_POSTGRES = bool(os.environ.get("PORTAIL_DATABASE_URL"))
 
 
 @pytest.fixture
@@ -23,13 +27,49 @@ def store_kind(request):
     return request.param
 
 
+@pytest.fixture(scope="session")
+def pg_database():
+    """The PostgreSQL database of this run, created on first use, dropped at the end."""
+    database = PgTestDatabase()
+    saved = os.environ.get("PORTAIL_DATABASE_URL")
+    if ON_POSTGRES:  # commands reading the environment must use the test database too
+        os.environ["PORTAIL_DATABASE_URL"] = database.require()
+    yield database
+    if saved is not None:
+        os.environ["PORTAIL_DATABASE_URL"] = saved
+    database.drop()
+
+
 @pytest.fixture
-def app(tmp_path, clock):
+def pg_url(pg_database):
+    """The URL of the run's database, emptied for this test (skipped without a server)."""
+    url = pg_database.require()
+    pg_database.empty()
+    return url
+
+
+@pytest.fixture
+def pg_store(pg_url):
+    from runtime.storage.postgres_store import PostgresStore
+
+    store = PostgresStore(pg_url, min_size=1, max_size=8)
+    yield store
+    store.close()
+
+
+def _backend_overrides(request) -> dict:
+    if not ON_POSTGRES:
+        return {"STORE": "tinydb"}
+    return {"STORE": "postgresql", "DATABASE_URL": request.getfixturevalue("pg_url")}
+
+
+@pytest.fixture
+def app(tmp_path, clock, request):
     app = create_app(
         {
+            **_backend_overrides(request),
             "TESTING": True,
             "DATA_DIR": str(tmp_path / "data"),
-            "STORE": "tinydb",
             "BASE_URL": "http://portail.test",
             "CLOCK": clock,
             "SECRET_KEY": "test-secret",
@@ -41,6 +81,9 @@ def app(tmp_path, clock):
         }
     )
     yield app
+    close = getattr(app.extensions["portail"].store, "close", None)
+    if close is not None:
+        close()
 
 
 @pytest.fixture
