@@ -57,6 +57,18 @@ def pg_store(pg_url):
     store.close()
 
 
+@pytest.fixture(autouse=ON_POSTGRES)
+def _empty_database_per_test(request):
+    """On PostgreSQL every test starts from an empty database, whatever app it builds."""
+    if not ON_POSTGRES:
+        yield
+        return
+    database = request.getfixturevalue("pg_database")
+    request.getfixturevalue("pg_url")
+    yield
+    database.disconnect_all()  # apps built by a test's own fixture do not close their pools
+
+
 def _backend_overrides(request) -> dict:
     if not ON_POSTGRES:
         return {"STORE": "tinydb"}

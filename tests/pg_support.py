@@ -80,3 +80,10 @@ class PgTestDatabase:
 
         with psycopg.connect(self.url, autocommit=True) as conn:
             conn.execute(f"TRUNCATE {', '.join(TABLES)}")
+
+    def disconnect_all(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                         "WHERE datname = current_database() AND pid <> pg_backend_pid()")

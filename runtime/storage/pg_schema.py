@@ -7,8 +7,7 @@ tables at start-up.
 from __future__ import annotations
 
 from pathlib import Path
-
-import psycopg
+from typing import Any
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 YOYO_TABLE = "_yoyo_migration"
@@ -40,19 +39,19 @@ def upgrade(url: str) -> list[str]:
     return [m.id for m in pending]
 
 
-def applied_migrations(conn: psycopg.Connection) -> set[str]:
+def applied_migrations(conn: Any) -> set[str]:
     exists = conn.execute("SELECT to_regclass(%s)", (YOYO_TABLE,)).fetchone()[0]
     if exists is None:
         return set()
     return {row[0] for row in conn.execute(f"SELECT migration_id FROM {YOYO_TABLE}")}
 
 
-def missing_migrations(conn: psycopg.Connection) -> list[str]:
+def missing_migrations(conn: Any) -> list[str]:
     applied = applied_migrations(conn)
     return [m for m in known_migrations() if m not in applied]
 
 
-def require_current(conn: psycopg.Connection) -> None:
+def require_current(conn: Any) -> None:
     missing = missing_migrations(conn)
     if missing:
         raise SchemaOutdated(

@@ -239,7 +239,7 @@ class PostgresStore(Store):
 
     shared = True  # every app server sees the same data (spec catalog, secret key...)
 
-    def __init__(self, url: str, min_size: int = 1, max_size: int = 10, check_schema: bool = True):
+    def __init__(self, url: str, min_size: int = 0, max_size: int = 10, check_schema: bool = True):
         self.url = url
         self.pool = ConnectionPool(
             url,
