@@ -11,10 +11,7 @@ os.environ.setdefault("PORTAIL_STORE_FSYNC", "0")
 
 from runtime.app import create_app
 from runtime.clock import Clock
-from tests.pg_support import PgTestDatabase
-
-# PORTAIL_DATABASE_URL set: the whole suite runs on PostgreSQL (in a database of its own)
-ON_POSTGRES = bool(os.environ.get("PORTAIL_DATABASE_URL"))
+from tests.pg_support import ON_POSTGRES, PgTestDatabase
 
 
 @pytest.fixture

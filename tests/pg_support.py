@@ -13,9 +13,16 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+# PORTAIL_DATABASE_URL set when the run starts: the whole suite runs on PostgreSQL
+ON_POSTGRES = bool(os.environ.get("PORTAIL_DATABASE_URL"))
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 TABLES = ("portail_documents", "portail_partitions", "portail_file_chunks", "portail_files",
           "portail_demande_index", "portail_demande_counts", "portail_settings")
+
+
+def suite_store(default: str = "memory") -> str:
+    """The store of an app built by a test fixture: PostgreSQL when the suite runs on it."""
+    return "postgresql" if ON_POSTGRES and default == "memory" else default
 
 
 def server_url() -> str:
@@ -53,6 +60,9 @@ class PgTestDatabase:
         try:
             with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
                 conn.execute(f'CREATE DATABASE "{name}"')
+                # like STORE_FSYNC=False for TinyDB: no WAL flush wait per commit (a killed client
+                # loses nothing committed; only a power cut of the test server would)
+                conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
         except psycopg.Error as error:
             self.error = f"{admin} : {str(error).strip()}"
             return None

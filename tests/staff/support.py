@@ -7,6 +7,7 @@ from runtime.passwords import hash_password
 from runtime.storage.index import DemandeIndex
 from tests.demandes.support import set_today
 from tests.helpers import PASSWORD, csrf_token
+from tests.pg_support import suite_store
 
 ANSWERS = {
     "intitule": "Fête de quartier",
@@ -24,7 +25,7 @@ def make_app(data_dir, clock, specs_dir, store="memory"):
     return create_app({
         "TESTING": True,
         "DATA_DIR": str(data_dir),
-        "STORE": store,
+        "STORE": suite_store(store),
         "SPECS_DIR": str(specs_dir),
         "BASE_URL": "http://portail.test",
         "CLOCK": clock,
