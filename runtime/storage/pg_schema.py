@@ -16,6 +16,14 @@ YOYO_TABLE = "_yoyo_migration"
 class SchemaOutdated(RuntimeError):
     """The database lacks migrations the code needs."""
 
+    @classmethod
+    def for_missing(cls, missing: list[str]) -> SchemaOutdated:
+        return cls(
+            "Le schéma de la base PostgreSQL est plus ancien que le code du portail "
+            f"(migration(s) manquante(s) : {', '.join(missing)}). "
+            "Appliquez-les avec la commande : portail db upgrade"
+        )
+
 
 def known_migrations() -> list[str]:
     return sorted(p.stem for p in MIGRATIONS.glob("*.sql") if not p.name.endswith(".rollback.sql"))
@@ -54,8 +62,4 @@ def missing_migrations(conn: Any) -> list[str]:
 def require_current(conn: Any) -> None:
     missing = missing_migrations(conn)
     if missing:
-        raise SchemaOutdated(
-            "Le schéma de la base PostgreSQL est plus ancien que le code du portail "
-            f"(migration(s) manquante(s) : {', '.join(missing)}). "
-            "Appliquez-les avec la commande : portail db upgrade"
-        )
+        raise SchemaOutdated.for_missing(missing)

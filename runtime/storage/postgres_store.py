@@ -247,6 +247,9 @@ class PostgresStore(Store):
             max_size=max_size,
             kwargs={"autocommit": True},  # transactions are explicit BEGIN ... COMMIT
             configure=_configure,
+            # a connection the server dropped while idle in the pool (restart, pg_terminate_backend)
+            # is replaced at checkout rather than failing the request that gets it
+            check=ConnectionPool.check_connection,
             timeout=30,
             open=True,
             name="portail",
@@ -254,10 +257,15 @@ class PostgresStore(Store):
         self._local = threading.local()
         self.known_partitions: set[str] = set()  # registered in portail_partitions: no need to again
         if check_schema:
-            from .pg_schema import require_current
+            from .pg_schema import SchemaOutdated, known_migrations
 
-            with self.connection() as conn:
-                require_current(conn)
+            applied = set()
+            if self.query("SELECT to_regclass('_yoyo_migration')")[0][0] is not None:  # else: never migrated
+                applied = {r[0] for r in self.query("SELECT migration_id FROM _yoyo_migration")}
+            missing = [m for m in known_migrations() if m not in applied]
+            if missing:
+                self.pool.close()
+                raise SchemaOutdated.for_missing(missing)
 
     def close(self) -> None:
         self.pool.close()
@@ -339,11 +347,7 @@ class PostgresStore(Store):
 
     def check(self) -> list:
         """Nothing in a jsonb column can be unreadable; an unreachable server raises StorageError."""
-        try:
-            with self.connection() as conn:
-                conn.execute("SELECT 1")
-        except (psycopg.Error, PoolTimeout) as error:
-            raise StorageError(UNAVAILABLE) from error
+        self.query("SELECT 1")  # StorageError if the server cannot be reached
         return []
 
     # -- implementation ------------------------------------------------------
@@ -351,12 +355,9 @@ class PostgresStore(Store):
         """The session key of every app server, drawn once and kept in the database."""
         import secrets
 
-        with self.sql_transaction() as conn:
-            conn.execute(
-                "INSERT INTO portail_settings (key, value) VALUES ('secret_key', %s) ON CONFLICT DO NOTHING",
-                (secrets.token_hex(32),),
-            )
-            return conn.execute("SELECT value FROM portail_settings WHERE key = 'secret_key'").fetchone()[0]
+        self.query("INSERT INTO portail_settings (key, value) VALUES ('secret_key', %s) ON CONFLICT DO NOTHING",
+                   (secrets.token_hex(32),))
+        return self.query("SELECT value FROM portail_settings WHERE key = 'secret_key'")[0][0]
 
     def demande_index(self):
         from .pg_index import PgDemandeIndex
