@@ -159,3 +159,34 @@ def test_writers_killed_at_random_moments_lose_no_acknowledged_write(pg_url, pg_
         stored = {d["id"] for d in pg_store.read("tiers/victim").table("docs").all()}
         assert not acknowledged - stored, f"run {run}: acknowledged writes lost"
     assert len(acknowledged) > 25
+
+
+def test_a_new_database_is_refused_until_portail_db_upgrade(pg_url, tmp_path, monkeypatch):
+    import secrets
+
+    import psycopg
+    from click.testing import CliRunner
+
+    from runtime.cli import main
+    from tests.pg_support import with_database
+
+    name = f"portail_test_{secrets.token_hex(6)}"
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        monkeypatch.setenv("PORTAIL_DATABASE_URL", with_database(pg_url, name))
+        monkeypatch.setenv("PORTAIL_DATA", str(tmp_path))
+        runner = CliRunner()
+        refused = runner.invoke(main, ["storage", "check"])
+        assert refused.exit_code == 1
+        assert "plus ancien que le code" in refused.output and "portail db upgrade" in refused.output
+        assert runner.invoke(main, ["db", "status"]).exit_code == 1
+        upgraded = runner.invoke(main, ["db", "upgrade"])
+        assert upgraded.exit_code == 0 and "Migration appliquée : 0001.documents" in upgraded.output
+        assert runner.invoke(main, ["db", "upgrade"]).output.strip() == "Schéma déjà à jour."
+        assert runner.invoke(main, ["db", "status"]).output.strip() == "Schéma à jour."
+        checked = runner.invoke(main, ["storage", "check"])
+        assert checked.exit_code == 0 and "Stockage en bon état." in checked.output
+    finally:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
