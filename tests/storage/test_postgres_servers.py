@@ -307,3 +307,37 @@ def test_two_servers_lose_no_acknowledged_write_under_kills(tmp_path, pg_url):
         store.close()
     print(f"\n{len(journal.saves)} demandes saved, {len(journal.transmitted)} transmitted, "
           f"{journal.failures} failed requests retried, faults: {len(faults)}")
+
+
+def test_two_servers_share_sessions_throttling_and_their_secret_key(tmp_path, pg_url, clock):
+    """Two app servers (own data folders, no PORTAIL_SECRET_KEY): a session opened on one is
+    valid on the other, and failed logins count on both together."""
+    from runtime.app import create_app
+    from tests.helpers import create_account, login
+
+    def server(name):
+        return create_app({"TESTING": True, "STORE": "postgresql", "DATABASE_URL": pg_url,
+                           "DATA_DIR": str(tmp_path / name), "BASE_URL": "http://portail.test", "CLOCK": clock,
+                           "CAPTCHA_BACKEND": "test", "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024,
+                           "ARGON2_PARALLELISM": 1})
+
+    first, second = server("a"), server("b")
+    try:
+        assert first.secret_key == second.secret_key and len(first.secret_key) == 64
+        assert not (tmp_path / "a" / "secret_key").exists()
+        create_account(first.extensions["portail"])
+        on_first = first.test_client()
+        assert login(on_first, "camille01").status_code == 302
+        on_second = second.test_client()
+        for cookie in on_first._cookies.values():
+            on_second.set_cookie(cookie.key, cookie.value, domain=cookie.domain)
+        assert on_second.get("/espace/").status_code == 200  # same session on the other server
+
+        clients = [first.test_client(), second.test_client()]
+        for attempt in range(10):
+            assert login(clients[attempt % 2], "camille01", "Mauvais-mdp-1").status_code == 400
+        for client in clients:
+            assert login(client, "camille01", "Mauvais-mdp-1").status_code == 429
+    finally:
+        first.extensions["portail"].store.close()
+        second.extensions["portail"].store.close()
