@@ -120,7 +120,7 @@ class PgDataSet:
                         ids.append(doc["id"])
                         if row:
                             values = _values(row)
-                            rows.write_row((*values[:7], json.dumps(row, ensure_ascii=False)))
+                            rows.write_row(values)
                     entry = (tiers_id, name, ids)
                     if kind == "commune" and size == min(COMMUNE_SIZE, self.n // 2) and commune is None:
                         commune = entry

@@ -20,15 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from psycopg.types.json import Jsonb
-
 from .base import CorruptPartition
 from .files import FileStore, file_refs
 from .index import _normalise
 from .pg_files import PgFileStore
 from .pg_index import COLUMNS, _values
 from .pg_schema import upgrade
-from .postgres_store import PostgresStore
+from .postgres_store import PostgresStore, dump_document, load_document
 from .tinydb_store import TinyDBStore
 
 BATCH_DOCUMENTS = 2000  # partitions are grouped in transactions of about this many documents
@@ -87,7 +85,7 @@ def _target_tables(target: PostgresStore, conn, name: str) -> dict[str, list[dic
     for tbl, doc in conn.execute(
         "SELECT tbl, doc FROM portail_documents WHERE partition = %s ORDER BY seq", (name,)
     ):
-        tables.setdefault(tbl, []).append(doc)
+        tables.setdefault(tbl, []).append(load_document(doc))
     return tables
 
 
@@ -120,7 +118,7 @@ def _copy_partitions(source, target: PostgresStore, names, report: MigrationRepo
                 ) as copy:
                     for tbl, docs in tables.items():
                         for doc in docs:
-                            copy.write_row((name, tbl, doc["id"], Jsonb(doc)))
+                            copy.write_row((name, tbl, doc["id"], dump_document(doc)))
                 conn.execute("INSERT INTO portail_partitions (name) VALUES (%s) ON CONFLICT DO NOTHING", (name,))
                 report.copied += 1
         done += len(batch)
@@ -137,7 +135,7 @@ def _copy_index(source, target: PostgresStore, names: list[str]) -> int:
             continue
         with target.sql_transaction() as conn:
             conn.cursor().executemany(
-                f"INSERT INTO portail_demande_index ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+                f"INSERT INTO portail_demande_index ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb) "
                 "ON CONFLICT (id) DO UPDATE SET numero = excluded.numero, teleservice = excluded.teleservice, "
                 "tiers_id = excluded.tiers_id, statut = excluded.statut, transmitted_at = excluded.transmitted_at, "
                 "search = excluded.search, row = excluded.row",

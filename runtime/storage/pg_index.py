@@ -16,10 +16,9 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from psycopg.types.json import Jsonb
-
 from .base import Document
 from .index import EXACT_FILTERS, TEXT_FIELDS, DemandeIndex, _day, _fold, _normalise
+from .postgres_store import dump_document, load_document
 
 COLUMNS = "id, numero, teleservice, tiers_id, statut, transmitted_at, search, row"
 
@@ -35,7 +34,7 @@ class PgDemandeIndex(DemandeIndex):
         row = _normalise(summary)
         with self.store.sql_transaction() as conn:
             conn.execute(
-                f"INSERT INTO portail_demande_index ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+                f"INSERT INTO portail_demande_index ({COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb) "
                 "ON CONFLICT (id) DO UPDATE SET numero = excluded.numero, teleservice = excluded.teleservice, "
                 "tiers_id = excluded.tiers_id, statut = excluded.statut, transmitted_at = excluded.transmitted_at, "
                 "search = excluded.search, row = excluded.row",
@@ -45,7 +44,7 @@ class PgDemandeIndex(DemandeIndex):
 
     def get(self, demande_id: str) -> Document | None:
         rows = self.store.query("SELECT row FROM portail_demande_index WHERE id = %s", (demande_id,))
-        return rows[0][0] if rows else None
+        return load_document(rows[0][0]) if rows else None
 
     def remove(self, demande_id: str) -> bool:
         with self.store.sql_transaction() as conn:
@@ -66,7 +65,7 @@ class PgDemandeIndex(DemandeIndex):
             "ORDER BY transmitted_at DESC, id DESC LIMIT %s OFFSET %s",
             (*params, per_page, offset),
         )
-        return [r[0] for r in rows], self._total(filters, teleservices, where, params)
+        return [load_document(r[0]) for r in rows], self._total(filters, teleservices, where, params)
 
     def _total(self, filters, teleservices, where: str, params: list) -> int:
         if set(filters) <= EXACT_FILTERS:  # the counters answer: no scan of the rows
@@ -115,9 +114,9 @@ class PgDemandeIndex(DemandeIndex):
 
 
 def _values(row: Document) -> tuple:
-    search = " ".join(_fold(row.get(f) or "") for f in TEXT_FIELDS)
+    search = " ".join(_fold(row.get(f) or "") for f in TEXT_FIELDS).replace("\x00", "")
     return (row["id"], row.get("numero") or None, row["teleservice"], row.get("tiers_id"), row["statut"],
-            row["transmitted_at"], search, Jsonb(row))
+            row["transmitted_at"], search, dump_document(row))
 
 
 def _where(filters: Mapping[str, Any], teleservices: Iterable[str] | None) -> tuple[str, list]:

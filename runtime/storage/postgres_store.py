@@ -28,7 +28,9 @@ has a ``lock_timeout``, so a deadlock between processes that PostgreSQL cannot s
 """
 from __future__ import annotations
 
+import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -37,7 +39,6 @@ from typing import Any
 
 import psycopg
 from psycopg import errors as pg_errors
-from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from .base import (
@@ -66,6 +67,45 @@ CONFLICT = ("Enregistrement impossible : cette valeur est déjà utilisée (num�
 
 _MISSING = object()  # "looked up: no such document"
 
+# jsonb refuses the character U+0000, which a draft keeps as typed (a refused field is saved
+# anyway): such documents are stored with it escaped (U+E000 "0"; U+E000 itself doubled) and
+# marked, and restored on reading. Other documents pay one substring test.
+NUL_MARK = "__portail_nul__"
+_ESCAPED = re.compile("\ue000(.)", re.DOTALL)
+
+
+def dump_document(doc: Document) -> str:
+    """The JSON text stored for a document (``%s::jsonb``)."""
+    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    if "\\u0000" not in text:
+        return text
+    return json.dumps({**_map_strings(doc, _escape_nul), NUL_MARK: True}, ensure_ascii=False, separators=(",", ":"))
+
+
+def load_document(doc: Document) -> Document:
+    if NUL_MARK not in doc:
+        return doc
+    del doc[NUL_MARK]
+    return _map_strings(doc, _unescape_nul)
+
+
+def _escape_nul(text: str) -> str:
+    return text.replace("\ue000", "\ue000\ue000").replace("\x00", "\ue0000")
+
+
+def _unescape_nul(text: str) -> str:
+    return _ESCAPED.sub(lambda m: "\x00" if m.group(1) == "0" else m.group(1), text)
+
+
+def _map_strings(value: Any, fn: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return fn(value)
+    if isinstance(value, dict):
+        return {fn(k): _map_strings(v, fn) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_map_strings(v, fn) for v in value]
+    return value
+
 
 class PgTable(Table):
     """A table seen through a transaction (or a snapshot): reads go to the database once,
@@ -88,7 +128,7 @@ class PgTable(Table):
                 "SELECT doc FROM portail_documents WHERE partition = %s AND tbl = %s AND id = %s",
                 (self._part.name, self.name, doc_id),
             )
-            self._known[doc_id] = row[0] if row else _MISSING
+            self._known[doc_id] = load_document(row[0]) if row else _MISSING
         return self._known[doc_id]
 
     def _load_all(self) -> list[str]:
@@ -100,7 +140,7 @@ class PgTable(Table):
             order = []
             for doc_id, doc in rows:
                 if self.changes.get(doc_id) not in ("delete", "reinsert"):  # else gone or moved to the end
-                    self._known.setdefault(doc_id, doc)
+                    self._known.setdefault(doc_id, load_document(doc))
                     order.append(doc_id)
             self._order = order
         stored = [i for i in self._order if self._known.get(i, _MISSING) is not _MISSING]
@@ -214,10 +254,10 @@ class PgPartition(Partition):
                 if change in ("delete", "reinsert"):
                     deletes.append((self.name, table.name, doc_id))
                 if change == "update":
-                    updates.append((Jsonb(table._known[doc_id]), self.name, table.name, doc_id))
+                    updates.append((dump_document(table._known[doc_id]), self.name, table.name, doc_id))
             for doc_id in table._appended:
                 if table.changes.get(doc_id) in ("insert", "reinsert"):
-                    inserts.append((self.name, table.name, doc_id, Jsonb(table._known[doc_id])))
+                    inserts.append((self.name, table.name, doc_id, dump_document(table._known[doc_id])))
         if not (deletes or updates or inserts):
             return False
         cur = self._conn.cursor()
@@ -225,10 +265,10 @@ class PgPartition(Partition):
             cur.executemany("DELETE FROM portail_documents WHERE partition = %s AND tbl = %s AND id = %s", deletes)
         if updates:
             cur.executemany(
-                "UPDATE portail_documents SET doc = %s WHERE partition = %s AND tbl = %s AND id = %s", updates
+                "UPDATE portail_documents SET doc = %s::jsonb WHERE partition = %s AND tbl = %s AND id = %s", updates
             )
         if inserts:
-            cur.executemany("INSERT INTO portail_documents (partition, tbl, id, doc) VALUES (%s, %s, %s, %s)", inserts)
+            cur.executemany("INSERT INTO portail_documents (partition, tbl, id, doc) VALUES (%s, %s, %s, %s::jsonb)", inserts)
             if self.name not in self._store.known_partitions:
                 cur.execute("INSERT INTO portail_partitions (name) VALUES (%s) ON CONFLICT DO NOTHING", (self.name,))
         return bool(inserts)

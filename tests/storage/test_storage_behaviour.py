@@ -242,3 +242,14 @@ def test_every_backend_gives_the_same_results_for_a_random_sequence(tmp_path, re
                 assert snapshots[0].table(table).all() == other.table(table).all()
     for other in stores[1:]:
         assert list(stores[0].partitions()) == list(other.partitions())
+
+
+def test_any_text_round_trips_nul_and_private_use_characters_included(store):
+    # a refused field is still saved in the draft as typed: hostile text must be stored as is
+    doc = {"id": "d1", "nom": "Asso\x00ciation", "k\x00": ["\ue000", "\ue0000", "\\u0000", "é\u202e"]}
+    insert(store, "tiers/abc", doc)
+    assert store.read("tiers/abc").table("demandes").get("d1") == doc
+    with store.transaction("tiers/abc") as part:
+        assert part.table("demandes").all() == [doc]
+        part.table("demandes").update("d1", {"autre": "\x00"})
+    assert store.read("tiers/abc").table("demandes").find(autre="\x00") == [{**doc, "autre": "\x00"}]
