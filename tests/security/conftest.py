@@ -20,6 +20,7 @@ from runtime.passwords import hash_password
 from runtime.storage.index import DemandeIndex
 from tests.helpers import PASSWORD, create_account, csrf_token
 from tests.helpers import login as http_login
+from tests.pg_support import suite_store
 
 SIRET = "73282932000074"
 OTHER_SIRET = "35600000000048"
@@ -34,7 +35,7 @@ def app_config(tmp_path, clock, **overrides) -> dict:
     config = {
         "TESTING": True,
         "DATA_DIR": str(tmp_path / "data"),
-        "STORE": "memory",
+        "STORE": suite_store("memory"),
         "BASE_URL": "http://portail.test",
         "CLOCK": clock,
         "SECRET_KEY": "test-secret",

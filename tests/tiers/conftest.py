@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from runtime.mail import Outbox
+from tests.pg_support import suite_store
 
 SIRET = "73282932000074"
 OTHER_SIRET = "35600000000048"
@@ -102,6 +103,6 @@ def app(tmp_path, clock):
     from runtime.app import create_app
 
     return create_app({
-        "TESTING": True, "DATA_DIR": str(tmp_path / "data"), "STORE": "memory", "BASE_URL": "http://portail.test",
+        "TESTING": True, "DATA_DIR": str(tmp_path / "data"), "STORE": suite_store("memory"), "BASE_URL": "http://portail.test",
         "CLOCK": clock, "SECRET_KEY": "test-secret", "CAPTCHA_BACKEND": "test",
     })

@@ -14,14 +14,12 @@ CREATE TABLE portail_documents (
     PRIMARY KEY (partition, tbl, id)
 );
 
--- A demande number is given once across the portal, whatever partition holds the demande
--- (the staff index keeps its own copies outside this table).
-CREATE UNIQUE INDEX portail_documents_numero ON portail_documents ((doc->>'numero'))
-    WHERE tbl = 'demandes' AND doc->>'numero' IS NOT NULL AND partition NOT LIKE 'index/%';
-
 -- One Tiers per SIRET (the registry partition claims it first; this holds whatever the code does).
+-- Demande numbers are unique in portail_demande_index (one row per demande): a demande document
+-- may exist in two partitions for a moment while it moves (a Tiers-creation demande leaving
+-- drafts/<account>), so the documents table cannot hold that constraint.
 CREATE UNIQUE INDEX portail_documents_tiers_siret ON portail_documents ((doc->>'siret'))
-    WHERE tbl = 'tiers' AND doc->>'siret' IS NOT NULL;
+    WHERE tbl = 'tiers' AND partition LIKE 'tiers/%' AND doc->>'siret' IS NOT NULL;
 
 -- Uploaded files, in chunks (runtime/storage/pg_files.py)
 CREATE TABLE portail_files (
