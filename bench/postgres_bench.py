@@ -1,10 +1,10 @@
 """PostgreSQL store figures: draft save and transmission at 1,000 and 1,000,000 demandes,
 staff listing page 1 (téléservice + statut), a 600-demande commune against a 1-demande
-Tiers, and the throughput of 20 clients (save + transmit) on TinyDB and PostgreSQL side
-by side.
+Tiers, the throughput of 20 clients (save + transmit) on TinyDB and PostgreSQL side
+by side, and ``portail migrate`` of 100,000 demandes with their pieces.
 
     .venv/bin/python bench/postgres_bench.py                       # 1,000 and 1,000,000
-    .venv/bin/python bench/postgres_bench.py --sizes 1000,100000 --throughput-seconds 10
+    .venv/bin/python bench/postgres_bench.py --sizes 1000,100000 --throughput-seconds 10 --migrate-size 10000
 
 Each data set goes into a throwaway database (``portail_bench_<n>_<random>`` on
 $PORTAIL_TEST_DATABASE_URL's server, default 127.0.0.1:5432), dropped at the end. The
@@ -256,6 +256,37 @@ def interleaved(datasets: list[PgDataSet], operations: list[str], rounds: int) -
     return {op: {n: summary(values) for n, values in per_size.items()} for op, per_size in durations.items()}
 
 
+def migrate_figure(n: int) -> None:
+    """``portail migrate`` of a TinyDB folder of n demandes, each with a 4 KB piece."""
+    from runtime.storage.migrate import migrate
+
+    workdir = Path(tempfile.mkdtemp(prefix="pg-bench-migrate-"))
+    name = f"portail_bench_migrate_{secrets.token_hex(3)}"
+    try:
+        start = time.perf_counter()
+        generate(workdir / "db", n, random.Random(7))
+        uploads, rng = workdir / "uploads", random.Random(8)
+        for number in range(n):
+            file_id = f"{number:032d}"
+            folder = uploads / file_id[:2]
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / file_id).write_bytes(rng.randbytes(4096))
+        print(f"\nMigration : {n} demandes et {n} pièces de 4 Ko écrites en {time.perf_counter() - start:.0f} s",
+              flush=True)
+        with psycopg.connect(SERVER, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        for attempt in ("première passe", "seconde passe (rien à copier)"):
+            start = time.perf_counter()
+            report = migrate(workdir, database_url(name), echo=lambda _line: None)
+            print(f"  portail migrate, {attempt} : {time.perf_counter() - start:.0f} s ({report.copied} partitions "
+                  f"copiées, {report.skipped} à jour, {report.files_copied} pièces, "
+                  f"{len(report.mismatches)} écart)", flush=True)
+    finally:
+        with psycopg.connect(SERVER, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def _pair(figures: tuple[float, float]) -> str:
     return f"{figures[0]:.2f}/{figures[1]:.2f}"
 
@@ -267,6 +298,7 @@ def main() -> None:
     parser.add_argument("--throughput-size", type=int, default=10_000)
     parser.add_argument("--throughput-seconds", type=float, default=15)
     parser.add_argument("--throughput", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--migrate-size", type=int, default=100_000, help="0: no portail migrate figure")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     datasets: list[PgDataSet] = []
@@ -304,6 +336,8 @@ def main() -> None:
             d.close()
     if args.throughput:
         side_by_side(args.throughput_size, args.throughput_seconds)
+    if args.migrate_size:
+        migrate_figure(args.migrate_size)
 
 
 if __name__ == "__main__":

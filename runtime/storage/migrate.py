@@ -23,13 +23,14 @@ from typing import Any
 from .base import CorruptPartition
 from .files import FileStore, file_refs
 from .index import _normalise
-from .pg_files import PgFileStore
+from .pg_files import PgFileStore, store_file
 from .pg_index import COLUMNS, _values
 from .pg_schema import upgrade
 from .postgres_store import PostgresStore, dump_document, load_document
 from .tinydb_store import TinyDBStore
 
 BATCH_DOCUMENTS = 2000  # partitions are grouped in transactions of about this many documents
+FILE_BATCH_BYTES = 32 * 1024 * 1024  # files are copied in transactions of about this size
 INDEX_PREFIX = "index/"
 
 
@@ -145,23 +146,33 @@ def _copy_index(source, target: PostgresStore, names: list[str]) -> int:
     return rows
 
 
-def _copy_files(source, uploads: Path, target, names, report: MigrationReport, echo) -> None:
+def _copy_files(source, uploads: Path, target: PostgresStore, names, report: MigrationReport, echo) -> None:
+    """Every stored file not yet in the database, in transactions of about FILE_BATCH_BYTES,
+    read and written chunk by chunk (a file is never held whole in memory)."""
     metadata: dict[str, dict[str, Any]] = {}
     for name in names:
         for docs in _tables(source, name).values():
             for ref in file_refs(docs):
                 if isinstance(ref.get("file_id"), str):
                     metadata.setdefault(ref["file_id"], dict(ref))
-    local, files = FileStore(uploads), PgFileStore(target)
-    for path in local._stored_files():
-        report.files += 1
-        meta = metadata.get(path.name) or {"file_id": path.name, "filename": path.name}
-        meta = {**meta, "size": path.stat().st_size}
-        with open(path, "rb") as stream:
-            if files.put(meta, stream):
-                report.files_copied += 1
-        if report.files % 1000 == 0:
-            echo(f"  {report.files} fichier(s)")
+    already = set(PgFileStore(target).ids())
+    paths = list(FileStore(uploads)._stored_files())
+    report.files = len(paths)
+    pending = [p for p in paths if p.name not in already]
+    start = 0
+    while start < len(pending):
+        batch, size = [], 0
+        while start < len(pending) and (not batch or size < FILE_BATCH_BYTES):
+            batch.append(pending[start])
+            size += pending[start].stat().st_size
+            start += 1
+        with target.sql_transaction() as conn:
+            for path in batch:
+                meta = metadata.get(path.name) or {"file_id": path.name, "filename": path.name}
+                with open(path, "rb") as stream:
+                    store_file(conn, {**meta, "size": path.stat().st_size}, stream)
+        report.files_copied += len(batch)
+        echo(f"  {report.files_copied}/{len(pending)} fichier(s)")
 
 
 def _verify(source, target: PostgresStore, names, uploads: Path, report: MigrationReport) -> None:

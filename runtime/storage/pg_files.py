@@ -92,23 +92,19 @@ class PgFileStore:
     def ids(self) -> list[str]:
         return [r[0] for r in self.store.query("SELECT id FROM portail_files ORDER BY id")]
 
-    def put(self, meta: dict[str, Any], stream: BinaryIO, created_at=None) -> bool:
-        """Store a file under a given id (``portail migrate``); False if it is already there."""
-        if self.exists(meta["file_id"]):
-            return False
-        with self.store.sql_transaction() as conn:
-            conn.execute(
-                "INSERT INTO portail_files (id, filename, size, content_type, sha256, created_at) "
-                "VALUES (%s, %s, %s, %s, %s, coalesce(%s, now())) ON CONFLICT (id) DO NOTHING",
-                (meta["file_id"], meta.get("filename") or "fichier", meta.get("size") or 0,
-                 meta.get("content_type") or "application/octet-stream", meta.get("sha256") or "", created_at),
-            )
-            n = 0
-            while chunk := _read_chunk(stream):
-                conn.execute("INSERT INTO portail_file_chunks (file_id, n, data) VALUES (%s, %s, %s)",
-                             (meta["file_id"], n, chunk))
-                n += 1
-        return True
+def store_file(conn, meta: dict[str, Any], stream: BinaryIO, created_at=None) -> None:
+    """Store a file under a given id inside the caller's transaction (``portail migrate``)."""
+    conn.execute(
+        "INSERT INTO portail_files (id, filename, size, content_type, sha256, created_at) "
+        "VALUES (%s, %s, %s, %s, %s, coalesce(%s, now()))",
+        (meta["file_id"], meta.get("filename") or "fichier", meta.get("size") or 0,
+         meta.get("content_type") or "application/octet-stream", meta.get("sha256") or "", created_at),
+    )
+    n = 0
+    while chunk := _read_chunk(stream):
+        conn.execute("INSERT INTO portail_file_chunks (file_id, n, data) VALUES (%s, %s, %s)",
+                     (meta["file_id"], n, chunk))
+        n += 1
 
 
 class _ChunkReader(io.RawIOBase):
