@@ -67,10 +67,10 @@ def migrate(source: Path, url: str, echo: Callable[[str], None] = print) -> Migr
         names = list(source_store.partitions())
         data_names = [n for n in names if not n.startswith(INDEX_PREFIX)]
         report.partitions = len(data_names)
-        _copy_partitions(source_store, target, data_names, report, echo)
+        copied = _copy_partitions(source_store, target, data_names, report, echo)
         report.index_rows = _copy_index(source_store, target, [n for n in names if n.startswith(INDEX_PREFIX)])
-        _copy_files(source_store, Path(source) / "uploads", target, data_names, report, echo)
-        _verify(source_store, target, data_names, Path(source) / "uploads", report)
+        _copy_files(copied.files, Path(source) / "uploads", target, report, echo)
+        _verify(copied.sums, target, Path(source) / "uploads", report)
     finally:
         target.close()
     return report
@@ -81,13 +81,15 @@ def _tables(store: TinyDBStore, name: str) -> dict[str, list[dict[str, Any]]]:
     return {t: part.table(t).all() for t in part.table_names()}
 
 
-def _target_tables(target: PostgresStore, conn, name: str) -> dict[str, list[dict[str, Any]]]:
-    tables: dict[str, list] = {}
-    for tbl, doc in conn.execute(
-        "SELECT tbl, doc FROM portail_documents WHERE partition = %s ORDER BY seq", (name,)
+def _target_tables(conn, names: list[str]) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """The tables of several partitions as stored in the database, in one query."""
+    found: dict[str, dict[str, list]] = {name: {} for name in names}
+    for partition, tbl, doc in conn.execute(
+        "SELECT partition, tbl, doc FROM portail_documents WHERE partition = ANY(%s) ORDER BY partition, seq",
+        (names,),
     ):
-        tables.setdefault(tbl, []).append(load_document(doc))
-    return tables
+        found[partition].setdefault(tbl, []).append(load_document(doc))
+    return found
 
 
 def _batches(store: TinyDBStore, names: list[str]) -> Iterator[list[tuple[str, dict]]]:
@@ -103,27 +105,47 @@ def _batches(store: TinyDBStore, names: list[str]) -> Iterator[list[tuple[str, d
         yield batch
 
 
-def _copy_partitions(source, target: PostgresStore, names, report: MigrationReport, echo) -> None:
-    done = 0
+@dataclass
+class _Copied:
+    sums: dict[str, tuple[int, str]] = field(default_factory=dict)  # partition -> (documents, checksum)
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id -> its reference
+
+
+def _copy_partitions(source, target: PostgresStore, names, report: MigrationReport, echo) -> _Copied:
+    """Batches of partitions, each batch one transaction: the advisory lock of every partition
+    (in name order), one read of what the database holds, one DELETE and one COPY of those
+    that differ."""
+    copied, done = _Copied(), 0
     for batch in _batches(source, names):
+        batch.sort(key=lambda item: item[0])
+        sums = {name: (sum(map(len, tables.values())), checksum(tables)) for name, tables in batch}
+        for _name, tables in batch:
+            for docs in tables.values():
+                for ref in file_refs(docs):
+                    if isinstance(ref.get("file_id"), str):
+                        copied.files.setdefault(ref["file_id"], dict(ref))
         with target.sql_transaction() as conn:
-            for name, tables in batch:
-                conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (name,))
-                report.documents += sum(len(d) for d in tables.values())
-                if checksum(_target_tables(target, conn, name)) == checksum(tables):
-                    report.skipped += 1
-                    continue
-                conn.execute("DELETE FROM portail_documents WHERE partition = %s", (name,))
-                with conn.cursor().copy(
-                    "COPY portail_documents (partition, tbl, id, doc) FROM STDIN"
-                ) as copy:
-                    for tbl, docs in tables.items():
-                        for doc in docs:
-                            copy.write_row((name, tbl, doc["id"], dump_document(doc)))
-                conn.execute("INSERT INTO portail_partitions (name) VALUES (%s) ON CONFLICT DO NOTHING", (name,))
-                report.copied += 1
+            batch_names = [name for name, _ in batch]
+            conn.execute("SELECT count(pg_advisory_xact_lock(hashtextextended(p, 0))) FROM unnest(%s::text[]) AS p",
+                         (batch_names,))
+            stored = _target_tables(conn, batch_names)
+            changed = [(name, tables) for name, tables in batch if checksum(stored[name]) != sums[name][1]]
+            report.skipped += len(batch) - len(changed)
+            if changed:
+                conn.execute("DELETE FROM portail_documents WHERE partition = ANY(%s)", ([n for n, _ in changed],))
+                with conn.cursor().copy("COPY portail_documents (partition, tbl, id, doc) FROM STDIN") as copy:
+                    for name, tables in changed:
+                        for tbl, docs in tables.items():
+                            for doc in docs:
+                                copy.write_row((name, tbl, doc["id"], dump_document(doc)))
+                conn.execute("INSERT INTO portail_partitions (name) SELECT unnest(%s::text[]) ON CONFLICT DO NOTHING",
+                             ([n for n, _ in changed],))
+                report.copied += len(changed)
+        copied.sums.update(sums)
+        report.documents += sum(count for count, _ in sums.values())
         done += len(batch)
         echo(f"  {done}/{len(names)} partition(s)")
+    return copied
 
 
 def _copy_index(source, target: PostgresStore, names: list[str]) -> int:
@@ -146,15 +168,9 @@ def _copy_index(source, target: PostgresStore, names: list[str]) -> int:
     return rows
 
 
-def _copy_files(source, uploads: Path, target: PostgresStore, names, report: MigrationReport, echo) -> None:
+def _copy_files(metadata, uploads: Path, target: PostgresStore, report: MigrationReport, echo) -> None:
     """Every stored file not yet in the database, in transactions of about FILE_BATCH_BYTES,
     read and written chunk by chunk (a file is never held whole in memory)."""
-    metadata: dict[str, dict[str, Any]] = {}
-    for name in names:
-        for docs in _tables(source, name).values():
-            for ref in file_refs(docs):
-                if isinstance(ref.get("file_id"), str):
-                    metadata.setdefault(ref["file_id"], dict(ref))
     already = set(PgFileStore(target).ids())
     paths = list(FileStore(uploads)._stored_files())
     report.files = len(paths)
@@ -175,14 +191,17 @@ def _copy_files(source, uploads: Path, target: PostgresStore, names, report: Mig
         echo(f"  {report.files_copied}/{len(pending)} fichier(s)")
 
 
-def _verify(source, target: PostgresStore, names, uploads: Path, report: MigrationReport) -> None:
+def _verify(sums: dict[str, tuple[int, str]], target: PostgresStore, uploads: Path,
+            report: MigrationReport) -> None:
+    """Read everything back: per partition the number of documents and the checksum of what was
+    copied, per file the stored size."""
+    names = sorted(sums)
     with target.connection() as conn:
-        for name in names:
-            expected = _tables(source, name)
-            found = _target_tables(target, conn, name)
-            if (sum(map(len, expected.values())) != sum(map(len, found.values()))
-                    or checksum(expected) != checksum(found)):
-                report.mismatches.append(f"partition {name}")
+        for start in range(0, len(names), 500):
+            chunk = names[start : start + 500]
+            for name, tables in _target_tables(conn, chunk).items():
+                if (sum(map(len, tables.values())), checksum(tables)) != sums[name]:
+                    report.mismatches.append(f"partition {name}")
         sizes = dict(conn.execute(
             "SELECT f.id, coalesce(sum(length(c.data)), 0) FROM portail_files f "
             "LEFT JOIN portail_file_chunks c ON c.file_id = f.id GROUP BY f.id"
