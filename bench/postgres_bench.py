@@ -8,7 +8,7 @@ by side, and ``portail migrate`` of 100,000 demandes with their pieces.
 
 Each data set goes into a throwaway database (``portail_bench_<n>_<random>`` on
 $PORTAIL_TEST_DATABASE_URL's server, default 127.0.0.1:5432), dropped at the end. The
-documents are those of ``bench/storage_bench.py`` (about 2 KB of answers per demande,
+documents are those of ``bench/pg_bench_data.py`` (kept from the former storage bench) (about 2 KB of answers per demande,
 75 % transmitted, 8 téléservices over 36 months), bulk-loaded with COPY over realistic
 Tiers: most with 1–10 demandes, a few communes with 500+, one of exactly 600. Operations
 go through the real store and index (``PostgresStore``, ``DemandeIndex``), interleaved
@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import psycopg
-from storage_bench import (
+from pg_bench_data import (
     TYPICAL_SIZES,
     _wait_for,
     create_draft,
