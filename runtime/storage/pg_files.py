@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any, BinaryIO
 
+from ..filetypes import sniff
 from .base import NotFound
 from .files import FILE_ID, FileTooLarge, safe_filename
 from .postgres_store import PostgresStore
@@ -29,14 +30,16 @@ class PgFileStore:
         self.store = store
 
     def save(
-        self, stream: BinaryIO, filename: str, content_type: str, max_bytes: int | None = None
+        self, stream: BinaryIO, filename: str, content_type: str | None = None, max_bytes: int | None = None
     ) -> dict[str, Any]:
+        """As ``FileStore.save``: the recorded content type is read from the stored bytes,
+        never the one the client declared."""
         file_id = secrets.token_urlsafe(24)
         digest, size, n = hashlib.sha256(), 0, 0
         with self.store.sql_transaction() as conn:
             conn.execute(
                 "INSERT INTO portail_files (id, filename, size, content_type, sha256) VALUES (%s, %s, 0, %s, '')",
-                (file_id, safe_filename(filename), content_type or "application/octet-stream"),
+                (file_id, safe_filename(filename), "application/octet-stream"),
             )
             while chunk := _read_chunk(stream):
                 size += len(chunk)
@@ -48,11 +51,14 @@ class PgFileStore:
                 n += 1
             conn.execute("UPDATE portail_files SET size = %s, sha256 = %s WHERE id = %s",
                          (size, digest.hexdigest(), file_id))
+        with self.open(file_id) as stored:  # seekable: the sniffer may look into a zip's directory
+            detected = sniff(stored, filename)
+        self.store.query("UPDATE portail_files SET content_type = %s WHERE id = %s", (detected, file_id))
         return {
             "file_id": file_id,
             "filename": safe_filename(filename),
             "size": size,
-            "content_type": content_type,
+            "content_type": detected,
             "sha256": digest.hexdigest(),
         }
 
