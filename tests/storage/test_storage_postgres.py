@@ -18,8 +18,9 @@ from tests.storage.test_storage_faults import start_writer
 
 
 def test_the_portal_refuses_an_outdated_schema_naming_the_command(pg_store):
-    with pg_store.sql_transaction() as conn:
-        conn.execute("DELETE FROM _yoyo_migration WHERE migration_id = '0003.settings'")
+    with pg_store.sql_transaction() as conn:  # as if 0003 had not been applied (restored exactly after)
+        saved = conn.execute("DELETE FROM _yoyo_migration WHERE migration_id = '0003.settings' "
+                             "RETURNING migration_hash, migration_id, applied_at_utc").fetchone()
     try:
         with pg_store.connection() as conn, pytest.raises(SchemaOutdated) as raised:
             require_current(conn)
@@ -27,7 +28,7 @@ def test_the_portal_refuses_an_outdated_schema_naming_the_command(pg_store):
     finally:
         with pg_store.sql_transaction() as conn:
             conn.execute("INSERT INTO _yoyo_migration (migration_hash, migration_id, applied_at_utc) "
-                         "VALUES ('x', '0003.settings', now())")
+                         "VALUES (%s, %s, %s)", saved)
 
 
 def test_a_demande_may_sit_in_two_partitions_while_it_moves(pg_store):
