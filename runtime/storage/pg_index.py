@@ -101,7 +101,7 @@ class PgDemandeIndex(DemandeIndex):
         return before != after
 
     def all_rows(self):
-        return [r[0] for r in self.store.query("SELECT row FROM portail_demande_index")]
+        return [load_document(r[0]) for r in self.store.query("SELECT row FROM portail_demande_index")]
 
     def indexed_ids(self) -> list[str]:
         return [r[0] for r in self.store.query("SELECT id FROM portail_demande_index")]
