@@ -47,6 +47,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     )
     Path(config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
     app.extensions["portail"] = _build_services(config)
+    if not config["SECRET_KEY"]:  # PostgreSQL without PORTAIL_SECRET_KEY: one key for every server
+        config["SECRET_KEY"] = app.config["SECRET_KEY"] = app.extensions["portail"].store.shared_secret_key()
 
     from .web import setup as web_setup
 
@@ -64,8 +66,7 @@ def _build_services(config: dict[str, Any]) -> Services:
     from .domain.tiers import TiersService
     from .mail import Mailer
     from .spec.catalog import Catalog
-    from .storage import open_store
-    from .storage.files import FileStore
+    from .storage import open_file_store, open_store
     from .storage.repositories import Repositories
 
     clock = config.get("CLOCK") or Clock()
@@ -80,7 +81,7 @@ def _build_services(config: dict[str, Any]) -> Services:
         clock=clock,
         store=store,
         repos=repos,
-        files=FileStore(Path(config["DATA_DIR"]) / "uploads"),
+        files=open_file_store(config, store),
         mailer=mailer,
         catalog=catalog,
         captcha=make_captcha(config, clock, repos.tokens),

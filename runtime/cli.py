@@ -10,7 +10,18 @@ from . import ROOT
 from .vocabulary import StaffRole
 
 
-@click.group()
+class _Portail(click.Group):
+    def invoke(self, ctx):
+        from .storage.pg_schema import SchemaOutdated
+
+        try:
+            return super().invoke(ctx)
+        except SchemaOutdated as refused:  # the app refuses an old schema: say which command to run
+            click.echo(str(refused), err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Portail)
 def main() -> None:
     """Portail des subventions de la Métropole."""
 
@@ -95,11 +106,11 @@ def schema(teleservice_id: str) -> None:
 
 def _open_storage():
     from .config import load_config
-    from .storage import open_store
-    from .storage.files import FileStore
+    from .storage import open_file_store, open_store
 
     config = load_config()
-    return open_store(config), FileStore(Path(config["DATA_DIR"]) / "uploads")
+    store = open_store(config)
+    return store, open_file_store(config, store)
 
 
 @main.group()
@@ -303,3 +314,82 @@ def reload() -> None:
                    err=True)
         sys.exit(1)
     click.echo(f"Specs rechargées : {len(catalog.all())} spec(s) en service.")
+
+
+@main.group()
+def db() -> None:
+    """Base PostgreSQL (PORTAIL_DATABASE_URL)."""
+
+
+def _database_url() -> str:
+    from .config import load_config
+
+    url = load_config()["DATABASE_URL"]
+    if not url:
+        click.echo("PORTAIL_DATABASE_URL n'est pas défini (postgresql://utilisateur@serveur/base).", err=True)
+        sys.exit(1)
+    return url
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the schema migrations the code needs (run before starting a new version)."""
+    from .storage.pg_schema import upgrade
+
+    applied = upgrade(_database_url())
+    for migration in applied:
+        click.echo(f"Migration appliquée : {migration}")
+    click.echo("Schéma à jour." if applied else "Schéma déjà à jour.")
+
+
+@db.command("status")
+def db_status() -> None:
+    """List the migrations still to apply (exit 1 if any)."""
+    import psycopg
+
+    from .storage.pg_schema import missing_migrations
+
+    with psycopg.connect(_database_url()) as conn:
+        missing = missing_migrations(conn)
+    for migration in missing:
+        click.echo(f"À appliquer : {migration}")
+    if missing:
+        click.echo("Lancez : portail db upgrade", err=True)
+        sys.exit(1)
+    click.echo("Schéma à jour.")
+
+
+@main.command()
+@click.option("--from", "source", required=True, metavar="tinydb:DOSSIER",
+              help="Dossier de données TinyDB (contient db/ et uploads/).")
+@click.option("--to", "target", required=True, metavar="postgresql://…", help="Base PostgreSQL cible.")
+def migrate(source: str, target: str) -> None:
+    """Copy a TinyDB data folder into PostgreSQL (idempotent, resumable, verified)."""
+    from .storage.migrate import migrate as run_migration
+
+    kind, _, path = source.partition(":")
+    if kind != "tinydb" or not path:
+        click.echo("--from attend tinydb:DOSSIER (le dossier de données, par exemple tinydb:/srv/portail/var).",
+                   err=True)
+        sys.exit(2)
+    if not target.startswith(("postgresql://", "postgres://")):
+        click.echo("--to attend une adresse postgresql://…", err=True)
+        sys.exit(2)
+    if not (Path(path) / "db").is_dir():
+        click.echo(f"Aucune partition TinyDB sous {Path(path) / 'db'}.", err=True)
+        sys.exit(1)
+    report = run_migration(Path(path), target, echo=click.echo)
+    if report.corrupt:
+        for problem in report.corrupt:
+            click.echo(f"Partition illisible : {problem}", err=True)
+        click.echo("Migration refusée : restaurez d'abord ces partitions (voir docs/storage.md).", err=True)
+        sys.exit(1)
+    click.echo(f"{report.partitions} partition(s), {report.documents} document(s) : {report.copied} copiée(s), "
+               f"{report.skipped} déjà à jour ; {report.index_rows} ligne(s) d'index ; "
+               f"{report.files} fichier(s) dont {report.files_copied} copié(s).")
+    if report.mismatches:
+        for mismatch in report.mismatches:
+            click.echo(f"Différence après copie : {mismatch}", err=True)
+        sys.exit(1)
+    click.echo(f"Vérification : {report.partitions} partition(s) identiques (nombre de documents et empreinte "
+               f"SHA-256), {report.files} fichier(s) de même taille.")

@@ -14,7 +14,10 @@ DEFAULTS: dict[str, Any] = {
     "DATA_DIR": "./var",
     "SPECS_DIR": str(ROOT / "specs"),
     "BASE_URL": "http://127.0.0.1:5000",
-    "STORE": "tinydb",  # or "memory" (tests)
+    "STORE": "tinydb",  # or "postgresql" (default when DATABASE_URL is set), "memory" (tests)
+    "DATABASE_URL": "",  # postgresql://user@host/base: PostgreSQL store for several app servers
+    "DATABASE_POOL_SIZE": 10,  # connections per worker process at most
+    "FILE_STORE": "",  # "local" (DATA_DIR/uploads) or "postgresql"; empty: follows the store
     "PORTAL_NAME": "Portail des subventions",
     "METROPOLE_NAME": "Métropole Aix Marseille Provence",
     "METROPOLE_CONTACT": "Direction des finances – subventions@ampmetropole.fr – 04 91 99 99 00",
@@ -99,11 +102,18 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         env = os.environ.get(ENV_PREFIX + key)
         if env is not None:
             config[key] = _coerce(default, env)
+    if config["DATABASE_URL"] and ENV_PREFIX + "STORE" not in os.environ:
+        config["STORE"] = "postgresql"
     config.update(overrides or {})
+    if not config["FILE_STORE"]:
+        config["FILE_STORE"] = "postgresql" if config["STORE"] == "postgresql" else "local"
     config["DATA_DIR"] = str(Path(config["DATA_DIR"]).resolve())
     config["SECURE_COOKIES"] = config["SECURE_COOKIES"] or str(config["BASE_URL"]).startswith("https://")
     if not config.get("SECRET_KEY"):
-        config["SECRET_KEY"] = os.environ.get(ENV_PREFIX + "SECRET_KEY") or _secret_key_file(config["DATA_DIR"])
+        config["SECRET_KEY"] = os.environ.get(ENV_PREFIX + "SECRET_KEY")
+    if not config["SECRET_KEY"] and config["STORE"] != "postgresql":
+        # with PostgreSQL the key is shared by every server through the database (see app.py)
+        config["SECRET_KEY"] = _secret_key_file(config["DATA_DIR"])
     return config
 
 

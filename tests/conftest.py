@@ -11,6 +11,7 @@ os.environ.setdefault("PORTAIL_STORE_FSYNC", "0")
 
 from runtime.clock import Clock
 from tests.harness import build_app
+from tests.pg_support import ON_POSTGRES, PgTestDatabase
 
 
 @pytest.fixture
@@ -29,9 +30,61 @@ def make_app(tmp_path, clock):
     return factory
 
 
+@pytest.fixture(scope="session")
+def pg_database():
+    """The PostgreSQL database of this run, created on first use, dropped at the end."""
+    database = PgTestDatabase()
+    saved = os.environ.get("PORTAIL_DATABASE_URL")
+    if ON_POSTGRES:  # commands reading the environment must use the test database too
+        os.environ["PORTAIL_DATABASE_URL"] = database.require()
+    yield database
+    if saved is not None:
+        os.environ["PORTAIL_DATABASE_URL"] = saved
+    database.drop()
+
+
 @pytest.fixture
-def app(tmp_path, clock):
-    return build_app(tmp_path / "data", clock)
+def pg_url(pg_database):
+    """The URL of the run's database, emptied for this test (skipped without a server)."""
+    url = pg_database.require()
+    pg_database.empty()
+    return url
+
+
+@pytest.fixture
+def pg_store(pg_url):
+    from runtime.storage.postgres_store import PostgresStore
+
+    store = PostgresStore(pg_url, min_size=1, max_size=8)
+    yield store
+    store.close()
+
+
+@pytest.fixture(autouse=ON_POSTGRES)
+def _empty_database_per_test(request):
+    """On PostgreSQL every test starts from an empty database, whatever app it builds."""
+    if not ON_POSTGRES:
+        yield
+        return
+    database = request.getfixturevalue("pg_database")
+    request.getfixturevalue("pg_url")
+    yield
+    database.disconnect_all()  # apps built by a test's own fixture do not close their pools
+
+
+def _backend_overrides(request) -> dict:
+    if not ON_POSTGRES:
+        return {"STORE": "tinydb"}
+    return {"STORE": "postgresql", "DATABASE_URL": request.getfixturevalue("pg_url")}
+
+
+@pytest.fixture
+def app(tmp_path, clock, request):
+    app = build_app(tmp_path / "data", clock, **_backend_overrides(request))
+    yield app
+    close = getattr(app.extensions["portail"].store, "close", None)
+    if close is not None:
+        close()
 
 
 @pytest.fixture

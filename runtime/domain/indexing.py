@@ -71,24 +71,9 @@ class StaffIndexer:
                     indexed.add(demande["id"])
             if report is not None:
                 report(done, len(partitions))
-        removed = sum(_drop_row(index, shard, row_id) for shard, row_id in _indexed_rows(store)
-                      if row_id not in indexed)
+        removed = index.remove_unlisted(indexed)
         index.rebuild_counts()
         return RebuildReport(indexed=len(indexed), removed=removed)
-
-
-def _indexed_rows(store):
-    for name, row in _index_rows(store):
-        yield name, row["id"]
-
-
-def _drop_row(index: DemandeIndex, shard: str, row_id: str) -> int:
-    if not index.remove(row_id):
-        # A row the locator does not know (crash between two writes): drop it from its shard.
-        with index.store.transaction(shard) as part:
-            if part.table(DEMANDES).get(row_id) is not None:
-                part.table(DEMANDES).remove(row_id)
-    return 1
 
 
 @dataclass(frozen=True)
@@ -100,7 +85,7 @@ class IndexProblems:
 def index_problems(store) -> IndexProblems:
     """Compare every transmitted demande with its index row (a full read, for
     ``portail storage check``; ``portail index rebuild`` repairs)."""
-    rows = {row["id"]: row for _, row in _index_rows(store)}
+    rows = {row["id"]: row for row in DemandeIndex(store).all_rows()}
     missing, stale = [], []
     for partition in demande_partitions(store):
         for demande in store.read(partition).table(DEMANDES).all():
@@ -114,13 +99,6 @@ def index_problems(store) -> IndexProblems:
                     demande.get("status"), demande.get("numero"), partition):
                 stale.append(label)
     return IndexProblems(missing=missing, stale=stale)
-
-
-def _index_rows(store):
-    for name in list(store.partitions("index/")):
-        if not name.removeprefix("index/").startswith("_"):
-            for row in store.read(name).table(DEMANDES).all():
-                yield name, row
 
 
 def _rebuild_job(job, report) -> dict[str, Any]:

@@ -5,6 +5,15 @@ out (or, on reload, its previous valid version keeps serving). Every published
 version is snapshotted into the store (partition ``specs``, table
 ``versions``) so that a demande filed under an old version always renders.
 
+Several app servers (a shared store such as PostgreSQL, ``store.shared``): the map of
+served versions is published in the store too (table ``published``) by every explicit
+``reload()`` (``portail reload``, the staff button), and each server serves that map,
+rebuilding the versions from their snapshots; it polls the generation once a second,
+so every server serves the same versions within a second of ``portail reload``,
+whatever the files on its own disk. A server that starts adopts the published map (it
+publishes its own files only when none was ever published); editing a file on one
+machine publishes nothing until ``portail reload``.
+
 Every request calls ``refresh_if_changed()`` (at most one cheap check a second per
 process: file mtimes and the shared generation), which also serves as the
 development "watcher": an edited file is served within a second, so no file
@@ -34,6 +43,8 @@ PARTITION = "specs"
 VERSIONS = "versions"
 GENERATION = "generation"
 GENERATION_ID = "current"
+PUBLISHED = "published"
+PUBLISHED_ID = "current"
 REFRESH_INTERVAL = 1.0  # seconds between two cheap change checks
 VERSION_CACHE_SIZE = 64
 
@@ -70,8 +81,14 @@ class Catalog:
     @classmethod
     def load(cls, specs_dir: str | Path, store: Any = None) -> Catalog:
         catalog = cls(Path(specs_dir), store)
-        catalog.reload()
+        if not (catalog.shared and catalog._adopt_published()):
+            catalog.reload()
         return catalog
+
+    @property
+    def shared(self) -> bool:
+        """Several servers share the store: serve what was published there."""
+        return bool(getattr(self.store, "shared", False))
 
     # -- reading ---------------------------------------------------------------
     def get(self, spec_id: str) -> Spec | None:
@@ -184,7 +201,47 @@ class Catalog:
             self._file_errors = file_errors
             for spec in published.values():
                 self._save_snapshot(spec)
+            if self.shared:
+                self._publish()
             return self.errors
+
+    def _publish(self) -> None:
+        """Write the served versions (and the file errors) for the other servers."""
+        doc = {
+            "id": PUBLISHED_ID,
+            "versions": {spec_id: spec.version_key for spec_id, spec in self._published.items()},
+            "errors": [[e.path, e.line, e.column, e.message] for e in self.errors],
+            "published_at": datetime.now(UTC).isoformat(),
+        }
+        with self.store.transaction(PARTITION) as part:
+            table = part.table(PUBLISHED)
+            if table.get(PUBLISHED_ID) is None:
+                table.insert(doc)
+            else:
+                table.replace(PUBLISHED_ID, doc)
+
+    def _adopt_published(self) -> bool:
+        """Serve the versions published in the shared store; False if none ever was."""
+        generation = self._stored_generation()  # read first: a later bump is seen at the next check
+        doc = self.store.read(PARTITION).table(PUBLISHED).get(PUBLISHED_ID)
+        if doc is None:
+            return False
+        published = {}
+        for spec_id, version_key in doc["versions"].items():
+            spec = self.version(version_key)
+            if spec is not None:
+                published[spec_id] = spec
+        file_errors: dict[str, tuple[SpecError, ...]] = {}
+        for path, line, column, message in doc.get("errors", []):
+            file_errors[path] = file_errors.get(path, ()) + (SpecError(path, line, column, message),)
+        with self._lock:
+            self._published = published
+            self._by_source = {spec.source: spec for spec in published.values()}
+            self._file_errors = file_errors
+            self._generation = generation
+            self._fingerprint = self._directory_fingerprint()
+            self._checked_at = time.monotonic()
+        return True
 
     def _save_snapshot(self, spec: Spec) -> None:
         if self.store is None:
@@ -217,6 +274,10 @@ class Catalog:
         if not force and now - self._checked_at < REFRESH_INTERVAL:
             return False
         self._checked_at = now
+        if self.shared:  # one indexed read: has a server published since?
+            if self._stored_generation() == self._generation:
+                return False
+            return self._adopt_published()
         if self._directory_fingerprint() == self._fingerprint and self._stored_generation() == self._generation:
             return False
         self.reload()

@@ -95,6 +95,13 @@ class FileStore:
     def open(self, file_id: str) -> BinaryIO:
         return open(self.path(file_id), "rb")
 
+    def exists(self, file_id: str) -> bool:
+        try:
+            self.path(file_id)
+        except NotFound:
+            return False
+        return True
+
     def delete(self, file_id: str) -> bool:
         try:
             os.unlink(self.path(file_id))

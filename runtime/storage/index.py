@@ -38,6 +38,14 @@ EXACT_FILTERS = frozenset({"teleservice", "statut"})  # answered from the counte
 
 
 class DemandeIndex:
+    """``DemandeIndex(store)`` gives the implementation that suits the store: these
+    partitions for TinyDB and memory, SQL tables for PostgreSQL (``pg_index.py``)."""
+
+    def __new__(cls, store: Store):
+        if cls is DemandeIndex and hasattr(store, "demande_index"):
+            return store.demande_index()
+        return super().__new__(cls)
+
     def __init__(self, store: Store):
         self.store = store
 
@@ -134,6 +142,35 @@ class DemandeIndex:
                     _count(shards, shard, row, +1)
             after = {s["id"]: s for s in shards.all()}
             return _nonzero(before) != _nonzero(after)
+
+    def indexed_ids(self) -> list[str]:
+        return [row_id for _shard, row_id in self._shard_rows()]
+
+    def all_rows(self):
+        """Every row of the index (a full read, for checks)."""
+        for name in list(self.store.partitions("index/")):
+            if not name.removeprefix("index/").startswith("_"):
+                yield from self.store.read(name).table("demandes").all()
+
+    def remove_unlisted(self, keep: set[str]) -> int:
+        """Drop every row whose demande is not in ``keep``; returns how many."""
+        removed = 0
+        for shard, row_id in list(self._shard_rows()):
+            if row_id in keep:
+                continue
+            if not self.remove(row_id):
+                # a row the locator does not know (crash between two writes): drop it from its shard
+                with self.store.transaction(shard) as part:
+                    if part.table("demandes").get(row_id) is not None:
+                        part.table("demandes").remove(row_id)
+            removed += 1
+        return removed
+
+    def _shard_rows(self):
+        for name in list(self.store.partitions("index/")):
+            if not name.removeprefix("index/").startswith("_"):
+                for row in self.store.read(name).table("demandes").all():
+                    yield name, row["id"]
 
     def _shard_groups(self, filters: Mapping[str, Any], teleservices: Iterable[str] | None):
         """Counter docs of the candidate shards, grouped by month, newest month first."""

@@ -13,10 +13,10 @@ from typing import Any
 
 from flask import Response, abort, send_file
 
-from ..filetypes import sniff_path
+from ..filetypes import sniff, sniff_path
 from ..services import services
 from ..storage.base import NotFound
-from ..storage.files import safe_filename
+from ..storage.files import FileStore, safe_filename
 
 
 def send_stored_file(meta: Mapping[str, Any] | None, default_name: str = "document") -> Response:
@@ -24,15 +24,25 @@ def send_stored_file(meta: Mapping[str, Any] | None, default_name: str = "docume
     if not meta or not meta.get("file_id"):
         abort(404)
     try:
-        location = services().files.path(meta["file_id"])
+        # a local file (by path: ranges, validators) or a stream of PostgreSQL chunks, sent in blocks
+        files = services().files
+        if isinstance(files, FileStore):
+            source = files.path(meta["file_id"])
+            mimetype = sniff_path(source, meta.get("filename"))
+        else:
+            source = files.open(meta["file_id"])
+            mimetype = sniff(source, meta.get("filename"))
     except (NotFound, ValueError):
         abort(404)
-    return send_file(
-        location,
-        mimetype=sniff_path(location, meta.get("filename")),  # what the bytes are, whatever was recorded
+    response = send_file(
+        source,
+        mimetype=mimetype,  # what the bytes are, whatever was recorded
         as_attachment=True,
         download_name=download_name(meta.get("filename"), default_name),
     )
+    if response.content_length is None and isinstance(meta.get("size"), int):
+        response.content_length = meta["size"]
+    return response
 
 
 def download_name(filename: str | None, default_name: str) -> str:

@@ -25,7 +25,6 @@ from ..forms.wizard import page_form, validate_page
 from ..services import services
 from ..siret_lookup import get_siret_lookup
 from ..spec.errors import FieldError
-from ..storage.base import NotFound
 from ..storage.repositories.tiers import ADMIN, PENDING, InvalidSiret, TiersError, normalise_siret
 from . import throttle
 from .accounts import safe_next
@@ -185,11 +184,7 @@ class RattachementForm:
 
 def _stored(meta: dict) -> bool:
     # a document kept in the session may have been swept since (unreferenced for a day)
-    try:
-        services().files.path(meta["file_id"])
-    except NotFound:
-        return False
-    return True
+    return services().files.exists(meta["file_id"])
 
 
 def _save_upload(upload) -> dict:

@@ -16,6 +16,7 @@ import pytest
 from runtime import ROOT
 from tests.harness import build_app, sign_in
 from tests.helpers import csrf_token, page_text
+from tests.pg_support import suite_store
 
 SPECS = Path(__file__).parent / "specs"
 SIRET = "73282932000074"
@@ -38,8 +39,9 @@ def specs_dir(tmp_path) -> Path:
 
 @pytest.fixture
 def store_name() -> str:
-    """The memory store keeps these tests fast; tests parametrise it to "tinydb"."""
-    return "memory"
+    """The memory store keeps these tests fast (PostgreSQL when the suite runs on it);
+    tests parametrise it to "tinydb"."""
+    return suite_store("memory")
 
 
 @pytest.fixture

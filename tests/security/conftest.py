@@ -21,6 +21,7 @@ from runtime.storage.index import DemandeIndex
 from tests.harness import post_staff_login, test_config
 from tests.helpers import PASSWORD, create_account, csrf_token
 from tests.helpers import login as http_login
+from tests.pg_support import suite_store
 
 SIRET = "73282932000074"
 OTHER_SIRET = "35600000000048"
@@ -32,7 +33,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 def app_config(tmp_path, clock, **overrides) -> dict:
     clock.offset = TODAY - datetime.now(UTC)
-    return test_config(tmp_path / "data", clock, **{"STORE": "memory", **overrides})
+    return test_config(tmp_path / "data", clock, **{"STORE": suite_store("memory"), **overrides})
 
 
 @pytest.fixture

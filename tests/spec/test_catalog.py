@@ -169,3 +169,27 @@ def test_unknown_shared_list_is_refused_at_the_reference(specs_dir, store):
                              "domaines-intervention)")
     line = specs_dir.joinpath("teleservices", "patrimoine.yaml").read_text(encoding="utf-8").splitlines()[error.line - 1]
     assert line[error.column - 1:].startswith("options_from: commune")
+
+
+def test_servers_sharing_postgresql_serve_what_portail_reload_published(tmp_path, pg_store, monkeypatch):
+    """Two machines, two spec folders: B serves A's new version within a check, not its own files."""
+    folder_a, folder_b = tmp_path / "a", tmp_path / "b"
+    shutil.copytree(SPECS, folder_a)
+    shutil.copytree(SPECS, folder_b)
+    server_a = Catalog.load(folder_a, store=pg_store)
+    server_b = Catalog.load(folder_b, store=pg_store)
+    monkeypatch.setattr(catalog_module, "REFRESH_INTERVAL", 0)
+    rewrite(folder_b / "teleservices" / "patrimoine.yaml", "title: Soutien", "title: Local à B")
+    assert server_b.refresh_if_changed() is False  # its own files are not published
+    assert server_b.get("patrimoine").title.startswith("Soutien")
+
+    rewrite(folder_a / "teleservices" / "patrimoine.yaml", "title: Soutien", "title: Nouveau")
+    assert server_a.reload() == []  # what « portail reload » does on A
+    server_a.bump_generation()
+    assert server_b.refresh_if_changed() is True
+    served = server_b.get("patrimoine")
+    assert served.title.startswith("Nouveau") and served.version_key == server_a.get("patrimoine").version_key
+    assert server_a.refresh_if_changed() is False  # its own bump
+
+    restarted = Catalog.load(folder_b, store=pg_store)  # a server that starts adopts the published versions
+    assert restarted.get("patrimoine").title.startswith("Nouveau")

@@ -7,6 +7,7 @@ from runtime.storage.index import DemandeIndex
 from tests.demandes.support import set_today
 from tests.harness import build_app, post_staff_login
 from tests.helpers import PASSWORD, csrf_token
+from tests.pg_support import suite_store
 
 ANSWERS = {
     "intitule": "Fête de quartier",
@@ -21,7 +22,7 @@ ANSWERS = {
 
 def make_app(data_dir, clock, specs_dir, store="memory"):
     set_today(clock)
-    return build_app(data_dir, clock, STORE=store, SPECS_DIR=str(specs_dir))
+    return build_app(data_dir, clock, STORE=suite_store(store), SPECS_DIR=str(specs_dir))
 
 
 def create_staff(services, identifiant, role, teleservices, email=None):

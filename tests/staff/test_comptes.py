@@ -161,6 +161,7 @@ def test_creation_is_audited(services, admin_client):
 
 
 def test_cli_lists_and_deactivates_accounts(tmp_path, specs_dir, monkeypatch, clock):
+    monkeypatch.setenv("PORTAIL_STORE", "tinydb")  # the data folder read back below, whatever the suite's store
     monkeypatch.setenv("PORTAIL_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("PORTAIL_SPECS_DIR", str(specs_dir))
     runner = CliRunner()

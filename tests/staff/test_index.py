@@ -45,6 +45,7 @@ def test_listing_search_by_tiers_name_after_a_transition(client, services, admin
 
 
 def test_cli_rebuilds_the_index_from_the_tiers_partitions(tmp_path, specs_dir, clock, monkeypatch):
+    monkeypatch.setenv("PORTAIL_STORE", "tinydb")  # the data folder written below, whatever the suite's store
     monkeypatch.setenv("PORTAIL_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("PORTAIL_SPECS_DIR", str(specs_dir))
     app = make_app(tmp_path / "data", clock, specs_dir, store="tinydb")

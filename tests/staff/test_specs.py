@@ -103,6 +103,7 @@ def test_cli_reload_reports_errors_and_bumps_the_generation(tmp_path, specs_dir,
 
 
 def test_cli_staff_add_prints_a_working_password(tmp_path, specs_dir, monkeypatch, clock):
+    monkeypatch.setenv("PORTAIL_STORE", "tinydb")  # the data folder read back below, whatever the suite's store
     monkeypatch.setenv("PORTAIL_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("PORTAIL_SPECS_DIR", str(specs_dir))
     runner = CliRunner()

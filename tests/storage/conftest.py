@@ -1,4 +1,4 @@
-"""Storage fixtures: every behaviour test runs against both backends."""
+"""Storage fixtures: every behaviour test runs against every backend."""
 from __future__ import annotations
 
 import pytest
@@ -7,10 +7,12 @@ from runtime.storage.memory import MemoryStore
 from runtime.storage.tinydb_store import TinyDBStore
 
 
-@pytest.fixture(params=["memory", "tinydb"])
+@pytest.fixture(params=["memory", "tinydb", "postgresql"])
 def store(request, tmp_path):
     if request.param == "memory":
         return MemoryStore()
+    if request.param == "postgresql":
+        return request.getfixturevalue("pg_store")
     return TinyDBStore(tmp_path / "db")
 
 

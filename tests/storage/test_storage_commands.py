@@ -16,6 +16,7 @@ from runtime.storage.tinydb_store import TinyDBStore
 @pytest.fixture
 def data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("PORTAIL_DATA", str(tmp_path))
+    monkeypatch.setenv("PORTAIL_STORE", "tinydb")  # these commands are checked on TinyDB files
     monkeypatch.setenv("PORTAIL_SECRET_KEY", "test")
     return tmp_path
 

@@ -92,7 +92,7 @@ def test_start_up_logs_each_corrupt_partition_by_file_name(tmp_path, caplog):
     (db / "tiers").mkdir(parents=True)
     (db / "tiers" / "broken.json").write_text("{")
     with caplog.at_level(logging.ERROR, logger="portail"):
-        _build_services(load_config({"DATA_DIR": str(tmp_path / "data"), "SECRET_KEY": "x",
+        _build_services(load_config({"DATA_DIR": str(tmp_path / "data"), "SECRET_KEY": "x", "STORE": "tinydb",
                                      "CAPTCHA_BACKEND": "test"}))
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
     assert any(str(db / "tiers" / "broken.json") in message and "illisible" in message for message in errors)

@@ -1,6 +1,6 @@
 """A writer process for the concurrency and SIGKILL tests (not a test module).
 
-Usage: python writer.py ROOT PARTITION COUNT TAG
+Usage: python writer.py ROOT PARTITION COUNT TAG   (ROOT: a folder, or a postgresql:// URL)
 Inserts COUNT documents (COUNT 0: until killed), printing each id on stdout
 only once its transaction has returned, i.e. once the write is acknowledged.
 """
@@ -10,8 +10,16 @@ from itertools import count as forever
 from runtime.storage.tinydb_store import TinyDBStore
 
 
+def open_store(root: str):
+    if root.startswith("postgresql://"):
+        from runtime.storage.postgres_store import PostgresStore
+
+        return PostgresStore(root, min_size=1, max_size=2)
+    return TinyDBStore(root)
+
+
 def main(root: str, partition: str, total: int, tag: str) -> None:
-    store = TinyDBStore(root)
+    store = open_store(root)
     for n in range(total) if total else forever():
         with store.transaction(partition) as part:
             doc_id = part.table("docs").insert({"writer": tag, "n": n, "payload": "x" * 200})

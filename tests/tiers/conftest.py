@@ -8,6 +8,7 @@ import pytest
 
 from runtime.mail import Outbox
 from tests.harness import build_app, sign_in, sign_out
+from tests.pg_support import suite_store
 
 SIRET = "73282932000074"
 OTHER_SIRET = "35600000000048"
@@ -93,4 +94,4 @@ def forged_csrf(client, app) -> str:
 def app(tmp_path, clock):
     """The shared app fixture on the memory store: these tests check access rules and pages, not
     durability (the duplicate-SIRET race test runs two processes on the TinyDB store)."""
-    return build_app(tmp_path / "data", clock, STORE="memory")
+    return build_app(tmp_path / "data", clock, STORE=suite_store("memory"))

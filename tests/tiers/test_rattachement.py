@@ -53,7 +53,8 @@ def test_request_is_sent_to_the_administrator(client, services, setup):
     [request] = services.repos.tiers.rattachements(tiers["id"], "pending")
     assert request["account_id"] == requester["id"] and request["famille"] == "association"
     assert request["piece"]["filename"] == "délégation.pdf"
-    assert services.files.path(request["piece"]["file_id"]).read_bytes() == PDF
+    with services.files.open(request["piece"]["file_id"]) as stored:
+        assert stored.read() == PDF
     mail = [m for m in outbox(services).messages() if m.to == admin["email"]][-1]
     assert "Monsieur Paul MARTIN" in mail.text and "demande à être rattaché(e) au tiers Tennis club de Vannes" in mail.text
 

@@ -1,0 +1,356 @@
+"""Two app servers on one PostgreSQL database, under 20 clients, while workers are
+killed with SIGKILL and the database kills the app's connections: every draft save
+and every transmission a client saw acknowledged is in the database (and in the staff
+index), and a client's session works on either server (one secret key, in the database).
+"""
+from __future__ import annotations
+
+import http.client
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from http.cookies import SimpleCookie
+from pathlib import Path
+
+import pytest
+
+from runtime import ROOT
+from tests.demandes.support import PDF
+from tests.helpers import PASSWORD
+
+CLIENTS = 20
+WORKERS = 3
+LOAD_SECONDS = (20, 240)  # at least, at most: until enough transmissions were acknowledged
+ENOUGH_TRANSMISSIONS = 10
+
+
+def siret(number: int) -> str:
+    """A valid SIRET (Luhn key) for client ``number``."""
+    from stdnum import luhn
+
+    siren = f"73282{number:03d}"
+    siren += luhn.calc_check_digit(siren)
+    return siren + "0001" + luhn.calc_check_digit(siren + "0001")
+
+
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+PAGES = {
+    "structure": {"contact_email": "camille@exemple.fr"},
+    "budget": {"montant_sollicite": "1500"},
+}
+
+
+class Client:
+    """A browser without JavaScript: cookies, one server or the other for each request."""
+
+    def __init__(self, ports):
+        self.ports, self.cookies, self.rng = ports, {}, random.Random()
+
+    def request(self, method, path, fields=None, files=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.rng.choice(self.ports), timeout=60)
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        body = None
+        if files:
+            body, headers["Content-Type"] = _multipart(fields or {}, files)
+        elif fields is not None:
+            body = urllib.parse.urlencode(fields)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            text = response.read().decode("utf-8", "replace")
+        finally:
+            conn.close()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(header).items():
+                self.cookies[name] = morsel.value
+        return response.status, response.headers.get("Location", ""), text
+
+    def token(self, path):
+        status, _, text = self.request("GET", path)
+        match = CSRF.search(text) if status == 200 else None
+        if not match:
+            raise ConnectionError(f"GET {path}: {status}")
+        return match.group(1) or match.group(2)
+
+    def post(self, path, fields, token_from, files=None):
+        return self.request("POST", path, {**fields, "csrf_token": self.token(token_from)}, files)
+
+
+def _multipart(fields, files):
+    boundary = "----portail" + os.urandom(8).hex()
+    parts = []
+    for name, value in fields.items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+    for name, (filename, content) in files.items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                     f"Content-Type: application/pdf\r\n\r\n".encode() + content + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+class Journal:
+    """What the clients were told: saves (demande -> highest acknowledged counter) and transmissions."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.saves: dict[str, int] = {}
+        self.transmitted: set[str] = set()
+        self.failures = 0
+
+    def saved(self, demande_id, n):
+        with self.lock:
+            self.saves[demande_id] = max(n, self.saves.get(demande_id, -1))
+
+
+def applicant(client: Client, number: int, journal: Journal, stop: threading.Event):
+    def attempt(action, *args):
+        while not stop.is_set():
+            try:
+                return action(*args)
+            except (OSError, http.client.HTTPException, ConnectionError):
+                with journal.lock:
+                    journal.failures += 1
+                time.sleep(0.2)
+        raise TimeoutError
+
+    def log_in():
+        status, _, _ = client.post("/connexion", {"login": f"client{number:02d}", "password": PASSWORD},
+                                          "/connexion")
+        if status != 302:
+            raise ConnectionError(f"connexion : {status}")
+
+    def start():
+        status, location, _ = client.post("/demandes/nouvelle", {"teleservice": "quartier", "force": "1"},
+                                          "/espace/")
+        match = re.search(r"/demandes/([^/]+)/etape/", location)
+        if status != 302 or not match:
+            raise ConnectionError(f"nouvelle demande : {status} {location}")
+        return match.group(1)
+
+    def save(demande_id, page_id, fields, files=None):
+        url = f"/demandes/{demande_id}/etape/{page_id}"
+        status, location, _ = client.post(url, {**fields, "action": "next"}, url, files)
+        if status != 302 or "/connexion" in location:
+            raise ConnectionError(f"{page_id} : {status} {location}")
+
+    def transmit(demande_id):
+        status, location, _ = client.post(f"/demandes/{demande_id}/transmettre", {"attestation": "oui"},
+                                          f"/demandes/{demande_id}/recapitulatif")
+        if status != 302 or not location.endswith("/confirmation"):
+            raise ConnectionError(f"transmission : {status} {location}")
+
+    try:
+        attempt(log_in)
+        while not stop.is_set():
+            demande_id = attempt(start)
+            for n in range(3):
+                fields = {"intitule": f"client{number}-{n}", "participants": "120", "partenaire": "false"}
+                attempt(save, demande_id, "projet", fields)
+                journal.saved(demande_id, n)
+            for page_id, fields in PAGES.items():
+                attempt(save, demande_id, page_id, fields)
+            attempt(save, demande_id, "pieces", {}, {"devis": ("devis.pdf", PDF)})
+            attempt(transmit, demande_id)
+            with journal.lock:
+                journal.transmitted.add(demande_id)
+    except TimeoutError:
+        return
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def worker_pids(master: subprocess.Popen) -> list[int]:
+    try:
+        children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [int(pid) for pid in children]
+
+
+def chaos(servers, url, stop: threading.Event, done: list):
+    import psycopg
+
+    rng = random.Random(14)
+    while not stop.wait(rng.uniform(0.4, 1.0)):
+        if rng.random() < 0.6:
+            pids = worker_pids(rng.choice(servers))
+            if pids:
+                os.kill(rng.choice(pids), signal.SIGKILL)
+                done.append("kill -9")
+        else:
+            with psycopg.connect(url, autocommit=True) as conn:
+                killed = conn.execute(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+                ).fetchone()[0]
+            done.append(f"pg_terminate_backend x{killed}")
+
+
+def start_server(tmp_path, name, url, specs_dir, port):
+    data_dir = tmp_path / name
+    data_dir.mkdir()
+    env = dict(os.environ)
+    env.pop("PORTAIL_SECRET_KEY", None)  # the key every server shares lives in the database
+    env.update(
+        PORTAIL_DATABASE_URL=url, PORTAIL_DATA=str(data_dir), PORTAIL_SPECS_DIR=str(specs_dir),
+        PORTAIL_BASE_URL=f"http://127.0.0.1:{port}", PORTAIL_CAPTCHA_BACKEND="test", PORTAIL_MAIL_BACKEND="outbox",
+        PORTAIL_ARGON2_TIME_COST="1", PORTAIL_ARGON2_MEMORY_COST="1024", PORTAIL_ARGON2_PARALLELISM="1",
+        PORTAIL_THROTTLE_LOGIN="100000,60", PORTAIL_DATABASE_POOL_SIZE="4",
+    )
+    log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 - closed with the server
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-w", str(WORKERS), "-b", f"127.0.0.1:{port}",
+         "--timeout", "60", "runtime.wsgi:app"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    return process, log
+
+
+def wait_up(port, process, deadline=60):
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        assert process.poll() is None, "gunicorn s'est arrêté"
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/connexion")
+            conn.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.3)
+        finally:
+            conn.close()
+    raise TimeoutError(port)
+
+
+def seed(url, specs_dir, tmp_path):
+    from runtime.app import create_app
+    from tests.demandes.support import make_tiers
+    from tests.helpers import create_account
+
+    app = create_app({"STORE": "postgresql", "DATABASE_URL": url, "DATA_DIR": str(tmp_path / "seed"),
+                      "SPECS_DIR": str(specs_dir), "SECRET_KEY": "seed", "CAPTCHA_BACKEND": "test",
+                      "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024, "ARGON2_PARALLELISM": 1})
+    services = app.extensions["portail"]
+    with app.app_context():
+        for number in range(CLIENTS):
+            account = create_account(services, identifiant=f"client{number:02d}", email=f"c{number}@exemple.fr")
+            make_tiers(services, account, siret=siret(number), name=f"Association {number}")
+    services.store.close()
+
+
+@pytest.mark.slow
+def test_two_servers_lose_no_acknowledged_write_under_kills(tmp_path, pg_url):
+    from runtime.storage.index import DemandeIndex
+    from runtime.storage.postgres_store import PostgresStore
+
+    specs_dir = tmp_path / "specs"
+    shutil.copytree(Path(__file__).parents[1] / "demandes" / "specs", specs_dir)
+    shutil.copytree(ROOT / "specs" / "tiers", specs_dir / "tiers")
+    seed(pg_url, specs_dir, tmp_path)
+    ports = [free_port(), free_port()]
+    servers = [start_server(tmp_path, f"server{i}", pg_url, specs_dir, port) for i, port in enumerate(ports)]
+    stop, chaos_stop, journal, faults = threading.Event(), threading.Event(), Journal(), []
+    try:
+        for (process, _), port in zip(servers, ports, strict=True):
+            wait_up(port, process)
+        clients = [threading.Thread(target=applicant, args=(Client(ports), n, journal, stop)) for n in range(CLIENTS)]
+        for thread in clients:
+            thread.start()
+        chaos_thread = threading.Thread(target=chaos, args=([p for p, _ in servers], pg_url, chaos_stop, faults))
+        chaos_thread.start()
+        started = time.monotonic()
+        while time.monotonic() - started < LOAD_SECONDS[1] and (
+            time.monotonic() - started < LOAD_SECONDS[0] or len(journal.transmitted) < ENOUGH_TRANSMISSIONS
+        ):
+            time.sleep(1)  # a loaded machine is slower: the chaos lasts until there is enough to check
+        chaos_stop.set()
+        chaos_thread.join()
+        time.sleep(3)  # the clients finish their operation on a quiet system
+        stop.set()
+        for thread in clients:
+            thread.join(timeout=90)
+    finally:
+        for process, log in servers:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+            log.close()
+
+    assert any(f == "kill -9" for f in faults) and any(f.startswith("pg_terminate") for f in faults), faults
+    logs = "".join((tmp_path / f"server{i}.log").read_text(errors="replace") for i in range(2))
+    assert journal.saves and journal.transmitted, (journal.failures, logs[-6000:])
+    store = PostgresStore(pg_url)
+    try:
+        demandes = {
+            d["id"]: d
+            for name in store.partitions("tiers/")
+            for d in store.read(name).table("demandes").all()
+        }
+        for demande_id, n in journal.saves.items():
+            intitule = demandes[demande_id]["answers"]["intitule"]
+            assert int(intitule.rsplit("-", 1)[1]) >= n, (demande_id, intitule, n)
+        index = DemandeIndex(store)
+        for demande_id in journal.transmitted:
+            assert demandes[demande_id]["status"] == "transmise" and demandes[demande_id]["numero"]
+        numeros = [d["numero"] for d in demandes.values() if d.get("numero")]
+        assert len(numeros) == len(set(numeros))
+        unindexed = sorted(d for d in journal.transmitted if index.get(d) is None)
+        wrong = [d for d in journal.transmitted if d not in unindexed
+                 and index.get(d)["numero"] != demandes[d]["numero"]]
+        assert not wrong
+    finally:
+        store.close()
+    if unindexed:
+        # Known defect of issue 14 (item 4, transactional outbox): when the index write fails
+        # after the demande's write, the client's retry takes the "already transmitted" path,
+        # which does not redo it. Stored, acknowledged, missing from the staff listing.
+        pytest.xfail(f"{len(unindexed)} transmission(s) acquittée(s) absente(s) de l'index : {unindexed[:3]}")
+    print(f"\n{len(journal.saves)} demandes saved, {len(journal.transmitted)} transmitted, "
+          f"{journal.failures} failed requests retried, faults: {len(faults)}")
+
+
+def test_two_servers_share_sessions_throttling_and_their_secret_key(tmp_path, pg_url, clock):
+    """Two app servers (own data folders, no PORTAIL_SECRET_KEY): a session opened on one is
+    valid on the other, and failed logins count on both together."""
+    from runtime.app import create_app
+    from tests.helpers import create_account, login
+
+    def server(name):
+        return create_app({"TESTING": True, "STORE": "postgresql", "DATABASE_URL": pg_url,
+                           "DATA_DIR": str(tmp_path / name), "BASE_URL": "http://portail.test", "CLOCK": clock,
+                           "CAPTCHA_BACKEND": "test", "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024,
+                           "ARGON2_PARALLELISM": 1})
+
+    first, second = server("a"), server("b")
+    try:
+        assert first.secret_key == second.secret_key and len(first.secret_key) == 64
+        assert not (tmp_path / "a" / "secret_key").exists()
+        create_account(first.extensions["portail"])
+        on_first = first.test_client()
+        assert login(on_first, "camille01").status_code == 302
+        on_second = second.test_client()
+        for cookie in on_first._cookies.values():
+            on_second.set_cookie(cookie.key, cookie.value, domain=cookie.domain)
+        assert on_second.get("/espace/").status_code == 200  # same session on the other server
+
+        clients = [first.test_client(), second.test_client()]
+        for attempt in range(10):
+            assert login(clients[attempt % 2], "camille01", "Mauvais-mdp-1").status_code == 400
+        for client in clients:
+            assert login(client, "camille01", "Mauvais-mdp-1").status_code == 429
+    finally:
+        first.extensions["portail"].store.close()
+        second.extensions["portail"].store.close()
