@@ -357,6 +357,7 @@ class Journey:
     # -- small conveniences on top of Playwright
 
     def error_messages(self) -> list[str]:
+        """Messages beside the fields, whitespace collapsed (no-break spaces become spaces)."""
         return [" ".join(t.split()) for t in self.page.locator(".govuk-error-message").all_inner_texts()]
 
     def summary_errors(self) -> list[str]:
