@@ -40,7 +40,7 @@ WRAPPER = (
     '<div class="portail-field" id="champ-{{ f.id }}" data-field="{{ f.id }}" data-type="{{ f.type }}"'
     '{%- if portail_forms.ftype(f.type).kind.numeric %} data-numeric="true"{% endif %}'
     '{%- if portail_forms.ftype(f.type).static %} data-static="true"{% endif %}'
-    "{%- if f.when %} data-when='{{ f.when|tojson }}'{% endif %}{% if f.id in hidden_ids %} hidden{% endif %}>"
+    "{%- if f.when %} data-when='{{ f.when|tojson }}'{% endif %}{% if f.id in hidden_ids %} hidden{% elif f.id in unasked_ids %} data-unasked{% endif %}>"
     '{%- if f.when %}{% set note = portail_forms.condition_note(spec, page, f) %}'
     '{% if note %}<p class="govuk-inset-text portail-nojs-only">{{ note }}</p>{% endif %}{% endif %}'
 )
@@ -328,9 +328,15 @@ class FormsHelper:
     """Small helpers called from ``templates/macros/forms.html`` and ``templates/fields/``."""
 
     def render_fields(self, form, page: Page, spec: Spec, errs, answers, hidden_ids) -> Markup:
+        """The page's fields. A field in ``hidden_ids`` gets ``hidden``; one whose condition
+        reads this same page and is false on ``answers`` stays in the page for whoever has
+        no JavaScript, marked ``data-unasked``: the style sheet hides it from the first paint
+        when the page is scripted (``.js``), then portail.js takes over (no flash of a
+        question that is not asked while the deferred scripts load)."""
         template = page_templates.get(current_app.jinja_env, spec, page)
         return Markup(template.render(form=form, page=page, spec=spec, fields=page.fields, errs=errs,
-                                      answers=answers, hidden_ids=hidden_ids))
+                                      answers=answers, hidden_ids=hidden_ids,
+                                      unasked_ids=self.unasked_ids(spec, page, answers)))
 
     anchor = staticmethod(anchor)
     accept_attribute = staticmethod(accept_attribute)

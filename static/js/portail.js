@@ -16,9 +16,6 @@
 (function () {
   "use strict";
 
-  document.documentElement.classList.remove("no-js");
-  document.documentElement.classList.add("js");
-
   var inits = [];
   var Portail = (window.Portail = window.Portail || {});
   Portail.register = function (init) {
@@ -377,6 +374,7 @@
       }
       wrappers.forEach(function (wrapper) {
         wrapper.hidden = Boolean(hidden[wrapper.getAttribute("data-field")]);
+        wrapper.removeAttribute("data-unasked"); // the server's first-paint guess (see .js [data-unasked])
       });
       computedItems.forEach(function (c) {
         var output = c.element.querySelector("output");
@@ -789,4 +787,20 @@
   } else {
     initLate(document);
   }
+})();
+
+/* ------------------------------------------------------------------ ready
+ * Last of this file: every module above has run (conditions, computed values and formulas
+ * applied, tables, error summary, password check...). data-portail-ready on <html> says so,
+ * for whoever must know that the page is in its scripted state (the browser tests wait for it
+ * after each navigation instead of guessing with a delay). */
+(function () {
+  "use strict";
+
+  function ready() {
+    document.documentElement.setAttribute("data-portail-ready", "");
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
+  else ready();
 })();

@@ -280,8 +280,58 @@ class Screens:
         return self.folder / f"{self.count:02d}-{slug(label)}.png"
 
 
+# portail.js sets data-portail-ready on <html> once every module has run (conditions, formulas,
+# tables...); a page without portail.js (one a test serves itself) has nothing to wait for.
+PORTAIL_READY = """() => document.documentElement.hasAttribute('data-portail-ready')
+    || !document.querySelector('script[src*="/js/portail.js"]')"""
+
+
+def wait_until_ready(page, js: bool) -> None:
+    """Wait until the page shown is complete: parsed and, with JavaScript, in its scripted state.
+
+    A click that submits a form or follows a link returns as soon as the next page is
+    committed: it may still be parsing, its deferred scripts not run yet (a conditional
+    question not hidden yet, a total not computed). On a page that did not change, this
+    returns at once."""
+    page.wait_for_load_state("domcontentloaded")
+    if js:
+        page.wait_for_function(PORTAIL_READY)
+
+
+def _settling(method):
+    """A Playwright action that may navigate, followed on a journey's page by ``wait_until_ready``."""
+
+    def action(self, *args, **kwargs):
+        result = method(self, *args, **kwargs)
+        journey = getattr(self.page, "portail_journey", None)
+        if journey is not None and not self.page.is_closed():
+            wait_until_ready(self.page, journey.js)
+        return result
+
+    action.__wrapped__ = method
+    action.__doc__ = method.__doc__
+    return action
+
+
+def settle_after_navigation() -> None:
+    """Every click or key press on a journey's page waits for the page it leads to (once)."""
+    from playwright.sync_api import Locator
+
+    for name in ("click", "press"):
+        method = getattr(Locator, name)
+        if not hasattr(method, "__wrapped__"):
+            setattr(Locator, name, _settling(method))
+
+
+settle_after_navigation()
+
+
 class Journey:
-    """One person's browser tab: every ``step`` is screenshotted and audited by axe-core."""
+    """One person's browser tab: every ``step`` is screenshotted and audited by axe-core.
+
+    After ``goto`` and after every click or key press (see ``settle_after_navigation``), the
+    journey waits for the page to be ready (``wait_until_ready``): checks never read a page
+    still loading, nor one whose scripts have not run yet."""
 
     def __init__(self, context, screens: Screens, server: LiveServer, actor: str, js: bool, browser=None):
         self.context = context
@@ -289,6 +339,7 @@ class Journey:
         self._audit_context = None
         self.page = context.new_page()
         self.page.set_default_timeout(10_000)
+        self.page.portail_journey = self  # read by the settling click and press
         self.screens = screens
         self.server = server
         self.actor = actor
@@ -296,11 +347,16 @@ class Journey:
 
     def goto(self, path: str):
         response = self.page.goto(self.server.url + path if path.startswith("/") else path)
+        self.ready()
         return response
+
+    def ready(self) -> None:
+        wait_until_ready(self.page, self.js)
 
     def step(self, label: str, audit: bool = True) -> None:
         """Screenshot the page, then audit it (WCAG 2.1 A and AA) once per (label, path)."""
         self.page.wait_for_load_state("load")
+        self.ready()
         name = f"{self.actor}-{label}" if self.actor else label
         self.page.screenshot(path=str(self.screens.next_path(name)), full_page=True)
         if audit:
@@ -357,6 +413,7 @@ class Journey:
     # -- small conveniences on top of Playwright
 
     def error_messages(self) -> list[str]:
+        """Messages beside the fields, whitespace collapsed (no-break spaces become spaces)."""
         return [" ".join(t.split()) for t in self.page.locator(".govuk-error-message").all_inner_texts()]
 
     def summary_errors(self) -> list[str]:

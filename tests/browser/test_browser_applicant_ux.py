@@ -109,7 +109,7 @@ def test_petit_ecran_375_px(new_journey, screens, live_server):
     # Mes aides: every column of a demande shown, as a card, no sideways scrolling.
     menu(j, "Mes aides")
     assert heading(j) == "Mes aides"
-    row = page.locator("table.portail-table-cards tbody tr").first
+    row = page.locator("table.portail-cards tbody tr").first
     for cell in row.locator("th, td").all():
         box = cell.bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= MOBILE["width"] + 0.5, cell.inner_text()

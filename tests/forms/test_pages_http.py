@@ -59,8 +59,9 @@ def test_conditional_field_hidden_ignored_and_its_errors_dropped(fclient, draft)
     html = html_of(fclient.get("/essai/choix"))
     wrapper = tag(html, "champ-montant_precedent")
     assert "data-when='{\"equals\": true, \"field\": \"subventionne\"}'" in wrapper
-    # its condition reads a field of this page: shown without JavaScript, with a note (the script hides it)
-    assert "hidden" not in wrapper
+    # its condition reads a field of this page: shown without JavaScript, with a note; marked as
+    # not asked, so that a scripted page hides it from its first paint (.js [data-unasked])
+    assert "hidden" not in wrapper and "data-unasked" in wrapper
     assert ('<p class="govuk-inset-text portail-nojs-only">À remplir seulement si vous avez répondu «\u00a0Oui\u00a0» '
             "à «\u00a0Avez-vous déjà été subventionné ?\u00a0».</p>") in html
 
@@ -85,6 +86,7 @@ def test_conditional_field_shown_and_required_when_condition_holds(fclient, draf
     html = html_of(fclient.post("/essai/choix", data=data))
     assert '<a href="#montant_precedent">Renseignez le champ «\u00a0Montant de la subvention précédente\u00a0».</a>' in html
     assert "hidden" not in tag(html, "champ-montant_precedent")
+    assert "data-unasked" not in tag(html, "champ-montant_precedent")
 
 
 def test_table_rows_labelled_and_errors_on_row_path(fclient):
