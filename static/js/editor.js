@@ -67,6 +67,7 @@
           CM.bracketMatching(),
           CM.highlightSelectionMatches(),
           CM.syntaxHighlighting(CM.defaultHighlightStyle, { fallback: true }),
+          CM.EditorView.cspNonce.of(textarea.getAttribute("data-style-nonce") || ""),
           CM.yaml(),
           CM.lintGutter(),
           CM.linter(serverLint, { delay: DELAY }),

@@ -4,11 +4,14 @@ a rendered step of the draft beside it, « Publier » (diff against the serving 
 then the domain's ``publish``), the history of versions and « Revenir à cette version »."""
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+import secrets
+
+from flask import abort, flash, jsonify, make_response, redirect, render_template, request, url_for
 
 from ...domain import spec_editor
 from ...spec.errors import SpecErrors
 from ...spec.loader import load_spec_text
+from ..setup import CSP
 from .common import ADMIN, bp, current_staff, log, staff_required
 from .specs import fresh_catalog
 
@@ -55,15 +58,21 @@ def _lists(catalog):
 
 
 def _render(spec, text: str, errors=(), status: int = 200, **extra):
-    return render_template(
+    """The editor page. CodeMirror writes its styles in a <style> element: the page's policy lets
+    the one carrying this response's nonce through (still no inline script, no other style)."""
+    nonce = secrets.token_urlsafe(18)
+    response = make_response(render_template(
         "staff/editor.html",
         page_title=f"Modifier : {spec.title}",
         active_menu="specs",
         spec=spec,
         text=text,
         errors=list(errors),
+        style_nonce=nonce,
         **extra,
-    ), status
+    ), status)
+    response.headers["Content-Security-Policy"] = CSP.replace("style-src 'self'", f"style-src 'self' 'nonce-{nonce}'")
+    return response
 
 
 @bp.get("/editeur/<spec_id>")
