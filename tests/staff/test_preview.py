@@ -91,4 +91,4 @@ def test_preview_recap_names_what_would_block_the_transmission(client, admin):
     staff_login(client, "admin.metropole")
     recap = page_text(client.get("/agents/apercu/patrimoine/fin/recapitulatif"))
     assert "Cette demande ne pourrait pas encore être transmise" in recap
-    assert "Étape « Critères d'éligibilité » :" in recap
+    assert "Étape «\u00a0Critères d'éligibilité\u00a0» :" in recap
