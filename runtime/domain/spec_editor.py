@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..spec.catalog import GENERATION, PARTITION, VERSIONS, Catalog
+from ..spec.catalog import PARTITION, VERSIONS, Catalog
 from ..spec.errors import SpecError, SpecErrors
 from ..spec.lint import check_catalog
 from ..spec.model import Spec
@@ -26,9 +26,6 @@ PUBLICATIONS = "publications"
 MAX_REASON = 300
 _VERSION_LINE = re.compile(r'^version:[ \t]*(["\']?)([^"\'\n#]*?)\1[ \t]*(#.*)?$', re.MULTILINE)
 _TRAILING_NUMBER = re.compile(r"(\d+)(\D*)$")
-
-__all__ = ["GENERATION", "Publication", "check_text", "publish", "history", "revert", "diff_lines", "EditorError"]
-
 
 class EditorError(Exception):
     """A publication refused for a reason that is not a lint error (French message)."""

@@ -168,3 +168,10 @@ def test_draft_step_is_rendered_beside_the_text(client, services, admin):
     assert "Aperçu du texte : Le projet" in body
     assert "Nom du projet" in body
     assert services.catalog.get("quartier").text != text  # nothing published
+    from runtime.forms import builder
+
+    assert not [key for key in builder._cache if key[0].startswith("quartier@1#") and key[0] != served_key(services)]
+
+
+def served_key(services):
+    return services.catalog.get("quartier").version_key

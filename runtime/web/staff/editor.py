@@ -97,7 +97,9 @@ def editor_post(spec_id: str):
         abort(404)
     preview = _draft_preview(spec_id, text, request.form.get("etape")) if action == "apercu" else None
     if errors:
-        return _render(spec, text, errors, 400, preview=preview, action=action)
+        response = _render(spec, text, errors, 400, preview=preview, action=action)
+        _forget_draft(preview)
+        return response
     if action == "publier":
         return _render(spec, text, diff=spec_editor.diff_lines(spec.text, text, f"version {spec.version} (en service)",
                                                                "votre texte"), confirm=True)
@@ -114,7 +116,18 @@ def editor_post(spec_id: str):
         log.info("Téléservice %s publié en version %s par %s", spec_id, published.spec.version, _author().get("id"))
         flash(f"Version {published.spec.version} publiée : elle est en service.", "success")
         return redirect(url_for(".editor_history", spec_id=spec_id))
-    return _render(spec, text, checked=True, preview=preview, action=action)
+    response = _render(spec, text, checked=True, preview=preview, action=action)
+    _forget_draft(preview)
+    return response
+
+
+def _forget_draft(preview) -> None:
+    """A draft is rendered once: its compiled forms are not kept (unless it is a published version)."""
+    from ...forms.builder import forget_version
+    from ...services import services
+
+    if preview is not None and services().catalog.version(preview["spec"].version_key) is None:
+        forget_version(preview["spec"].version_key)
 
 
 @bp.post("/editeur/<spec_id>/verifier.json")
