@@ -49,21 +49,51 @@ def check_text(catalog: Catalog, spec_id: str, text: str) -> list[SpecError]:
     catalogue), each placed at its line and column; the file is named as in the specs folder."""
     served = _served(catalog, spec_id)
     source = Path(served.source)
-    relative = _relative(source, catalog.specs_dir)
+    errors, spec = _gate(catalog, text, _relative(source, catalog.specs_dir), source)
+    if not errors and spec is not None and spec.id != spec_id:
+        errors.append(SpecError(errors_name(catalog, source), _line_of_id(text), 5,
+                                f"l'identifiant d'un téléservice en service ne change pas : gardez « {spec_id} » "
+                                "(un nouvel identifiant est un nouveau téléservice, dans un nouveau fichier)"))
+    return errors
+
+
+def check_new(catalog: Catalog, text: str) -> tuple[list[SpecError], Spec | None]:
+    """Errors of ``text`` as a new téléservice (``teleservices/<id>.yaml``), and the spec when it has none."""
+    errors, spec = _gate(catalog, text, Path("teleservices") / "nouveau.yaml", None)
+    if errors or spec is None:
+        return errors, None
+    problem = None
+    if spec.kind != "teleservice":
+        problem = "l'éditeur crée des téléservices : écrivez « kind: teleservice »"
+    elif new_file(catalog, spec.id).exists():
+        problem = f"le fichier teleservices/{spec.id}.yaml existe déjà : choisissez un autre identifiant"
+    if problem:
+        return [SpecError("teleservices/nouveau.yaml", _line_of_id(text), 5, problem)], None
+    return [], spec
+
+
+def errors_name(catalog: Catalog, source: Path) -> str:
+    return str(_relative(source, catalog.specs_dir))
+
+
+def new_file(catalog: Catalog, spec_id: str) -> Path:
+    return Path(catalog.specs_dir) / "teleservices" / f"{spec_id}.yaml"
+
+
+def _line_of_id(text: str) -> int:
+    return next((n for n, row in enumerate(text.splitlines(), 1) if row.startswith("id:")), 1)
+
+
+def _gate(catalog: Catalog, text: str, relative: Path, replaces: Path | None) -> tuple[list[SpecError], Spec | None]:
+    """The one gate on ``text`` written as ``relative`` in a copy of the catalogue (``replaces`` left out)."""
     with tempfile.TemporaryDirectory(prefix="portail-editeur-") as folder:
         candidate = Path(folder) / relative
         candidate.parent.mkdir(parents=True, exist_ok=True)
         candidate.write_text(text, encoding="utf-8")
-        context = [p for p in catalog.spec_files() if p.resolve() != source.resolve()]
+        context = [p for p in catalog.spec_files() if replaces is None or p.resolve() != replaces.resolve()]
         verdict = check_catalog([candidate], context)
         errors = [SpecError(str(relative), e.line, e.column, e.message) for e in verdict.all_errors()]
-        spec = verdict.specs.get(str(candidate))
-    if not errors and spec is not None and spec.id != spec_id:
-        line = next((n for n, row in enumerate(text.splitlines(), 1) if row.startswith("id:")), 1)
-        errors.append(SpecError(str(relative), line, 5, f"l'identifiant d'un téléservice en service ne change pas : "
-                                                        f"gardez « {spec_id} » (un nouvel identifiant est un nouveau "
-                                                        "téléservice, dans un nouveau fichier)"))
-    return errors
+        return errors, verdict.specs.get(str(candidate))
 
 
 def _relative(source: Path, root: Path) -> Path:
@@ -99,11 +129,7 @@ def _taken_versions(catalog: Catalog, spec_id: str) -> set[str]:
 
 def publish(catalog: Catalog, spec_id: str, text: str, reason: str, by: dict[str, Any], at: str) -> Publication:
     """Publish ``text`` as the new version of ``spec_id``. Raises ``SpecErrors`` (lint) or ``EditorError``."""
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise EditorError("Indiquez en quelques mots la raison de cette publication.")
-    if len(reason) > MAX_REASON:
-        raise EditorError(f"La raison tient en {MAX_REASON} caractères au plus.")
+    reason = _reason(reason)
     served = _served(catalog, spec_id)
     text = bump_version(text.replace("\r\n", "\n"), served.version, _taken_versions(catalog, spec_id))
     errors = check_text(catalog, spec_id, text)
@@ -130,12 +156,53 @@ def publish(catalog: Catalog, spec_id: str, text: str, reason: str, by: dict[str
     return Publication(new, served.version_key)
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def create(catalog: Catalog, text: str, reason: str, by: dict[str, Any], at: str) -> Publication:
+    """Publish ``text`` as a new téléservice, in ``teleservices/<id>.yaml``."""
+    reason = _reason(reason)
+    text = text.replace("\r\n", "\n")
+    errors, spec = check_new(catalog, text)
+    if errors or spec is None:
+        raise SpecErrors(errors)
+    path = new_file(catalog, spec.id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        _write_atomically(path, text, exclusive=True)
+    except FileExistsError:
+        raise EditorError(f"Le fichier teleservices/{spec.id}.yaml existe déjà : choisissez un autre identifiant.") \
+            from None
+    catalog.reload()
+    new = catalog.get(spec.id)
+    if new is None or new.text != text:
+        path.unlink(missing_ok=True)
+        catalog.reload()
+        raise EditorError("Le nouveau téléservice n'a pas pu être mis en service. Rechargez la page et réessayez.")
+    _record(catalog, {"id": new_id(), "spec_id": new.id, "version_key": new.version_key, "version": new.version,
+                      "previous_version_key": None, "by": by.get("id"),
+                      "by_name": by.get("nom") or by.get("identifiant") or "", "at": at, "reason": reason})
+    catalog.bump_generation()
+    return Publication(new, "")
+
+
+def _reason(reason: str) -> str:
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise EditorError("Indiquez en quelques mots la raison de cette publication.")
+    if len(reason) > MAX_REASON:
+        raise EditorError(f"La raison tient en {MAX_REASON} caractères au plus.")
+    return reason
+
+
+def _write_atomically(path: Path, text: str, exclusive: bool = False) -> None:
+    """Write through a temporary file then rename; ``exclusive``: never replace an existing file."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
-        os.replace(temporary, path)
+        if exclusive:
+            os.link(temporary, path)  # fails if the file appeared meanwhile
+            os.unlink(temporary)
+        else:
+            os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

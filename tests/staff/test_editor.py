@@ -175,3 +175,35 @@ def test_draft_step_is_rendered_beside_the_text(client, services, admin):
 
 def served_key(services):
     return services.catalog.get("quartier").version_key
+
+
+def test_new_teleservice_written_in_the_editor_is_served(client, services, admin, instructeur, specs_dir):
+    staff_login(client, "instructeur.quartier")
+    assert client.get("/agents/specs/nouveau").status_code == 403
+    staff_login(client, "admin.metropole")
+    page = client.get("/agents/specs/nouveau")
+    assert "Nouveau téléservice" in page_text(page)
+    token = csrf_token(page)
+    starter = re.search(r'<textarea[^>]*id="yaml"[^>]*>(.*?)</textarea>', page.get_data(as_text=True), re.S).group(1)
+    text = (starter.replace("&#34;", '"').replace("&#39;", "'").replace("&gt;", ">").replace("&lt;", "<")
+            .replace("&amp;", "&"))
+    taken = client.post("/agents/specs/nouveau", data={"csrf_token": token, "action": "verifier",
+                                                       "yaml": text.replace("id: nouveau-teleservice", "id: quartier")})
+    assert taken.status_code == 400
+    assert "identifiant « quartier » déjà utilisé par" in page_text(taken)
+    text = text.replace("id: nouveau-teleservice", "id: jardins").replace("Titre du nouveau téléservice",
+                                                                          "Jardins partagés")
+    text = text.replace("number_prefix: NOUVEAU", "number_prefix: JARDINS")
+    shown = client.post("/agents/specs/nouveau", data={"csrf_token": token, "action": "publier", "yaml": text})
+    assert "+title: Jardins partagés" in page_text(shown)
+    done = client.post("/agents/specs/nouveau", data={"csrf_token": token, "action": "confirmer", "yaml": text,
+                                                      "raison": "Nouvel appel à projets"})
+    assert done.status_code == 302, page_text(done)
+    assert (specs_dir / "teleservices" / "jardins.yaml").read_text(encoding="utf-8") == text
+    assert services.catalog.get("jardins").title == "Jardins partagés"
+    history = page_text(client.get(done.headers["Location"]))
+    assert "Le téléservice « Jardins partagés » est publié" in history and "Nouvel appel à projets" in history
+    again = client.post("/agents/specs/nouveau", data={"csrf_token": token, "action": "confirmer", "yaml": text,
+                                                       "raison": "Encore"})
+    assert again.status_code == 400
+    assert "identifiant « jardins » déjà utilisé par" in page_text(again)

@@ -63,7 +63,7 @@ def _render(spec, text: str, errors=(), status: int = 200, **extra):
     nonce = secrets.token_urlsafe(18)
     response = make_response(render_template(
         "staff/editor.html",
-        page_title=f"Modifier : {spec.title}",
+        page_title=f"Modifier : {spec.title}" if spec else "Nouveau téléservice",
         active_menu="specs",
         spec=spec,
         text=text,
@@ -165,6 +165,75 @@ def editor_revert(spec_id: str):
     flash(f"La version {published.spec.version} reprend le texte d'une version précédente : elle est en service.",
           "success")
     return redirect(url_for(".editor_history", spec_id=spec_id))
+
+
+STARTER = """# yaml-language-server: $schema=../../runtime/spec/schema/spec.schema.json
+id: nouveau-teleservice
+kind: teleservice
+version: "1"
+title: Titre du nouveau téléservice
+description: Une phrase qui dit à qui s'adresse l'aide et ce qu'elle finance.
+families: [association]
+opens: "2026-01-01"
+closes: "2026-12-31"
+number_prefix: NOUVEAU
+pages:
+  - id: projet
+    title: Le projet
+    fields:
+      - id: intitule
+        type: text
+        label: Intitulé du projet
+        required: true
+        max_length: 150
+      - id: montant_sollicite
+        type: amount
+        label: Montant sollicité (€)
+        required: true
+        min: 1
+"""
+
+
+@bp.route("/specs/nouveau", methods=["GET", "POST"])
+@staff_required(ADMIN)
+def editor_new():
+    """A new téléservice written in the editor: same checks, published as teleservices/<id>.yaml."""
+    if request.method == "GET":
+        return _render(None, STARTER)
+    catalog = fresh_catalog()
+    text = _posted_text()
+    action = request.form.get("action", "verifier")
+    errors, spec = spec_editor.check_new(catalog, text)
+    preview = _draft_preview("nouveau", text, request.form.get("etape")) if action == "apercu" else None
+    if errors:
+        response = _render(None, text, errors, 400, preview=preview)
+        _forget_draft(preview)
+        return response
+    if action == "publier":
+        return _render(None, text, diff=spec_editor.diff_lines("", text, "(aucun fichier)", f"teleservices/{spec.id}.yaml"),
+                       confirm=True)
+    if action == "confirmer":
+        reason = request.form.get("raison", "")
+        try:
+            published = spec_editor.create(catalog, text, reason, _author(), _now())
+        except SpecErrors as refused:
+            return _render(None, text, refused.errors, 400)
+        except spec_editor.EditorError as problem:
+            return _render(None, text, status=400, confirm=True, reason_error=str(problem), reason=reason,
+                           diff=spec_editor.diff_lines("", text, "(aucun fichier)", f"teleservices/{spec.id}.yaml"))
+        log.info("Nouveau téléservice %s publié par %s", published.spec.id, _author().get("id"))
+        flash(f"Le téléservice « {published.spec.title} » est publié : il est en service.", "success")
+        return redirect(url_for(".editor_history", spec_id=published.spec.id))
+    response = _render(None, text, checked=True, preview=preview)
+    _forget_draft(preview)
+    return response
+
+
+@bp.post("/specs/nouveau/verifier.json")
+@staff_required(ADMIN)
+def editor_new_lint():
+    errors, _ = spec_editor.check_new(fresh_catalog(), _posted_text())
+    return jsonify({"errors": [{"line": e.line, "column": e.column, "message": e.message} for e in errors]})
 
 
 def _author() -> dict:
