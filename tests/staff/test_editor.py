@@ -2,6 +2,7 @@
 reason, version bumped, file and snapshot written, every worker told), history, revert, role gate, CSRF."""
 from __future__ import annotations
 
+import html
 import re
 
 import yaml
@@ -184,9 +185,8 @@ def test_new_teleservice_written_in_the_editor_is_served(client, services, admin
     page = client.get("/agents/specs/nouveau")
     assert "Nouveau téléservice" in page_text(page)
     token = csrf_token(page)
-    starter = re.search(r'<textarea[^>]*id="yaml"[^>]*>(.*?)</textarea>', page.get_data(as_text=True), re.S).group(1)
-    text = (starter.replace("&#34;", '"').replace("&#39;", "'").replace("&gt;", ">").replace("&lt;", "<")
-            .replace("&amp;", "&"))
+    starter = re.search(r'<textarea[^>]*id="yaml"[^>]*>(.*?)</textarea>', page.get_data(as_text=True), re.DOTALL)
+    text = html.unescape(starter.group(1))
     taken = client.post("/agents/specs/nouveau", data={"csrf_token": token, "action": "verifier",
                                                        "yaml": text.replace("id: nouveau-teleservice", "id: quartier")})
     assert taken.status_code == 400
