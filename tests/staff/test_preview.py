@@ -92,3 +92,12 @@ def test_preview_recap_names_what_would_block_the_transmission(client, admin):
     recap = page_text(client.get("/agents/apercu/patrimoine/fin/recapitulatif"))
     assert "Cette demande ne pourrait pas encore être transmise" in recap
     assert "Étape «\u00a0Critères d'éligibilité\u00a0» :" in recap
+
+
+def test_a_step_hidden_by_its_condition_can_still_be_read(client, admin):
+    staff_login(client, "admin.metropole")
+    page = client.get("/agents/apercu/patrimoine/monument_classe")
+    assert page.status_code == 200
+    text = page_text(page)
+    assert "étape hors du parcours" in text
+    assert "un demandeur ne verrait pas cette étape" in text

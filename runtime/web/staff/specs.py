@@ -146,8 +146,6 @@ def preview(spec_id: str, page_id: str):
     previews = services().repos.previews
     stored = previews.get(current_user.id, spec.id)
     answers, prefill = stored["answers"], _preview_prefill(spec)
-    if page_id not in _visible_ids(spec, answers):
-        return redirect(_preview_url(spec, _following(spec, answers, page_id)))
     errors: list = []
     checked = False
     if request.method == "POST":
@@ -167,6 +165,7 @@ def preview(spec_id: str, page_id: str):
     else:
         form = page_form(spec, page_id, answers, prefill)
     visible = _visible_ids(spec, stored["answers"])
+    shown = page_id in visible  # a step hidden by its condition is shown too, with a notice
     return render_template(
         "staff/preview.html",
         page_title=f"Aperçu : {spec.title}",
@@ -177,8 +176,8 @@ def preview(spec_id: str, page_id: str):
         errors=errors,
         checked=checked,
         steps=_preview_steps(spec, stored, prefill),
-        has_previous=visible.index(page_id) > 0,
-        position=visible.index(page_id) + 1,
+        has_previous=shown and visible.index(page_id) > 0,
+        position=visible.index(page_id) + 1 if shown else None,
         count=len(visible),
         prefill=prefill,
     ), 400 if errors else 200
