@@ -111,7 +111,7 @@ class DemandeService:
         if current is None or current.version_key == demande["version_key"]:
             return demande, current or filed
         migrated = self.repo.modify(
-            demande["partition"], demande["id"], lambda doc: migrate(doc, current, prefill)
+            demande["partition"], demande["id"], lambda doc: migrate(doc, current, prefill, filed)
         )
         return migrated or demande, current
 
@@ -260,14 +260,22 @@ class DemandeService:
         return history_entry(self.clock.now().isoformat(timespec="seconds"), actor, action, detail)
 
 
-def migrate(doc: dict[str, Any], new: Spec, prefill: Mapping[str, Any] | None = None) -> None:
+def migrate(doc: dict[str, Any], new: Spec, prefill: Mapping[str, Any] | None = None, old: Spec | None = None) -> None:
     """Carry a draft over to ``new``: answers of fields that still exist are
-    kept, answers of removed fields set aside (not shown, not lost), and set
-    aside answers whose field came back are restored."""
+    kept; answers of removed fields, and choices whose option no longer exists,
+    are set aside (not transmitted, not lost, shown as « Réponses qui ne sont
+    plus demandées » with their label and text under ``old``, the version they
+    were typed under); set aside answers whose field came back are restored."""
     known = value_fields(new)
     answers = {**(doc.get("set_aside") or {}), **(doc.get("answers") or {})}
-    doc["answers"] = {k: v for k, v in answers.items() if k in known}
-    doc["set_aside"] = {k: v for k, v in answers.items() if k not in known}
+    kept = {k: v for k, v in answers.items() if k in known and not lost_option(known[k], v)}
+    shown = dict(doc.get("set_aside_shown") or {})
+    for field_id, value in answers.items():
+        if field_id not in kept and field_id not in shown:
+            shown[field_id] = _set_aside_entry(old, known.get(field_id), field_id, value)
+    doc["answers"] = kept
+    doc["set_aside"] = {k: v for k, v in answers.items() if k not in kept}
+    doc["set_aside_shown"] = {k: v for k, v in shown.items() if k in doc["set_aside"]}
     doc["history"] = [
         *(doc.get("history") or []),
         history_entry(
@@ -284,6 +292,50 @@ def migrate(doc: dict[str, Any], new: Spec, prefill: Mapping[str, Any] | None = 
     fresh = page_states(new, doc["answers"], prefill=prefill)
     doc["visited"] = [p for p in doc.get("visited") or () if fresh.get(p) != STATE_TODO]
     doc["page_states"] = step_states(new, doc, prefill)
+
+
+SET_ASIDE_INTRO = ("Le formulaire a changé depuis que vous avez saisi ces réponses : elles ne sont plus demandées "
+                   "et ne seront pas transmises. Elles restent conservées avec votre brouillon.")
+STAFF_SET_ASIDE_INTRO = ("Réponses saisies par le demandeur sous une version précédente du formulaire, qui ne sont plus "
+                         "demandées : elles n'ont pas été transmises comme réponses.")
+OPTION_GONE = "l'option choisie n'existe plus dans le formulaire : choisissez de nouveau"
+QUESTION_GONE = "question retirée du formulaire"
+
+
+def lost_option(f: Field, value: Any) -> bool:
+    """True when a choice answer names an option the field no longer offers."""
+    if f.type not in ("choice", "multiple_choice") or value in (None, "", []):
+        return False
+    offered = {c.value for c in f.choices}
+    chosen = value if isinstance(value, list) else [value]
+    return any(v not in offered for v in chosen)
+
+
+def _set_aside_entry(old: Spec | None, now: Field | None, field_id: str, value: Any) -> dict[str, str]:
+    """What the applicant and staff read of an answer set aside: the question and the answer as
+    they were worded in the version it was typed under (never a raw option value)."""
+    before = value_fields(old).get(field_id) if old is not None else None
+    field = before or now
+    label = field.label if field is not None else "Question retirée"
+    text = format_value(before, value) if before is not None else _plain(value)
+    return {"label": label, "text": text, "reason": OPTION_GONE if now is not None else QUESTION_GONE}
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    if isinstance(value, Mapping):
+        return ", ".join(str(v) for v in value.values() if v not in (None, ""))
+    return str(value)
+
+
+def set_aside_answers(demande: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The answers set aside when the form changed, as shown (label, text, reason); a question
+    answered again since is not listed."""
+    shown = demande.get("set_aside_shown") or {}
+    answered = demande.get("answers") or {}
+    return [shown.get(k) or {"label": "Question retirée", "text": _plain(v), "reason": QUESTION_GONE}
+            for k, v in (demande.get("set_aside") or {}).items() if k not in answered]
 
 
 def number_prefix(spec: Spec) -> str:

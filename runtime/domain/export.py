@@ -78,7 +78,18 @@ def answers(demande: Mapping[str, Any]) -> Mapping[str, Any]:
     return demande.get("answers") or {}
 
 
-def _field_columns(field) -> list[Column]:
+def _as_filed(filed: Mapping[str, Mapping[str, Any]], demande: Mapping[str, Any], field) -> Any:
+    """The definition of ``field`` in the version the demande was filed under (its labels), else ``field``."""
+    return (filed.get(demande.get("version_key") or "") or {}).get(field.id, field)
+
+
+def _filed_column(table, column, filed, demande) -> Any:
+    own = _as_filed(filed, demande, table)
+    return next((c for c in getattr(own, "columns", ()) if c.id == column.id), column)
+
+
+def _field_columns(field, filed: Mapping[str, Mapping[str, Any]] | None = None) -> list[Column]:
+    filed = filed or {}
     if field.type == "address":
         return [
             Column(
@@ -93,19 +104,21 @@ def _field_columns(field) -> list[Column]:
             Column(
                 f"{field.id}.{col.id}",
                 f"{field.label} – {col.label}",
-                lambda d, col=col: _table_cell(col, answers(d).get(field.id)),
+                lambda d, col=col: _table_cell(_filed_column(field, col, filed, d), answers(d).get(field.id)),
             )
             for col in field.columns
         ]
-    return [Column(field.id, field.label or field.id, lambda d: export_cell(field, answers(d).get(field.id)), _kind(field))]
+    return [Column(field.id, field.label or field.id,
+                   lambda d: export_cell(_as_filed(filed, d, field), answers(d).get(field.id)), _kind(field))]
 
 
-def _computed_column(spec, computed) -> Column:
-    return Column(
-        f"computed.{computed.id}",
-        computed.label or computed.id,
-        lambda d: to_number(compute(spec, d.get("answers") or {}).get(computed.id)),
-    )
+def _computed_column(spec, computed, versions: Mapping[str, Any] | None = None) -> Column:
+    def extract(d):
+        own = (versions or {}).get(d.get("version_key") or "")
+        filed_spec = own if own is not None and any(c.id == computed.id for c in own.computed) else spec
+        return to_number(compute(filed_spec, d.get("answers") or {}).get(computed.id))
+
+    return Column(f"computed.{computed.id}", computed.label or computed.id, extract)
 
 
 META_COLUMNS = (
@@ -119,13 +132,17 @@ META_COLUMNS = (
 
 
 def columns_for(specs: Iterable[Any]) -> list[Column]:
-    """Columns for demandes filed under these spec versions (newest first)."""
+    """Columns for demandes filed under these spec versions (newest first). Each demande's cells
+    use the labels of the version it was filed under (an option renamed since keeps its filed label)."""
+    specs = list(specs)
+    versions = {spec.version_key: spec for spec in specs}
+    filed = {key: {f.id: f for f in spec.fields()} for key, spec in versions.items()}
     columns = list(META_COLUMNS)
     seen: set[str] = {c.key for c in columns}
     for spec in specs:
         fields = [f for f in spec.fields() if f.type not in STATIC_TYPES]
-        candidates = [c for f in fields for c in _field_columns(f)]
-        candidates += [_computed_column(spec, c) for c in spec.computed]
+        candidates = [c for f in fields for c in _field_columns(f, filed)]
+        candidates += [_computed_column(spec, c, versions) for c in spec.computed]
         for column in candidates:
             if column.key not in seen:
                 seen.add(column.key)

@@ -47,6 +47,17 @@ def build_page_form(spec: Spec, page_id: str) -> type[PortailForm]:
     return form_class
 
 
+def forget_version(version_key: str) -> None:
+    """Drop the cached form classes and compiled page templates of one spec version
+    (a draft rendered once by the staff editor, never served)."""
+    from .templating import page_templates
+
+    with _lock:
+        for key in [k for k in _cache if k[0] == version_key]:
+            del _cache[key]
+    page_templates.forget(version_key)
+
+
 def _make_form_class(spec: Spec, page_id: str) -> type[PortailForm]:
     page = spec.page(page_id)
     check_field_types(page.fields)

@@ -289,6 +289,13 @@ class PageTemplates:
                 compiled[key] = template
         return template
 
+    def forget(self, version_key: str) -> None:
+        """Drop the compiled pages of one spec version (a draft shown once by the staff editor)."""
+        with self._lock:
+            for compiled in self._cache.values():
+                for key in [k for k in compiled if k[0] == version_key]:
+                    del compiled[key]
+
     def compile(self, env, spec: Spec, page: Page):
         """The page's template, with what depends only on the spec evaluated now (see ``Folder``)."""
         tree = env.parse(self.source(env, page))

@@ -30,11 +30,13 @@ from wtforms.validators import ValidationError
 
 from ..domain.demandes import (
     EDITABLE_STATUSES,
+    SET_ASIDE_INTRO,
     DemandeService,
     TransmissionRefused,
     closed_message,
     next_step,
     partition_for,
+    set_aside_answers,
     step_states,
     summary_lines,
 )
@@ -541,6 +543,8 @@ def _render_recap(demande, spec: Spec, errors: list[FieldError] | None = None, s
             closed_message=closed_message(spec),
             errors=errors or [],
             refusal=refusal,
+            set_aside=set_aside_answers(demande),
+            set_aside_intro=SET_ASIDE_INTRO,
             ),
         status,
     )

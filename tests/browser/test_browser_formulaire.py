@@ -31,6 +31,8 @@ def test_formulaire_genere_conditions_tableau_totaux(new_journey, screens, agent
     page = j.page
     staff_login(j, *agent)
     j.goto("/agents/apercu/patrimoine/")
+    # The preview keeps what this agent typed in it: start from empty answers.
+    page.get_by_role("button", name="Effacer les réponses de l'aperçu").click()
     assert page.locator("h1").inner_text() == "Critères d'éligibilité"
     assert j.page.title().startswith("Aperçu : Soutien à la restauration")
     j.step("apercu eligibilite")

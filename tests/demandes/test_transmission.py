@@ -107,7 +107,7 @@ def test_refusal_lists_what_is_missing_linked_to_steps(client, user, services, t
     html = page_text(response)
     assert "Votre demande ne peut pas encore être transmise" in html
     assert re.search(rf'href="{step_url(demande_id, "projet")}\?verifier=1#intitule">[^<]*Intitulé du projet', html)
-    assert re.search(rf'href="{step_url(demande_id, "pieces")}\?verifier=1#devis">Joignez le document «\u00a0Devis\u00a0»\.', html)
+    assert re.search(rf'href="{step_url(demande_id, "pieces")}\?verifier=1#devis">Étape «\u00a0Pièces justificatives\u00a0» : Joignez le document «\u00a0Devis\u00a0»\.', html)
     assert stored(services, tiers, demande_id)["status"] == "brouillon"
 
 

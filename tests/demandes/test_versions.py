@@ -95,3 +95,55 @@ def test_transmitted_demande_renders_as_filed(client, user, services, tiers, spe
     assert "Intitulé du projet" in recap and "Fête de quartier" in recap
     assert "Nombre de participants attendus" in pdf_text(client.get(f"/demandes/{demande_id}/accuse-reception.pdf"))
     assert "Aide aux projets de quartier" in text_of(client.get("/espace/aides"))
+
+
+def test_removed_answer_is_shown_to_the_applicant_and_to_staff(client, user, services, tiers, specs_dir):
+    from tests.staff.support import create_staff, staff_login
+
+    demande_id = start(client)
+    fill_valid(client, demande_id)
+    rewrite_spec(services, specs_dir, *VERSION_2)
+    recap = text_of(client.get(f"/demandes/{demande_id}/recapitulatif"))
+    assert "Réponses qui ne sont plus demandées" in recap
+    assert "Le formulaire a changé depuis que vous avez saisi ces réponses" in recap
+    assert "Nombre de participants attendus 120 Question retirée du formulaire." in recap
+    save_step(client, demande_id, "projet", {"intitule": "Fête", "public_vise": "Familles", "partenaire": "false"})
+    assert transmit(client, demande_id).status_code == 302
+    create_staff(services, "admin.metropole", "administrateur", [])
+    staff_login(client, "admin.metropole")
+    page = text_of(client.get(f"/agents/demandes/{tiers['id']}/{demande_id}"))
+    assert "Réponses qui ne sont plus demandées" in page
+    assert "Nombre de participants attendus 120" in page
+
+
+def test_changed_option_is_explained_with_its_old_label(client, user, services, tiers, specs_dir):
+    demande_id = start(client)
+    save_step(client, demande_id, "projet", {"intitule": "Fête", "participants": "40", "partenaire": "false",
+                                             "publics": ["seniors"]})
+    rewrite_spec(services, specs_dir, ('version: "1"', 'version: "2"'),
+                 ("{value: seniors, label: Seniors}", "{value: aines, label: Personnes âgées}"))
+    page = text_of(client.get(step_url(demande_id, "projet")))
+    assert "seniors" not in page.replace("Seniors", "")  # the raw value is never shown
+    recap = text_of(client.get(f"/demandes/{demande_id}/recapitulatif"))
+    assert "Publics visés Seniors L'option choisie n'existe plus dans le formulaire : choisissez de nouveau." in recap
+    doc = stored(services, tiers, demande_id)
+    assert "publics" not in doc["answers"] and doc["set_aside"] == {"publics": ["seniors"]}
+    save_step(client, demande_id, "projet", {"intitule": "Fête", "participants": "40", "partenaire": "false",
+                                             "publics": ["aines"]})
+    doc = stored(services, tiers, demande_id)
+    assert doc["answers"]["publics"] == ["aines"]
+    # answered again: the old choice is no longer shown as set aside
+    assert "Réponses qui ne sont plus demandées" not in text_of(client.get(f"/demandes/{demande_id}/recapitulatif"))
+
+
+def test_refused_transmission_names_the_step_and_links_to_it(client, user, services, tiers, specs_dir):
+    demande_id = start(client)
+    fill_valid(client, demande_id)
+    rewrite_spec(services, specs_dir, *VERSION_2)
+    response = transmit(client, demande_id)
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    link = f'href="{step_url(demande_id, "projet")}?verifier=1#public_vise"'
+    assert link in body
+    after_link = text_of(response)
+    assert "Étape « Le projet » : Renseignez le champ" in after_link

@@ -105,3 +105,22 @@ def test_neutralise_keeps_numbers_and_plain_text():
     assert export.neutralise("Marseille") == "Marseille"
     assert export.neutralise("=1") == "'=1"
     assert export.neutralise(None) is None
+
+
+def test_each_demande_is_exported_with_the_labels_of_the_version_it_was_filed_under(client, services, admin, tiers,
+                                                                                      specs_dir):
+    from tests.staff.support import ANSWERS as QUARTIER
+
+    old = file_demande(services, tiers, answers={**QUARTIER, "publics": ["seniors", "enfants"]})
+    path = specs_dir / "teleservices" / "quartier.yaml"
+    text = path.read_text(encoding="utf-8").replace('version: "1"', 'version: "2"')
+    text = text.replace("{value: seniors, label: Seniors}", "{value: aines, label: Personnes âgées}")
+    text = text.replace("{value: enfants, label: Enfants}", "{value: enfants, label: Jeunes enfants}")
+    path.write_text(text, encoding="utf-8")
+    assert services.catalog.reload() == []
+    new = file_demande(services, tiers, answers={**QUARTIER, "publics": ["aines", "enfants"]})
+    staff_login(client, "admin.metropole")
+    rows = {row["Numéro"]: row for row in read_csv(client.get("/agents/export/quartier.csv").data)}
+    assert rows[old["numero"]]["Publics visés"] == "Seniors; Enfants"  # as filed, never the raw « seniors »
+    assert rows[new["numero"]]["Publics visés"] == "Personnes âgées; Jeunes enfants"
+    assert rows[old["numero"]]["Version du téléservice"].startswith("quartier@1#")

@@ -15,7 +15,8 @@ def pages(client, services, admin, tiers):
     services.repos.messages.post(tiers["id"], demande, {"kind": "applicant", "id": "a", "name": "Camille"}, "Bonjour")
     staff_login(client, "admin.metropole")
     return ["/agents/demandes", demande_url(demande), "/agents/echanges", "/agents/specs", "/agents/comptes",
-            f"/agents/comptes/{admin['id']}", "/agents/apercu/quartier/projet"]
+            f"/agents/comptes/{admin['id']}", "/agents/apercu/quartier/projet",
+            "/agents/apercu/quartier/fin/recapitulatif", "/agents/editeur/quartier", "/agents/editeur/quartier/historique"]
 
 
 def test_ids_are_unique_and_fields_labelled(client, pages):

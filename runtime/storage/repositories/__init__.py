@@ -14,6 +14,7 @@ class Repositories:
         from .accounts import AccountRepository
         from .demandes import DemandeRepository
         from .messages import MessageRepository
+        from .previews import PreviewRepository
         from .staff import StaffRepository
         from .throttle import ThrottleRepository
         from .tiers import TiersRepository
@@ -28,3 +29,4 @@ class Repositories:
         self.demandes = DemandeRepository(store, clock)
         self.messages = MessageRepository(store, clock)
         self.staff = StaffRepository(store, clock)
+        self.previews = PreviewRepository(store, clock)

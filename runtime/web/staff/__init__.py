@@ -12,11 +12,12 @@ One module per concern, all routes on the one blueprint ``bp``:
 - ``exports``: CSV and XLSX export of what the listing's filters select;
 - ``echanges``: the conversations with applicants;
 - ``specs``: téléservices and specs, preview of a spec;
+- ``editor``: the téléservice editor (check, publish, history, revert);
 - ``accounts``: « Comptes des agents ».
 """
 from __future__ import annotations
 
-from . import accounts, auth, demande, echanges, exports, listing, specs  # noqa: F401  (register routes)
+from . import accounts, auth, demande, echanges, editor, exports, listing, specs  # noqa: F401  (register routes)
 from .common import bp
 
 __all__ = ["bp"]

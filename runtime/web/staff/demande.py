@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from ...domain import effects, workflow
 from ...domain import versions as versions_diff
-from ...domain.demandes import requested_amount
+from ...domain.demandes import STAFF_SET_ASIDE_INTRO, requested_amount, set_aside_answers
 from ...forms.wizard import visible_pages
 from ...services import services
 from ...storage.files import file_refs
@@ -127,6 +127,8 @@ def _render_demande(tiers_id: str, demande: dict[str, Any], errors: dict[str, st
         messages=messages,
         errors=errors or {},
         values=values,
+        set_aside=set_aside_answers(demande),
+        set_aside_intro=STAFF_SET_ASIDE_INTRO,
     ), status
 
 

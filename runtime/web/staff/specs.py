@@ -9,7 +9,9 @@ from pathlib import Path
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ...domain.preview import preview_states, sample_prefill, visited_after
 from ...services import services
+from ...spec.model import Spec
 from .common import ADMIN, bp, log, staff_required
 
 
@@ -86,41 +88,135 @@ def reload_specs():
     return redirect(url_for(".specs"))
 
 
-@bp.route("/apercu/<spec_id>/", methods=["GET", "POST"])
-@bp.route("/apercu/<spec_id>/<page_id>", methods=["GET", "POST"])
-@staff_required()
-def preview(spec_id: str, page_id: str | None = None):
-    """Walk through a spec page by page; what is typed is checked, never saved."""
-    from ...forms.wizard import page_form, validate_page
+PREVIEW_RECAP = "fin/recapitulatif"  # two segments: never a page id
 
+
+def _preview_spec(spec_id: str) -> Spec:
     spec = fresh_catalog().get(spec_id)
     if spec is None or not spec.pages:
         abort(404)
-    page_ids = [p.id for p in spec.pages]
+    return spec
+
+
+def _preview_prefill(spec: Spec) -> dict:
+    return sample_prefill(spec, services().catalog.tiers_creation)
+
+
+def _preview_url(spec: Spec, page_id: str | None) -> str:
     if page_id is None:
-        return redirect(url_for(".preview", spec_id=spec_id, page_id=page_ids[0]))
-    if page_id not in page_ids:
+        return url_for(".preview_recap", spec_id=spec.id)
+    return url_for(".preview", spec_id=spec.id, page_id=page_id)
+
+
+def _visible_ids(spec: Spec, answers) -> list[str]:
+    from ...forms.wizard import visible_pages
+
+    return [p.id for p in visible_pages(spec, answers)]
+
+
+def _following(spec: Spec, answers, page_id: str, offset: int = 1) -> str | None:
+    """The visible page ``offset`` steps from ``page_id`` (for a hidden page: the next visible one after it)."""
+    visible = _visible_ids(spec, answers)
+    if page_id in visible:
+        index = visible.index(page_id) + offset
+        return visible[index] if 0 <= index < len(visible) else None
+    order = [p.id for p in spec.pages]
+    return next((p for p in order[order.index(page_id) + 1:] if p in visible), None)
+
+
+@bp.get("/apercu/<spec_id>/")
+@staff_required()
+def preview_start(spec_id: str):
+    spec = _preview_spec(spec_id)
+    stored = services().repos.previews.get(current_user.id, spec.id)
+    visible = _visible_ids(spec, stored["answers"])
+    return redirect(_preview_url(spec, visible[0] if visible else None))
+
+
+@bp.route("/apercu/<spec_id>/<page_id>", methods=["GET", "POST"])
+@staff_required()
+def preview(spec_id: str, page_id: str):
+    """Walk through a spec step by step as an applicant would, with a sample Tiers and
+    account for the pre-fill; what is typed stays in this agent's preview, never a demande."""
+    from ...forms.wizard import page_form, validate_page
+
+    spec = _preview_spec(spec_id)
+    if page_id not in [p.id for p in spec.pages]:
         abort(404)
-    page = spec.page(page_id)
-    position = page_ids.index(page_id)
+    previews = services().repos.previews
+    stored = previews.get(current_user.id, spec.id)
+    answers, prefill = stored["answers"], _preview_prefill(spec)
     errors: list = []
     checked = False
     if request.method == "POST":
-        result = validate_page(spec, page_id, request.form, request.files, {}, {})
-        form, errors, checked = result.form, result.errors, True
+        result = validate_page(spec, page_id, request.form, request.files, answers, prefill,
+                               save_file=lambda upload: services().files.save(upload.stream, upload.filename
+                                                                              or "fichier"))
+        stored = {**stored, "answers": result.answers, "visited": visited_after(stored["visited"], page_id)}
+        previews.save(current_user.id, spec.id, stored["answers"], stored["visited"])
+        form, errors = result.form, result.errors
+        checked = not errors and not result.stay and request.form.get("nav") == "check"
+        if not errors and not result.stay and not checked:
+            offset = -1 if request.form.get("nav") == "back" else 1
+            target = _following(spec, result.answers, page_id, offset)
+            if target is None and offset < 0:
+                target = page_id
+            return redirect(_preview_url(spec, target))
     else:
-        form = page_form(spec, page_id, {})
+        form = page_form(spec, page_id, answers, prefill)
+    visible = _visible_ids(spec, stored["answers"])
+    shown = page_id in visible  # a step hidden by its condition is shown too, with a notice
     return render_template(
         "staff/preview.html",
         page_title=f"Aperçu : {spec.title}",
         active_menu="specs",
         spec=spec,
-        page=page,
+        page=spec.page(page_id),
         form=form,
         errors=errors,
         checked=checked,
-        previous_id=page_ids[position - 1] if position > 0 else None,
-        next_id=page_ids[position + 1] if position + 1 < len(page_ids) else None,
-        position=position + 1,
-        count=len(page_ids),
+        steps=_preview_steps(spec, stored, prefill),
+        has_previous=shown and visible.index(page_id) > 0,
+        position=visible.index(page_id) + 1 if shown else None,
+        count=len(visible),
+        prefill=prefill,
+    ), 400 if errors else 200
+
+
+def _preview_steps(spec: Spec, stored, prefill) -> list[tuple]:
+    states = preview_states(spec, stored, prefill)
+    return [(spec.page(page_id), state) for page_id, state in states.items()]
+
+
+@bp.get(f"/apercu/<spec_id>/{PREVIEW_RECAP}")
+@staff_required()
+def preview_recap(spec_id: str):
+    """The preview's récapitulatif: answers, computed values and what would block the transmission."""
+    from ...forms.wizard import validate_demande
+    from ...spec.computed import compute
+
+    spec = _preview_spec(spec_id)
+    stored = services().repos.previews.get(current_user.id, spec.id)
+    prefill = _preview_prefill(spec)
+    answers = stored["answers"]
+    values = compute(spec, answers)
+    return render_template(
+        "staff/preview_recap.html",
+        page_title=f"Aperçu : {spec.title} – récapitulatif",
+        active_menu="specs",
+        spec=spec,
+        answers=answers,
+        computed=[(item, values.get(item.id)) for item in spec.computed],
+        errors=validate_demande(spec, answers, prefill),
+        steps=_preview_steps(spec, stored, prefill),
+        prefill=prefill,
     )
+
+
+@bp.post("/apercu/<spec_id>/effacer")
+@staff_required()
+def preview_clear(spec_id: str):
+    spec = _preview_spec(spec_id)
+    services().repos.previews.clear(current_user.id, spec.id)
+    flash("Les réponses de l'aperçu ont été effacées.", "success")
+    return redirect(url_for(".preview_start", spec_id=spec.id))

@@ -1,0 +1,102 @@
+/* Téléservice editor (templates/staff/editor.html): turns the YAML <textarea> into CodeMirror 6
+   (static/vendor/codemirror.js, built by tools/editor/) with lint markers placed at the line and
+   column the server's lint gives (a debounced POST of the text to data-lint-url, CSRF token in the
+   X-CSRFToken header). Without JavaScript the textarea and « Vérifier » do the same job.
+   Keyboard: Tab indents inside the editor; Escape then Tab (or Shift+Tab) leaves it. */
+(function () {
+  "use strict";
+  var DELAY = 600; // ms of quiet typing before the text is checked
+
+  function init() {
+    var CM = window.PortailCodeMirror;
+    var textarea = document.getElementById("yaml");
+    if (!CM || !textarea || !textarea.form) return;
+    var form = textarea.form;
+    var token = form.querySelector("input[name=csrf_token]");
+    var lintUrl = textarea.getAttribute("data-lint-url");
+
+    function position(doc, line, column) {
+      var number = Math.min(Math.max(line || 1, 1), doc.lines);
+      var row = doc.line(number);
+      return Math.min(row.from + Math.max((column || 1) - 1, 0), row.to);
+    }
+
+    function serverLint(view) {
+      var body = new FormData();
+      body.append("yaml", view.state.doc.toString());
+      return fetch(lintUrl, {
+        method: "POST",
+        body: body,
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": token ? token.value : "", "Accept": "application/json" }
+      }).then(function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.json();
+      }).then(function (data) {
+        var doc = view.state.doc;
+        return (data.errors || []).map(function (error) {
+          var from = position(doc, error.line, error.column);
+          var to = Math.min(Math.max(from + 1, doc.lineAt(from).to), doc.length);
+          if (to <= from) to = Math.min(from + 1, doc.length);
+          return {
+            from: from,
+            to: to,
+            severity: "error",
+            message: "Ligne " + error.line + ", colonne " + error.column + " : " + error.message
+          };
+        });
+      }).catch(function () {
+        return [{ from: 0, to: 0, severity: "warning",
+                  message: "La vérification n'a pas pu être faite (connexion ?) : utilisez le bouton « Vérifier »." }];
+      });
+    }
+
+    var holder = document.createElement("div");
+    holder.className = "portail-editor";
+    textarea.parentNode.insertBefore(holder, textarea.nextSibling);
+    var view = new CM.EditorView({
+      parent: holder,
+      state: CM.EditorState.create({
+        doc: textarea.value,
+        extensions: [
+          CM.lineNumbers(),
+          CM.history(),
+          CM.drawSelection(),
+          CM.highlightActiveLine(),
+          CM.indentOnInput(),
+          CM.bracketMatching(),
+          CM.highlightSelectionMatches(),
+          CM.syntaxHighlighting(CM.defaultHighlightStyle, { fallback: true }),
+          CM.EditorView.cspNonce.of(textarea.getAttribute("data-style-nonce") || ""),
+          CM.yaml(),
+          CM.lintGutter(),
+          CM.linter(serverLint, { delay: DELAY }),
+          CM.keymap.of([].concat(CM.defaultKeymap, CM.historyKeymap, CM.searchKeymap, [CM.indentWithTab])),
+          CM.EditorView.contentAttributes.of({
+            "aria-label": "Texte YAML du téléservice",
+            "aria-describedby": "yaml-hint"
+          }),
+          CM.EditorView.updateListener.of(function (update) {
+            if (update.docChanged) textarea.value = update.state.doc.toString();
+          })
+        ]
+      })
+    });
+    textarea.hidden = true;
+    // The label and the error summary's links lead into the editor, at the error's place.
+    var label = document.querySelector("label[for=yaml]");
+    if (label) label.addEventListener("click", function () { view.focus(); });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-lint-errors] a[data-line]"), function (link) {
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        var at = position(view.state.doc, +link.getAttribute("data-line"), +link.getAttribute("data-column"));
+        view.dispatch({ selection: { anchor: at }, scrollIntoView: true });
+        view.focus();
+      });
+    });
+    form.addEventListener("submit", function () { textarea.value = view.state.doc.toString(); });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();

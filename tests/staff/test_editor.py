@@ -1,0 +1,209 @@
+"""The téléservice editor of the staff space: check (lint errors at line:column), publish (diff,
+reason, version bumped, file and snapshot written, every worker told), history, revert, role gate, CSRF."""
+from __future__ import annotations
+
+import html
+import re
+
+import yaml
+
+from runtime.spec.catalog import GENERATION, GENERATION_ID, PARTITION
+from tests.helpers import csrf_token, page_text
+from tests.staff.support import staff_login
+
+EDITOR = "/agents/editeur/quartier"
+
+
+def editor_page(client):
+    page = client.get(EDITOR)
+    assert page.status_code == 200, page.status_code
+    return page
+
+
+def served_text(services):
+    return services.catalog.get("quartier").text
+
+
+def generation(services):
+    doc = services.store.read(PARTITION).table(GENERATION).get(GENERATION_ID)
+    return doc["value"] if doc else 0
+
+
+def publish(client, text, reason="Nouveau titre demandé par le service"):
+    token = csrf_token(editor_page(client))
+    shown = client.post(EDITOR, data={"csrf_token": token, "yaml": text, "action": "publier"})
+    assert shown.status_code == 200, page_text(shown)
+    return client.post(EDITOR, data={"csrf_token": token, "yaml": text, "action": "confirmer", "raison": reason})
+
+
+def test_only_administrateurs_open_the_editor(client, admin, instructeur):
+    staff_login(client, "instructeur.quartier")
+    assert client.get(EDITOR).status_code == 403
+    assert client.get(f"{EDITOR}/historique").status_code == 403
+    token = csrf_token(client.get("/agents/demandes"))
+    assert client.post(f"{EDITOR}/verifier.json", data={"yaml": "x"}, headers={"X-CSRFToken": token}).status_code == 403
+    client.post("/agents/deconnexion", data={"csrf_token": token})
+    staff_login(client, "admin.metropole")
+    page = page_text(editor_page(client))
+    assert "Modifier « Aide aux projets de quartier »" in page
+    assert "appuyez sur Échap puis Tab" in page
+    assert "id: quartier" in page
+    assert client.get("/agents/editeur/inconnu").status_code == 404
+
+
+def test_check_shows_each_error_at_its_line_and_column(client, services, admin):
+    staff_login(client, "admin.metropole")
+    text = served_text(services).replace("    fields:\n", "    fields:\n      - id: action\n        type: text\n        label: Action\n", 1)
+    line = text.splitlines().index("      - id: action") + 1
+    response = client.post(EDITOR, data={"csrf_token": csrf_token(editor_page(client)), "yaml": text,
+                                         "action": "verifier"})
+    assert response.status_code == 400
+    body = page_text(response)
+    assert re.search(rf"Ligne {line}, colonne \d+ : ", body), body
+    assert "action" in body
+    assert 'id: action' in body  # the text typed is shown again
+    ok = client.post(EDITOR, data={"csrf_token": csrf_token(editor_page(client)), "yaml": served_text(services),
+                                   "action": "verifier"})
+    assert "Aucune erreur : ce texte peut être publié." in page_text(ok)
+
+
+def test_live_lint_answers_json_and_needs_the_csrf_token(client, services, admin):
+    staff_login(client, "admin.metropole")
+    token = csrf_token(editor_page(client))
+    broken = served_text(services).replace("type: text\n", "type: texte\n", 1)
+    line = broken.splitlines().index(next(row for row in broken.splitlines() if row.endswith("type: texte"))) + 1
+    assert client.post(f"{EDITOR}/verifier.json", data={"yaml": broken}).status_code == 400  # no CSRF token
+    answer = client.post(f"{EDITOR}/verifier.json", data={"yaml": broken}, headers={"X-CSRFToken": token})
+    assert answer.status_code == 200
+    errors = answer.get_json()["errors"]
+    assert errors and errors[0]["line"] == line, errors
+    assert errors[0]["column"] == broken.splitlines()[line - 1].index("type") + 1, errors
+    assert "texte" in errors[0]["message"]
+    clean = client.post(f"{EDITOR}/verifier.json", data={"yaml": served_text(services)}, headers={"X-CSRFToken": token})
+    assert clean.get_json() == {"errors": []}
+
+
+def test_publish_shows_the_diff_asks_a_reason_and_serves_the_new_version(client, services, admin, specs_dir):
+    staff_login(client, "admin.metropole")
+    before = generation(services)
+    text = served_text(services).replace("title: Aide aux projets de quartier", "title: Aide aux initiatives de quartier")
+    token = csrf_token(editor_page(client))
+    shown = page_text(client.post(EDITOR, data={"csrf_token": token, "yaml": text, "action": "publier"}))
+    assert "Différences avec la version en service" in shown
+    assert "-title: Aide aux projets de quartier" in shown
+    assert "+title: Aide aux initiatives de quartier" in shown
+    no_reason = client.post(EDITOR, data={"csrf_token": token, "yaml": text, "action": "confirmer", "raison": " "})
+    assert no_reason.status_code == 400
+    assert "Indiquez en quelques mots la raison de cette publication." in page_text(no_reason)
+    assert services.catalog.get("quartier").version == "1"
+    done = client.post(EDITOR, data={"csrf_token": token, "yaml": text, "action": "confirmer",
+                                     "raison": "Nouveau titre demandé par le service"})
+    assert done.status_code == 302
+    served = services.catalog.get("quartier")
+    assert served.version == "2" and served.title == "Aide aux initiatives de quartier"
+    on_disk = (specs_dir / "teleservices" / "quartier.yaml").read_text(encoding="utf-8")
+    assert yaml.safe_load(on_disk)["version"] == "2"
+    assert services.store.read(PARTITION).table("versions").get(served.version_key)["text"] == on_disk
+    assert generation(services) == before + 1  # every worker reloads, as after ``portail reload``
+    history = page_text(client.get(done.headers["Location"]))
+    assert "Version 2 publiée : elle est en service." in history
+    assert "Nouveau titre demandé par le service" in history
+    assert "Admin Metropole" in history
+    assert "+title: Aide aux initiatives de quartier" in history
+
+
+def test_publish_refuses_a_text_the_gate_refuses(client, services, admin, specs_dir):
+    staff_login(client, "admin.metropole")
+    source = specs_dir / "teleservices" / "quartier.yaml"
+    before = source.read_text(encoding="utf-8")
+    text = before.replace("number_prefix: QUARTIER", "number_prefix: PATRIMOINE")
+    token = csrf_token(editor_page(client))
+    for action in ("publier", "confirmer"):
+        response = client.post(EDITOR, data={"csrf_token": token, "yaml": text, "action": action, "raison": "Essai"})
+        assert response.status_code == 400
+        assert "préfixe de numéro « PATRIMOINE » déjà utilisé" in page_text(response)
+    assert source.read_text(encoding="utf-8") == before
+    assert services.catalog.get("quartier").version == "1"
+
+
+def test_history_and_revert_publish_the_old_text_as_a_new_version(client, services, admin):
+    staff_login(client, "admin.metropole")
+    first = services.catalog.get("quartier")
+    changed = first.text.replace("title: Aide aux projets de quartier", "title: Aide aux initiatives de quartier")
+    assert publish(client, changed).status_code == 302
+    history = client.get(f"{EDITOR}/historique")
+    text = page_text(history)
+    assert text.count("Revenir à cette version") == 1
+    token = csrf_token(history)
+    refused = client.post(f"{EDITOR}/revenir", data={"csrf_token": token, "version": first.version_key, "raison": ""})
+    assert refused.status_code == 400
+    assert "Indiquez en quelques mots la raison" in page_text(refused)
+    done = client.post(f"{EDITOR}/revenir", data={"csrf_token": token, "version": first.version_key,
+                                                  "raison": "Retour au titre d'origine"})
+    assert done.status_code == 302
+    served = services.catalog.get("quartier")
+    assert served.version == "3"
+    assert served.title == "Aide aux projets de quartier"
+    assert served.text == first.text.replace('version: "1"', 'version: "3"')
+    text = page_text(client.get(f"{EDITOR}/historique"))
+    assert "Retour au titre d'origine" in text
+    assert text.count("Revenir à cette version") == 2
+    assert client.post(f"{EDITOR}/revenir", data={"csrf_token": token, "version": "autre@1#x",
+                                                  "raison": "x"}).status_code == 400
+
+
+def test_editor_posts_need_the_csrf_token(client, services, admin):
+    staff_login(client, "admin.metropole")
+    text = served_text(services)
+    assert client.post(EDITOR, data={"yaml": text, "action": "confirmer", "raison": "x"}).status_code == 400
+    assert client.post(f"{EDITOR}/revenir", data={"version": "x", "raison": "x"}).status_code == 400
+    assert services.catalog.get("quartier").version == "1"
+
+
+def test_draft_step_is_rendered_beside_the_text(client, services, admin):
+    staff_login(client, "admin.metropole")
+    text = served_text(services).replace("Intitulé du projet", "Nom du projet")
+    response = client.post(EDITOR, data={"csrf_token": csrf_token(editor_page(client)), "yaml": text,
+                                         "action": "apercu", "etape": "projet"})
+    body = page_text(response)
+    assert "Aperçu du texte : Le projet" in body
+    assert "Nom du projet" in body
+    assert services.catalog.get("quartier").text != text  # nothing published
+    from runtime.forms import builder
+
+    assert not [key for key in builder._cache if key[0].startswith("quartier@1#") and key[0] != served_key(services)]
+
+
+def served_key(services):
+    return services.catalog.get("quartier").version_key
+
+
+def test_new_teleservice_written_in_the_editor_is_served(client, services, admin, instructeur, specs_dir):
+    staff_login(client, "instructeur.quartier")
+    assert client.get("/agents/specs/nouveau").status_code == 403
+    staff_login(client, "admin.metropole")
+    page = client.get("/agents/specs/nouveau")
+    assert "Nouveau téléservice" in page_text(page)
+    token = csrf_token(page)
+    starter = re.search(r'<textarea[^>]*id="yaml"[^>]*>(.*?)</textarea>', page.get_data(as_text=True), re.DOTALL)
+    text = html.unescape(starter.group(1))
+    taken = client.post("/agents/specs/nouveau", data={"csrf_token": token, "action": "verifier",
+                                                       "yaml": text.replace("id: nouveau-teleservice", "id: quartier")})
+    assert taken.status_code == 400
+    assert "identifiant « quartier » déjà utilisé par" in page_text(taken)
+    text = text.replace("id: nouveau-teleservice", "id: jardins").replace("Titre du nouveau téléservice",
+                                                                          "Jardins partagés")
+    text = text.replace("number_prefix: NOUVEAU", "number_prefix: JARDINS")
+    shown = client.post("/agents/specs/nouveau", data={"csrf_token": token, "action": "publier", "yaml": text})
+    assert "+title: Jardins partagés" in page_text(shown)
+    done = client.post("/agents/specs/nouveau", data={"csrf_token": token, "action": "confirmer", "yaml": text,
+                                                      "raison": "Nouvel appel à projets"})
+    assert done.status_code == 302, page_text(done)
+    assert (specs_dir / "teleservices" / "jardins.yaml").read_text(encoding="utf-8") == text
+    assert services.catalog.get("jardins").title == "Jardins partagés"
+    history = page_text(client.get(done.headers["Location"]))
+    assert "Le téléservice « Jardins partagés » est publié" in history and "Nouvel appel à projets" in history
+    again = client.post("/agents/specs/nouveau", data={"csrf_token": token, "action": "confirmer", "yaml": text,
+                                                       "raison": "Encore"})
+    assert again.status_code == 400
+    assert "identifiant « jardins » déjà utilisé par" in page_text(again)
