@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Flask
 
+from .domain.tiers import DEMO_TIERS
 from .vocabulary import StaffRole
 
 Seeder = Callable[[Flask, dict[str, Any]], list[str]]
@@ -46,22 +47,6 @@ def seed_demo_account(app: Flask, context: dict[str, Any]) -> list[str]:
     return [f"Compte usager de démonstration : identifiant {DEMO_IDENTIFIANT} / mot de passe {password}"]
 
 
-DEMO_TIERS = {
-    "famille": "association",
-    "siret": "40483304800022",
-    "raison_sociale": "Association Les Amis du Patrimoine",
-    "sigle": "AAP",
-    "rna": "W133001234",
-    "adresse": {"street": "12 rue de la République", "postcode": "13002", "commune": "Marseille"},
-    "representant_civilite": "madame",
-    "representant_nom": "Martin",
-    "representant_prenom": "Camille",
-    "representant_fonction": "Présidente",
-    "representant_email": "camille.martin@exemple.fr",
-    "representant_telephone": "04 91 00 00 00",
-    "email": "contact@amis-patrimoine.exemple.fr",
-    "telephone": "04 91 00 00 01",
-}
 
 
 def seed_demo_tiers(app: Flask, context: dict[str, Any]) -> list[str]:

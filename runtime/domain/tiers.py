@@ -71,4 +71,23 @@ class TiersService:
         return [a for a in (self.repos.accounts.get(m["account_id"]) for m in admins) if a]
 
 
+# The Tiers of the demo data (runtime/demo.py) and the staff preview's sample (runtime/domain/preview.py).
+DEMO_TIERS = {
+    "famille": "association",
+    "siret": "40483304800022",
+    "raison_sociale": "Association Les Amis du Patrimoine",
+    "sigle": "AAP",
+    "rna": "W133001234",
+    "adresse": {"street": "12 rue de la République", "postcode": "13002", "commune": "Marseille"},
+    "representant_civilite": "madame",
+    "representant_nom": "Martin",
+    "representant_prenom": "Camille",
+    "representant_fonction": "Présidente",
+    "representant_email": "camille.martin@exemple.fr",
+    "representant_telephone": "04 91 00 00 00",
+    "email": "contact@amis-patrimoine.exemple.fr",
+    "telephone": "04 91 00 00 01",
+}
+
+
 __all__ = ["InvalidSiret", "SiretTaken", "TiersError", "TiersService", "display_name", "normalise_siret"]
