@@ -61,14 +61,15 @@ def _build_services(config: dict[str, Any]) -> Services:
     from .mail import Mailer
     from .spec.catalog import Catalog
     from .storage import open_store
+    from .storage.cache import CachedStore
     from .storage.files import FileStore
     from .storage.repositories import Repositories
     from .web.captcha import make_captcha
 
     clock = config.get("CLOCK") or Clock()
-    store = open_store(config)
-    for problem in store.check():  # refused until an operator restores it: see docs/storage.md
-        log.error("Partition illisible, écritures refusées : %s", problem)
+    # No full check at start: a damaged partition is refused when it is read (CorruptPartition),
+    # and `portail storage check` parses everything (see docs/storage.md).
+    store = CachedStore(open_store(config))
     return Services(
         config=config,
         clock=clock,

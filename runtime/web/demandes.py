@@ -35,6 +35,7 @@ from ..domain.demandes import (
     closed_message,
     next_step,
     partition_for,
+    prefill_key,
     step_states,
     summary_lines,
 )
@@ -111,9 +112,24 @@ def own_partitions() -> list[str]:
     return partitions
 
 
-def own_demandes() -> list[dict[str, Any]]:
+def own_summaries(statuses: tuple[str, ...] | None = None, page: int = 1,
+                  per_page: int = 20) -> tuple[list[dict[str, Any]], int]:
+    """One page of the summary rows of the current applicant's demandes (newest
+    first) and their total: the current Tiers' demandes, after the account's own
+    Tiers-creation drafts (a handful at most). Reads counters and a month shard
+    or two, never a demande."""
     repo = services().repos.demandes
-    return [d for partition in own_partitions() for d in repo.list(partition)]
+    own = list(repo.all_summaries(account_partition(current_user.id), statuses))
+    start = (max(page, 1) - 1) * per_page
+    rows = own[start : start + per_page]
+    total = len(own)
+    tiers = current_tiers()
+    if tiers:
+        found, tiers_total = repo.summaries(tiers_partition(tiers["id"]), statuses,
+                                            per_page=per_page - len(rows), offset=max(start - len(own), 0))
+        rows += found
+        total += tiers_total
+    return rows, total
 
 
 def find_own_demande(demande_id: str) -> dict[str, Any] | None:
@@ -144,8 +160,13 @@ def prefill_context(demande: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def demande_states(spec: Spec, demande: Mapping[str, Any]) -> dict[str, str]:
-    """The state of each visible step, with the current applicant's prefill."""
-    return step_states(spec, demande, prefill_context(demande))
+    """The state of each visible step: as computed when the demande was last
+    saved (``refresh_progress``), else computed now with the applicant's prefill."""
+    prefill = prefill_context(demande)
+    stored = demande.get("page_states")
+    if stored and demande.get("prefill_key") == prefill_key(spec, prefill):
+        return dict(stored)
+    return step_states(spec, demande, prefill)
 
 
 def complement_pages(spec: Spec, demande: Mapping[str, Any]) -> list:
@@ -283,7 +304,8 @@ def start_demande(spec: Spec, tiers: Mapping[str, Any] | None, force: bool = Fal
             drafts=drafts,
             resume_urls={d["id"]: resume_url(spec, d) for d in drafts},
             )
-    demande = service.start(spec, applicant_actor(), tiers)
+    prefill = {"tiers": dict(tiers or {}), "account": dict(current_user.doc)}
+    demande = service.start(spec, applicant_actor(), tiers, prefill)
     return redirect(url_for("demandes.step", demande_id=demande["id"], page_id=spec.pages[0].id))
 
 
