@@ -3,8 +3,8 @@
 Rows written by the staff side always carry ``tiers_name`` (the Tiers'
 raison sociale), so the listing's text search finds a demande by its Tiers
 even when the row written at transmission lacked it. ``rebuild_index`` (the
-``portail index rebuild`` command) rewrites the whole index from the
-``tiers/*`` partitions. Runs inside an application context.
+``portail index rebuild`` command) rewrites the whole index, and the
+applicants' summaries, from the ``demandes/*`` partitions. Runs inside an application context.
 """
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from ..storage.index import DemandeIndex
 from ..storage.repositories.tiers import tiers_name
 from .workflow import BROUILLON
 
-TIERS_PREFIX = "tiers/"
 DEMANDES = "demandes"
+DEMANDE_PREFIX = "demandes/"
 
 
 def is_transmitted(demande: Mapping[str, Any]) -> bool:
@@ -47,28 +47,33 @@ class RebuildReport:
 
 
 def demande_partitions(store) -> list[str]:
-    """The partitions holding transmitted demandes (one place to change with the layout)."""
-    return list(store.partitions(TIERS_PREFIX))
+    """The partitions holding demandes (one place to change with the layout)."""
+    return list(store.partitions(DEMANDE_PREFIX))
 
 
 def rebuild_index(report=None) -> RebuildReport:
-    """Upsert every transmitted demande of every Tiers, drop the rows of demandes
-    that no longer exist (or are drafts again), then recount the shards.
-    ``report(done, total)`` follows the partitions read (jobs)."""
+    """Upsert every transmitted demande, drop the rows of demandes that no
+    longer exist (or are drafts again), recount the shards, and rewrite the
+    applicants' summaries. ``report(done, total)`` follows the partitions read (jobs)."""
     store, repos = services().store, services().repos
     index = DemandeIndex(store)
     indexed: set[str] = set()
+    names: dict[str, Any] = {}
     partitions = demande_partitions(store)
     for done, partition in enumerate(partitions, start=1):
-        tiers = repos.tiers.get(partition.removeprefix(TIERS_PREFIX))
         for demande in store.read(partition).table(DEMANDES).all():
             if is_transmitted(demande):
-                index.upsert(staff_summary(demande, tiers))
+                tiers_id = demande.get("tiers_id")
+                if tiers_id not in names:
+                    tiers = repos.tiers.get(tiers_id) if tiers_id else None
+                    names[tiers_id] = {"raison_sociale": tiers_name(tiers)} if tiers else None
+                index.upsert(staff_summary(demande, names[tiers_id]))
                 indexed.add(demande["id"])
         if report is not None:
             report(done, len(partitions))
     removed = sum(_drop_row(index, shard, row_id) for shard, row_id in _indexed_rows(store) if row_id not in indexed)
     index.rebuild_counts()
+    repos.demandes.rebuild_summaries()
     return RebuildReport(indexed=len(indexed), removed=removed)
 
 

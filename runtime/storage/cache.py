@@ -82,4 +82,22 @@ class CachedStore(Store):
         return self.inner.check()
 
 
-__all__ = ["CachedStore", "begin_scope", "end_scope", "read_scope"]
+@contextmanager
+def uncached_reads() -> Iterator[None]:
+    """Reads inside the block go to the store, even within a request's scope
+    (an export reads every shard and demande once: keeping them would hold
+    them all in memory)."""
+    token = _scope.set(None)
+    try:
+        yield
+    finally:
+        end_scope(token)
+
+
+def uncached(store: Store) -> Store:
+    """The store without the request cache: for work that reads many partitions
+    once each (an export), which must not keep them all in memory."""
+    return store.inner if isinstance(store, CachedStore) else store
+
+
+__all__ = ["CachedStore", "begin_scope", "end_scope", "read_scope", "uncached", "uncached_reads"]
