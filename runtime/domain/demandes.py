@@ -257,7 +257,8 @@ class DemandeService:
         """Refresh the staff listing row of a transmitted demande."""
         if self.index is None or not demande.get("transmitted_at"):
             return
-        self.index.upsert(index_summary(demande, spec, self.tiers_name(demande)))
+        tiers = self.tiers_repo.get(demande["tiers_id"]) if self.tiers_repo and demande.get("tiers_id") else None
+        self.index.upsert(index_summary(demande, spec, tiers_name(tiers or demande.get("answers")), tiers))
 
     def tiers_name(self, demande: Mapping[str, Any]) -> str:
         """The raison sociale of the demande's Tiers (for a Tiers-creation
@@ -373,9 +374,16 @@ def requested_amount(spec: Spec | None, answers: Mapping[str, Any]) -> Decimal |
     return None
 
 
-def index_summary(demande: Mapping[str, Any], spec: Spec | None, tiers_name: str = "") -> dict[str, Any]:
+def index_summary(demande: Mapping[str, Any], spec: Spec | None, tiers_name: str = "",
+                  tiers: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The staff index row of a transmitted demande; ``tiers`` (its document) adds
+    the commune and the legal representative, which the text search finds."""
     amount = requested_amount(spec, demande.get("answers") or {})
+    tiers = tiers or {}
+    address = tiers.get("adresse") if isinstance(tiers.get("adresse"), Mapping) else {}
     return {
+        "commune": str(address.get("commune") or ""),
+        "applicant": " ".join(str(tiers.get(k) or "") for k in ("representant_prenom", "representant_nom")).strip(),
         "id": demande["id"],
         "numero": demande.get("numero"),
         "teleservice": demande["teleservice"],

@@ -30,7 +30,7 @@ def staff_summary(demande: Mapping[str, Any], tiers: Mapping[str, Any] | None) -
     from .demandes import index_summary
 
     spec = services().catalog.version(demande["version_key"]) if demande.get("version_key") else None
-    return index_summary(demande, spec, tiers_name(tiers))
+    return index_summary(demande, spec, tiers_name(tiers), tiers)
 
 
 def reindex(demande: Mapping[str, Any]) -> None:
@@ -65,8 +65,7 @@ def rebuild_index(report=None) -> RebuildReport:
             if is_transmitted(demande):
                 tiers_id = demande.get("tiers_id")
                 if tiers_id not in names:
-                    tiers = repos.tiers.get(tiers_id) if tiers_id else None
-                    names[tiers_id] = {"raison_sociale": tiers_name(tiers)} if tiers else None
+                    names[tiers_id] = repos.tiers.get(tiers_id) if tiers_id else None
                 index.upsert(staff_summary(demande, names[tiers_id]))
                 indexed.add(demande["id"])
         if report is not None:
