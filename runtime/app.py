@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,12 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+def log_damaged_partitions(store) -> None:
+    """One ERROR line per partition that cannot be read (writes to it are refused)."""
+    for problem in store.check():
+        log.error("Partition illisible, écritures refusées : %s", problem)
+
+
 def _build_services(config: dict[str, Any]) -> Services:
     from .mail import Mailer
     from .spec.catalog import Catalog
@@ -67,9 +74,11 @@ def _build_services(config: dict[str, Any]) -> Services:
     from .web.captcha import make_captcha
 
     clock = config.get("CLOCK") or Clock()
-    # No full check at start: a damaged partition is refused when it is read (CorruptPartition),
-    # and `portail storage check` parses everything (see docs/storage.md).
+    # No full check in the way of the start: a damaged partition is refused when it is read
+    # (CorruptPartition); `portail storage check` parses everything (see docs/storage.md).
     store = CachedStore(open_store(config))
+    if config.get("STORE_CHECK_AT_START") == "background":
+        threading.Thread(target=log_damaged_partitions, args=(store,), name="storage-check", daemon=True).start()
     return Services(
         config=config,
         clock=clock,

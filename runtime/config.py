@@ -15,6 +15,9 @@ DEFAULTS: dict[str, Any] = {
     "SPECS_DIR": str(ROOT / "specs"),
     "BASE_URL": "http://127.0.0.1:5000",
     "STORE": "tinydb",  # or "memory" (tests)
+    # Full storage check at start: "" (none: `portail storage check` does it) or "background"
+    # (a thread of each worker parses every partition and logs the damaged ones; requests go on).
+    "STORE_CHECK_AT_START": "",
     "PORTAL_NAME": "Portail des subventions",
     "METROPOLE_NAME": "Métropole Aix Marseille Provence",
     "METROPOLE_CONTACT": "Direction des finances – subventions@ampmetropole.fr – 04 91 99 99 00",
