@@ -182,8 +182,8 @@ class TableType(FieldType):
 
 
 def too_many_rows(field, high: int) -> str:
-    return (f"Le tableau « {field.label} » ne peut pas avoir plus de {high} lignes : "
-            f"seules les {high} premières lignes envoyées ont été enregistrées.")
+    return (f"Le tableau « {field.label} » ne peut pas avoir plus de {high} lignes. "
+            f"Seules les {high} premières lignes envoyées ont été enregistrées.")
 
 
 def row_message(index: int, message: str) -> str:

@@ -4,9 +4,12 @@
 (the web layer opens one per request) a ``read()`` of a partition already
 read in that scope is answered from memory instead of reading and parsing
 the file again. A transaction on a partition drops its cached copy, before
-and after, so a request always reads what it has just written. Documents
-come out as copies: a caller changing one cannot change what the next
-caller sees.
+and after, so a request always reads what it has just written.
+
+The documents of a ``read()`` snapshot are shared by the readers of one
+request (copying them out cost more than parsing the file): as the
+``Store`` interface says, a snapshot is read-only; copy a document before
+changing it.
 
 Outside a scope (command line, background work) every ``read()`` goes to
 the store, as before.
@@ -19,9 +22,8 @@ from contextvars import ContextVar
 from typing import Any
 
 from .base import CorruptPartition, Partition, Store
-from .memory import MemoryPartition
 
-_scope: ContextVar[dict[str, dict] | None] = ContextVar("portail_read_cache", default=None)
+_scope: ContextVar[dict[str, Partition] | None] = ContextVar("portail_read_cache", default=None)
 
 
 def begin_scope() -> Any:
@@ -68,12 +70,11 @@ class CachedStore(Store):
         cache = _scope.get()
         if cache is None:
             return self.inner.read(partition)
-        tables = cache.get(partition)
-        if tables is None:
+        snapshot = cache.get(partition)
+        if snapshot is None:
             snapshot = self.inner.read(partition)  # CorruptPartition propagates, nothing cached
-            tables = {name: {doc["id"]: doc for doc in snapshot.table(name).all()} for name in snapshot.table_names()}
-            cache[partition] = tables
-        return MemoryPartition(partition, tables)  # documents cloned on the way out
+            cache[partition] = snapshot
+        return snapshot
 
     def partitions(self, prefix: str = "") -> Iterator[str]:
         return self.inner.partitions(prefix)

@@ -111,7 +111,7 @@ def _load(demande_id: str) -> dict[str, Any]:
 
 
 FILED = ("transmise", "en_instruction", "complement_demande", "acceptee", "refusee", "classee_sans_suite")
-PER_PAGE = 20
+PER_PAGE = 10
 
 
 def conversations(tiers_id: str, account_id: str, page: int = 1) -> tuple[list[dict[str, Any]], int]:

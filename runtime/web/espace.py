@@ -25,7 +25,7 @@ from .identity import applicant_required
 bp = Blueprint("espace", __name__, url_prefix="/espace")
 
 IN_PROGRESS = ("brouillon", "complement_demande", "transmise", "en_instruction")
-PER_PAGE = 20
+PER_PAGE = 10
 DASHBOARD_ROWS = 5
 # The next thing to do, by status, when the applicant has nothing to fill in.
 WAITING = {

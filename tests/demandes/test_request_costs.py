@@ -171,14 +171,19 @@ def test_mes_aides_is_paged_and_reads_only_the_months_it_shows(client, user, ser
             "transmitted_at": f"2026-{month:02d}-11T10:00:00+00:00"})
     recorder.reset()
     first = text_of(client.get("/espace/aides"))
-    assert "45 demande(s) – page 1 sur 3" in first
+    assert "45 demande(s) – page 1 sur 5" in first
     numbers = re.findall(r"QUARTIER-2026-(\d{6})", first)
-    assert numbers[0] == "000045" and len(set(numbers)) == 20
+    assert numbers[0] == "000045" and len(set(numbers)) == 10
     shards = sorted(n for n in recorder.reads if n.startswith(f"owners/{owner}/20"))
-    assert shards == [f"owners/{owner}/2026-0{m}" for m in (6, 7, 8, 9)]  # the 4 newest months hold page 1
-    last = text_of(client.get("/espace/aides?page=3"))
+    assert shards == [f"owners/{owner}/2026-0{m}" for m in (8, 9)]  # the 2 newest months hold page 1
+    recorder.reset()
+    third = text_of(client.get("/espace/aides?page=3"))
+    assert sorted(set(re.findall(r"QUARTIER-2026-(\d{6})", third))) == [f"{n:06d}" for n in range(16, 26)]
+    assert sorted(n for n in recorder.reads if n.startswith(f"owners/{owner}/20")) == [
+        f"owners/{owner}/2026-0{m}" for m in (4, 5)]  # the newer months are skipped by their counters
+    last = text_of(client.get("/espace/aides?page=5"))
     assert sorted(set(re.findall(r"QUARTIER-2026-(\d{6})", last))) == [f"{n:06d}" for n in range(1, 6)]
-    assert 'rel="prev"' in page_text(client.get("/espace/aides?page=3"))
+    assert 'rel="prev"' in page_text(client.get("/espace/aides?page=5"))
 
 
 BUDGET_SPEC = """\
@@ -216,7 +221,7 @@ def test_a_table_keeps_at_most_max_rows_at_every_save(client, user, services, ti
                                                                                   ("montant", "10"))}
     response = save_step(client, demande_id, "budget", rows, action="save")
     assert response.status_code == 200
-    assert ("Le tableau « Dépenses prévisionnelles » ne peut pas avoir plus de 30 lignes : seules les 30 "
+    assert ("Le tableau « Dépenses prévisionnelles » ne peut pas avoir plus de 30 lignes. Seules les 30 "
             "premières lignes envoyées ont été enregistrées.") in text_of(response)
     kept = stored(services, tiers, demande_id)["answers"]["depenses"]
     assert [row["poste"] for row in kept] == [f"Poste {i}" for i in range(30)]
