@@ -186,6 +186,17 @@ def resume_url(spec: Spec, demande: Mapping[str, Any], states: Mapping[str, str]
     return url_for("demandes.step", demande_id=demande["id"], page_id=page.id)
 
 
+def summary_resume_url(spec: Spec | None, summary: Mapping[str, Any]) -> str:
+    """Where to resume a demande from its summary row: the steps asked in a
+    complement, else the next step computed when it was saved, else the récapitulatif."""
+    if summary["status"] == "complement_demande" and spec is not None:
+        return resume_url(spec, summary, {})
+    page = summary.get("next_page")
+    if page and (spec is None or page["id"] in {p.id for p in spec.pages}):
+        return url_for("demandes.step", demande_id=summary["id"], page_id=page["id"])
+    return url_for("demandes.recap", demande_id=summary["id"])
+
+
 def teleservice_state(spec: Spec) -> str:
     today = services().clock.today()
     if spec.opens and today < spec.opens:
@@ -302,7 +313,7 @@ def start_demande(spec: Spec, tiers: Mapping[str, Any] | None, force: bool = Fal
             page_title="Une demande est déjà en cours",
             spec=spec,
             drafts=drafts,
-            resume_urls={d["id"]: resume_url(spec, d) for d in drafts},
+            resume_urls={d["id"]: summary_resume_url(spec, d) for d in drafts},
             )
     prefill = {"tiers": dict(tiers or {}), "account": dict(current_user.doc)}
     demande = service.start(spec, applicant_actor(), tiers, prefill)

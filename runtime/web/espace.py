@@ -19,7 +19,7 @@ from ..domain.workflow import STATUS_TAGS, format_amount, status_label
 from ..services import services
 from ..storage.repositories.demandes import tiers_partition
 from .context import current_tiers
-from .demandes import apply_pending_draft, complement_pages, offered_teleservices, own_summaries, resume_url
+from .demandes import apply_pending_draft, complement_pages, offered_teleservices, own_summaries, summary_resume_url
 from .identity import applicant_required
 
 bp = Blueprint("espace", __name__, url_prefix="/espace")
@@ -47,7 +47,7 @@ def _row(summary: dict[str, Any]) -> dict[str, Any]:
         "title": spec.title if spec else summary.get("teleservice_title") or summary["teleservice"],
         "completion": summary.get("progress") or 0,
         "next_step": next_page,
-        "resume_url": resume_url(spec, summary, summary.get("page_states") or {}) if editable else None,
+        "resume_url": summary_resume_url(spec, summary) if editable else None,
         "complement_pages": complement_pages(spec, summary) if editable else [],
         "amount": format_amount(summary.get("montant_demande")),
         "status": status_label(summary["status"]),

@@ -122,7 +122,7 @@ def test_summaries_are_written_with_the_demande(client, user, services, tiers):
     save_step(client, demande_id, "projet", VALID["projet"])
     (row,), _ = services.repos.demandes.summaries(owner)
     assert row["progress"] == 25 and row["next_page"] == {"id": "structure", "title": "Votre structure"}
-    assert row["page_states"]["projet"] == "complète"
+    assert stored(services, tiers, demande_id)["page_states"]["projet"] == "complète"
     fill_valid(client, demande_id)
     transmit(client, demande_id)
     services.repos.demandes.modify(owner, demande_id, lambda d: d.update(status="acceptee",

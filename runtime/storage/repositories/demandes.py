@@ -54,8 +54,8 @@ OWNER = re.compile(r"(tiers|drafts)/[0-9a-z_-]{1,64}")
 # computed by the domain when it saves: see runtime.domain.demandes.refresh_progress).
 SUMMARY_FIELDS = (
     "id", "partition", "teleservice", "teleservice_title", "kind", "version_key", "tiers_id", "status",
-    "numero", "created_at", "updated_at", "transmitted_at", "status_at", "progress", "page_states",
-    "next_page", "montant_demande", "decision", "complement", "prefill_key",
+    "numero", "created_at", "updated_at", "transmitted_at", "status_at", "progress", "next_page",
+    "montant_demande", "decision", "complement",
 )
 
 
