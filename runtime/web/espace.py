@@ -19,7 +19,13 @@ from ..domain.workflow import STATUS_TAGS, format_amount, status_label
 from ..services import services
 from ..storage.repositories.demandes import tiers_partition
 from .context import current_tiers
-from .demandes import apply_pending_draft, complement_pages, offered_teleservices, own_summaries, summary_resume_url
+from .demandes import (
+    apply_pending_draft,
+    complement_pages,
+    offered_teleservices,
+    own_summaries,
+    summary_resume_url,
+)
 from .identity import applicant_required
 
 bp = Blueprint("espace", __name__, url_prefix="/espace")

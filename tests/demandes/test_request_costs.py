@@ -17,13 +17,11 @@ from runtime.domain.workflow import Actor
 from runtime.storage.base import Store
 from runtime.storage.index import DemandeIndex
 from tests.demandes.support import (
-    OTHER_SIRET,
     VALID,
     fill_valid,
     make_tiers,
     quick_account,
     save_step,
-    sign_in,
     start,
     step_url,
     stored,

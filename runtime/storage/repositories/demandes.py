@@ -12,7 +12,7 @@ What the lists of an owner need lives in small **summaries**, written by
 every write of the demande (same method, under the demande's lock):
 
 - ``owners/<owner>/<yyyy-mm>`` (month the demande was created), table
-  ``demandes``: one row per demande (``SUMMARY_FIELDS`` + ``messages``);
+  ``demandes``: one row per demande (``SUMMARY_FIELDS``);
 - ``owners/<owner>/_counts``: table ``months`` (``{"id": month, "total",
   "statuses": {status: n}}``) and table ``decisions`` (the latest decisions).
 
@@ -230,29 +230,12 @@ class DemandeRepository(BaseRepository):
         for month in self._months(partition):
             yield from self._shard_rows(partition, month["id"], statuses)
 
-    def summary(self, partition: str, demande_id: str) -> Document | None:
-        doc = self.get(partition, demande_id)
-        if doc is None:
-            return None
-        rows = self.store.read(shard_partition(partition, doc["created_at"])).table(TABLE)
-        return rows.get(demande_id)
-
     def recent_decisions(self, partition: str, limit: int = 5) -> list[Document]:
         """The latest decisions on an owner's demandes (summary rows), newest first."""
         if not OWNER.fullmatch(partition or ""):
             return []
         rows = self.store.read(counts_partition(partition)).table("decisions").all()
         return sorted(rows, key=lambda r: (r.get("status_at") or "", r["id"]), reverse=True)[:limit]
-
-    def touch_summary(self, partition: str, demande_id: str, changes: Mapping[str, Any]) -> None:
-        """Add data that is not part of the demande (its conversation) to its summary row."""
-        doc = self.get(partition, demande_id)
-        if doc is None:
-            return
-        with self.store.transaction(shard_partition(partition, doc["created_at"])) as shard:
-            rows = shard.table(TABLE)
-            if rows.get(demande_id) is not None:
-                rows.update(demande_id, dict(changes))
 
     def _months(self, partition: str) -> list[Document]:
         if not OWNER.fullmatch(partition or ""):
@@ -276,7 +259,7 @@ class DemandeRepository(BaseRepository):
             if previous is None:
                 rows.insert(row)
             else:
-                rows.replace(doc["id"], {**previous, **row})  # keeps what others added (messages)
+                rows.replace(doc["id"], row)
             month = (doc["created_at"] or "0000-00")[:7]
             if previous is not None:
                 _count(counts.table("months"), month, previous["status"], -1)
