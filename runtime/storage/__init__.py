@@ -16,4 +16,6 @@ def open_store(config: Mapping[str, Any]) -> Store:
     from .tinydb_store import TinyDBStore
 
     # STORE_FSYNC=False is for test suites only: atomic still, but not power-cut proof
-    return TinyDBStore(Path(config["DATA_DIR"]) / "db", fsync=config["STORE_FSYNC"])
+    from .index import DERIVED_PREFIXES
+
+    return TinyDBStore(Path(config["DATA_DIR"]) / "db", fsync=config["STORE_FSYNC"], derived=DERIVED_PREFIXES)

@@ -44,6 +44,8 @@ TEXT_FIELDS = ("numero", "tiers_name", "title", "applicant", "commune")
 TEXT_CAP = 500  # rows kept per word; a commoner word narrows nothing (a scan answers)
 PREFIX_LENGTH = 3
 WORD = re.compile(r"[0-9a-z]+")
+# The text index is derived from the rows (rebuilt by `portail index rebuild`): written without fsync.
+DERIVED_PREFIXES = ("index/_text/", "index/_vocab/")
 TELESERVICE_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
 MONTH = re.compile(r"\d{4}-\d{2}")
 EXACT_FILTERS = frozenset({"teleservice", "statut"})  # answered from the counters alone

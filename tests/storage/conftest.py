@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from runtime.storage.index import DERIVED_PREFIXES
 from runtime.storage.memory import MemoryStore
 from runtime.storage.tinydb_store import TinyDBStore
 
@@ -11,7 +12,7 @@ from runtime.storage.tinydb_store import TinyDBStore
 def store(request, tmp_path):
     if request.param == "memory":
         return MemoryStore()
-    return TinyDBStore(tmp_path / "db")
+    return TinyDBStore(tmp_path / "db", derived=DERIVED_PREFIXES)  # as open_store makes it
 
 
 @pytest.fixture

@@ -165,3 +165,14 @@ def test_fsync_can_be_turned_off_for_test_suites_only(tmp_path, monkeypatch):
     assert calls == []
     save(TinyDBStore(tmp_path / "durable"), "accounts", {"n": 1})
     assert len(calls) == 2  # the temp file, then its folder
+
+
+def test_derived_partitions_are_written_without_fsync(tmp_path, monkeypatch):
+    """The text index (rebuilt by `portail index rebuild`) skips the two fsyncs of a write."""
+    calls = []
+    monkeypatch.setattr(os, "fsync", lambda fd: calls.append(fd))
+    store = TinyDBStore(tmp_path / "db", derived=("index/_text/",))
+    save(store, "index/_text/abc", {"n": 1})
+    assert calls == []
+    save(store, "tiers/abc", {"n": 1})
+    assert calls
