@@ -182,7 +182,7 @@ class TableType(FieldType):
 
 
 def too_many_rows(field, high: int) -> str:
-    return (f"Le tableau « {field.label} » ne peut pas avoir plus de {high} lignes. "
+    return (f"Le tableau {quote(field.label)} ne peut pas avoir plus de {high} lignes. "
             f"Seules les {high} premières lignes envoyées ont été enregistrées.")
 
 
