@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from ..domain import effects, workflow
 from ..services import services
+from ..storage.repositories.messages import conversation_partition
 from .context import current_tiers, tiers_required
 from .downloads import send_stored_file
 from .identity import applicant_required
@@ -55,8 +56,9 @@ def send_message(tiers_id: str, demande: Mapping[str, Any], actor: workflow.Acto
         return errors
     attachments = [services().files.save(upload.stream, upload.filename)] if has_file else []
     author = {"kind": actor.kind, "id": actor.id, "name": actor.name}
-    # The message and its notification mails are stored together (runtime.domain.effects).
-    with effects.recording(f"tiers/{tiers_id}") as rec:
+    # The message and its notification mails are stored together (runtime.domain.effects),
+    # in the conversation's partition where the message is written.
+    with effects.recording(conversation_partition(demande["id"])) as rec:
         message = services().repos.messages.post(tiers_id, demande, author, text, attachments)
         if actor.kind == "staff":
             path = url_for("echanges.conversation", demande_id=demande["id"])
