@@ -233,7 +233,9 @@ def test_a_table_keeps_at_most_max_rows_at_every_save(client, user, services, ti
     assert len(stored(services, tiers, demande_id)["answers"]["depenses"]) == 30
 
 
-def test_a_lost_double_submission_takes_no_number(client, user, services, tiers):
+def test_a_lost_double_submission_takes_no_number(client, user, services, tiers, monkeypatch):
+    from runtime.domain import effects
+
     first, second = start(client), start(client, force=True)
     for demande_id in (first, second):
         fill_valid(client, demande_id)
@@ -241,21 +243,18 @@ def test_a_lost_double_submission_takes_no_number(client, user, services, tiers)
     actor = Actor(kind="applicant", id=user["id"], name="Camille")
     prefill = {"tiers": tiers, "account": user}
     snapshot = stored(services, tiers, first)  # both submissions start from the same draft
-    barrier, outcomes = threading.Barrier(2), []
+    barrier, outcomes, recording = threading.Barrier(2), [], effects.recording
 
-    class RacingRepo:
-        """The demandes repository, with both submissions meeting before they write."""
+    def racing(partition, store=None):
+        """Both submissions have checked the draft; they meet, then race for the demande's lock."""
+        barrier.wait(timeout=10)
+        return recording(partition, store)
 
-        def __getattr__(self, name):
-            return getattr(services.repos.demandes, name)
-
-        def modify(self, *args, **kwargs):
-            barrier.wait(timeout=10)
-            return services.repos.demandes.modify(*args, **kwargs)
+    monkeypatch.setattr(effects, "recording", racing)
 
     def submit():
         with client.application.app_context():
-            service = DemandeService(RacingRepo(), services.catalog, services.clock,
+            service = DemandeService(services.repos.demandes, services.catalog, services.clock,
                                      index=DemandeIndex(services.store), tiers_repo=services.repos.tiers)
             outcomes.append(service.transmit(snapshot, spec, actor, prefill))
 
@@ -264,6 +263,7 @@ def test_a_lost_double_submission_takes_no_number(client, user, services, tiers)
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
+    monkeypatch.undo()
     assert sorted(o.first_time for o in outcomes) == [False, True]
     assert {o.demande["numero"] for o in outcomes} == {"QUARTIER-2026-000001"}
     transmit(client, second)
