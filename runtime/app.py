@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,12 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+def log_damaged_partitions(store) -> None:
+    """One ERROR line per partition that cannot be read (writes to it are refused)."""
+    for problem in store.check():
+        log.error("Partition illisible, écritures refusées : %s", problem)
+
+
 def _build_services(config: dict[str, Any]) -> Services:
     from .captcha import make_captcha
     from .domain.indexing import StaffIndexer
@@ -67,12 +74,15 @@ def _build_services(config: dict[str, Any]) -> Services:
     from .mail import Mailer
     from .spec.catalog import Catalog
     from .storage import open_file_store, open_store
+    from .storage.cache import CachedStore
     from .storage.repositories import Repositories
 
     clock = config.get("CLOCK") or Clock()
-    store = open_store(config)
-    for problem in store.check():  # refused until an operator restores it: see docs/storage.md
-        log.error("Partition illisible, écritures refusées : %s", problem)
+    # No full check in the way of the start: a damaged partition is refused when it is read
+    # (CorruptPartition); `portail storage check` parses everything (see docs/storage.md).
+    store = CachedStore(open_store(config))
+    if config.get("STORE_CHECK_AT_START") == "background":
+        threading.Thread(target=log_damaged_partitions, args=(store,), name="storage-check", daemon=True).start()
     repos = Repositories(store, clock)
     mailer = Mailer(config)
     catalog = Catalog.load(Path(config["SPECS_DIR"]), store=store)

@@ -164,6 +164,19 @@ def storage_check(effects_older_than_minutes: int) -> None:
     click.echo("Stockage en bon état.")
 
 
+@storage.command("upgrade")
+def storage_upgrade() -> None:
+    """Move a data folder of the round-2 layout to the current one (portal stopped; idempotent)."""
+    from .domain.upgrade import upgrade_layout
+    from .services import services
+
+    app = _app_for_command()
+    with app.app_context():
+        report = upgrade_layout(services().store, services().clock, services().catalog)
+    click.echo(f"Stockage mis à jour : {report.accounts} compte(s), {report.demandes} demande(s), "
+               f"{report.messages} message(s) déplacé(s).")
+
+
 @main.group()
 def files() -> None:
     """Uploaded files."""
@@ -269,7 +282,7 @@ def index() -> None:
 @index.command("rebuild")
 @click.option("--job", "as_job", is_flag=True, help="La confier à « portail worker » au lieu de l'attendre.")
 def index_rebuild(as_job: bool) -> None:
-    """Rebuild the staff index of transmitted demandes from the tiers/* partitions."""
+    """Rebuild the staff index of transmitted demandes, and the applicants' summaries, from demandes/*."""
     from .domain import jobs
 
     app = _app_for_command()

@@ -18,6 +18,9 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": "",  # postgresql://user@host/base: PostgreSQL store for several app servers
     "DATABASE_POOL_SIZE": 10,  # connections per worker process at most
     "FILE_STORE": "",  # "local" (DATA_DIR/uploads) or "postgresql"; empty: follows the store
+    # Full storage check at start: "" (none: `portail storage check` does it) or "background"
+    # (a thread of each worker parses every partition and logs the damaged ones; requests go on).
+    "STORE_CHECK_AT_START": "",
     "PORTAL_NAME": "Portail des subventions",
     "METROPOLE_NAME": "Métropole Aix Marseille Provence",
     "METROPOLE_CONTACT": "Direction des finances – subventions@ampmetropole.fr – 04 91 99 99 00",

@@ -6,6 +6,8 @@ made there, from what these functions return.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -13,12 +15,20 @@ from typing import Any
 
 from ..formatting import format_amount, format_date, quote
 from ..forms.registry import field_type
-from ..forms.wizard import STATE_DONE, STATE_ERROR, STATE_TODO, page_states, validate_demande, visible_pages
+from ..forms.wizard import (
+    STATE_DONE,
+    STATE_ERROR,
+    STATE_TODO,
+    page_states,
+    prefill_value,
+    validate_demande,
+    visible_pages,
+)
 from ..spec.computed import compute, to_decimal
 from ..spec.conditions import evaluate
 from ..spec.errors import FieldError
 from ..spec.model import Field, Spec
-from ..storage.repositories.demandes import account_partition, tiers_partition
+from ..storage.repositories.demandes import account_partition, demande_partition, tiers_partition
 from ..storage.repositories.tiers import tiers_name
 from ..vocabulary import EDITABLE_STATUSES, Status
 from . import effects
@@ -75,28 +85,24 @@ class DemandeService:
 
     # Starting and finding
 
-    def start(self, spec: Spec, actor: Actor, tiers: Mapping[str, Any] | None) -> dict[str, Any]:
+    def start(self, spec: Spec, actor: Actor, tiers: Mapping[str, Any] | None,
+              prefill: Mapping[str, Any] | None = None) -> dict[str, Any]:
         partition = partition_for(spec, actor.id, tiers)
-        doc = self.repo.create(
-            partition,
-            {
-                "teleservice": spec.id,
-                "teleservice_title": spec.title,
-                "kind": spec.kind,
-                "version_key": spec.version_key,
-                "tiers_id": tiers["id"] if tiers and spec.kind != "tiers_creation" else None,
-                "created_by": actor.id,
-                "history": [self._event(actor, "Demande créée")],
-            },
-        )
-        return doc
+        doc = {
+            "teleservice": spec.id,
+            "teleservice_title": spec.title,
+            "kind": spec.kind,
+            "version_key": spec.version_key,
+            "tiers_id": tiers["id"] if tiers and spec.kind != "tiers_creation" else None,
+            "created_by": actor.id,
+            "history": [self._event(actor, "Demande créée")],
+        }
+        refresh_progress(spec, doc, prefill)
+        return self.repo.create(partition, doc)
 
     def drafts_of(self, partition: str, teleservice_id: str) -> list[dict[str, Any]]:
-        return [
-            d
-            for d in self.repo.list(partition)
-            if d["teleservice"] == teleservice_id and d["status"] == Status.BROUILLON
-        ]
+        """Drafts of a téléservice (summary rows), from the owner's summaries."""
+        return [d for d in self.repo.all_summaries(partition, (Status.BROUILLON,)) if d["teleservice"] == teleservice_id]
 
     def spec_of(
         self, demande: dict[str, Any], prefill: Mapping[str, Any] | None = None
@@ -150,7 +156,7 @@ class DemandeService:
                     answers.pop(field_id, None)
             doc["answers"] = answers
             doc["visited"] = sorted({*(doc.get("visited") or ()), page_id})
-            doc["page_states"] = step_states(spec, doc, prefill)
+            refresh_progress(spec, doc, prefill)
             doc["updated_by"] = actor.id
 
         return self.repo.modify(demande["partition"], demande["id"], change)
@@ -184,7 +190,6 @@ class DemandeService:
         errors = list(validate_demande(spec, demande.get("answers") or {}, prefill))
         if errors:
             raise TransmissionRefused(errors)
-        numero = demande.get("numero") or self.repo.next_numero(number_prefix(spec), self.clock.now().year)
         now = self.clock.now().isoformat(timespec="seconds")
         outcome = {"first_time": True}
 
@@ -194,7 +199,9 @@ class DemandeService:
                 return
             complement = doc["status"] == Status.COMPLEMENT_DEMANDE
             previous = (doc.get("versions") or [None])[-1]
-            doc["numero"] = doc.get("numero") or numero
+            # The number is taken here, under the demande's lock, once we know this write wins:
+            # the loser of a double submission never takes one.
+            doc["numero"] = doc.get("numero") or self.repo.next_numero(number_prefix(spec), self.clock.now().year)
             doc["transmitted_at"] = doc.get("transmitted_at") or now
             doc["status"] = Status.TRANSMISE
             doc["versions"] = [
@@ -208,7 +215,8 @@ class DemandeService:
             if complement:
                 doc["complement"] = {**(doc.get("complement") or {}), "answered_at": now}
 
-        with effects.recording(demande["partition"]) as rec:
+        # The demande's own partition: the transmission and its effects (index row, mails) commit together.
+        with effects.recording(demande_partition(demande["id"])) as rec:
             stored = self.repo.modify(demande["partition"], demande["id"], change)
             if stored is not None and outcome["first_time"]:
                 rec.index(stored)
@@ -231,24 +239,26 @@ class DemandeService:
 
     def redrive(self, demande: Mapping[str, Any]) -> None:
         """Deliver the effects still pending in the demande's partition."""
-        effects.redrive(demande["partition"])
+        effects.redrive(demande_partition(demande["id"]))
 
     def move_to_tiers(self, demande: Mapping[str, Any], tiers_id: str) -> dict[str, Any]:
         """File a transmitted Tiers-creation demande under the Tiers it created."""
         target = tiers_partition(tiers_id)
         if demande["partition"] == target:
             return dict(demande)
-        with effects.recording(target) as rec:
-            moved = self.repo.create(target, {**demande, "tiers_id": tiers_id})
-            rec.index(moved)
-        self.repo.remove(demande["partition"], demande["id"])
-        return moved
+        # The outbox of a demande is in its own partition: the move and its index effect commit together.
+        with effects.recording(demande_partition(demande["id"])) as rec:
+            moved = self.repo.move(demande["partition"], demande["id"], target, {"tiers_id": tiers_id})
+            if moved is not None:
+                rec.index(moved)
+        return moved or dict(demande)
 
     def reindex(self, demande: Mapping[str, Any], spec: Spec | None) -> None:
         """Refresh the staff listing row of a transmitted demande."""
         if self.index is None or not demande.get("transmitted_at"):
             return
-        self.index.upsert(index_summary(demande, spec, self.tiers_name(demande)))
+        tiers = self.tiers_repo.get(demande["tiers_id"]) if self.tiers_repo and demande.get("tiers_id") else None
+        self.index.upsert(index_summary(demande, spec, tiers_name(tiers or demande.get("answers")), tiers))
 
     def tiers_name(self, demande: Mapping[str, Any]) -> str:
         """The raison sociale of the demande's Tiers (for a Tiers-creation
@@ -291,7 +301,7 @@ def migrate(doc: dict[str, Any], new: Spec, prefill: Mapping[str, Any] | None = 
     # the applicant did not leave it wrong, the form changed.
     fresh = page_states(new, doc["answers"], prefill=prefill)
     doc["visited"] = [p for p in doc.get("visited") or () if fresh.get(p) != STATE_TODO]
-    doc["page_states"] = step_states(new, doc, prefill)
+    refresh_progress(new, doc, prefill)
 
 
 SET_ASIDE_INTRO = ("Le formulaire a changé depuis que vous avez saisi ces réponses : elles ne sont plus demandées "
@@ -368,6 +378,29 @@ def step_states(spec: Spec, demande: Mapping[str, Any], prefill: Mapping[str, An
     }
 
 
+def refresh_progress(spec: Spec, doc: dict[str, Any], prefill: Mapping[str, Any] | None = None) -> None:
+    """Compute, at save time, what lists show of a demande being filled in:
+    the step states, the completion percentage, the next step and the amount
+    requested. Lists (tableau de bord, Mes sollicitations, Mes aides) read
+    them from the demande's summary and never validate a page."""
+    states = step_states(spec, doc, prefill)
+    doc["prefill_key"] = prefill_key(spec, prefill)
+    page = next_step(spec, states)
+    amount = requested_amount(spec, doc.get("answers") or {})
+    doc["page_states"] = states
+    doc["progress"] = completion(states)
+    doc["next_page"] = {"id": page.id, "title": page.title} if page else None
+    doc["montant_demande"] = str(amount) if amount is not None else None
+
+
+def prefill_key(spec: Spec, prefill: Mapping[str, Any] | None) -> str:
+    """A fingerprint of the pre-filled values the step states depend on: stored
+    states stay valid while it does not change (the Tiers' data did not)."""
+    values = {f.id: prefill_value(prefill, f.prefill) for f in spec.fields() if f.prefill}
+    digest = hashlib.sha1(json.dumps(values, sort_keys=True, default=str).encode())
+    return f"{spec.version_key}:{digest.hexdigest()[:16]}"
+
+
 def completion(states: Mapping[str, str]) -> int:
     """Percentage of visible steps complete (``states`` from ``step_states``)."""
     if not states:
@@ -393,9 +426,16 @@ def requested_amount(spec: Spec | None, answers: Mapping[str, Any]) -> Decimal |
     return None
 
 
-def index_summary(demande: Mapping[str, Any], spec: Spec | None, tiers_name: str = "") -> dict[str, Any]:
+def index_summary(demande: Mapping[str, Any], spec: Spec | None, tiers_name: str = "",
+                  tiers: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The staff index row of a transmitted demande; ``tiers`` (its document) adds
+    the commune and the legal representative, which the text search finds."""
     amount = requested_amount(spec, demande.get("answers") or {})
+    tiers = tiers or {}
+    address = tiers.get("adresse") if isinstance(tiers.get("adresse"), Mapping) else {}
     return {
+        "commune": str(address.get("commune") or ""),
+        "applicant": " ".join(str(tiers.get(k) or "") for k in ("representant_prenom", "representant_nom")).strip(),
         "id": demande["id"],
         "numero": demande.get("numero"),
         "teleservice": demande["teleservice"],

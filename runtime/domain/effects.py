@@ -239,8 +239,8 @@ def _deliver_mail(partition: str, effect: Mapping[str, Any]) -> None:
 def _deliver_index(partition: str, effect: Mapping[str, Any], demande: Mapping[str, Any] | None = None) -> None:
     from . import indexing
 
-    if demande is None:
-        demande = services().repos.demandes.get(partition, effect["payload"]["demande_id"])
+    if demande is None:  # the effect sits in the demande's own partition (demandes/<id>)
+        demande = services().repos.demandes.find_anywhere(effect["payload"]["demande_id"])
     if demande is not None and indexing.is_transmitted(demande):  # moved or deleted since: nothing to do
         services().staff_index.reindex(demande)
 

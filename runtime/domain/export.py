@@ -20,18 +20,26 @@ Numbers stay numbers in XLSX (amounts formatted with two decimals, dates
 shown day/month/year); CSV writes a decimal comma. Every text cell that a spreadsheet would read
 as a formula (first character ``= + - @``, tab or carriage return) is
 prefixed with a quote (OWASP "CSV injection").
+
+Exports stream (``stream``): the demandes are read once, in the order of the
+staff index, and each row is written as it is produced, so memory stays
+bounded whatever the number of rows. CSV leaves the server row batch by row
+batch; XLSX is written by openpyxl's write-only mode to a temporary file and
+sent from it.
 """
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Mapping
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from ..formatting import format_short_date
@@ -151,7 +159,13 @@ def columns_for(specs: Iterable[Any]) -> list[Column]:
 
 
 def rows_for(columns: list[Column], demandes: Iterable[Mapping[str, Any]]) -> list[list[Cell]]:
-    return [[neutralise(column.extract(demande)) for column in columns] for demande in demandes]
+    return list(iter_rows(columns, demandes))
+
+
+def iter_rows(columns: list[Column], demandes: Iterable[Mapping[str, Any]]) -> Iterator[list[Cell]]:
+    """One row per demande, produced as the demandes come."""
+    for demande in demandes:
+        yield [neutralise(column.extract(demande)) for column in columns]
 
 
 def _csv_text(value: Cell) -> str:
@@ -164,45 +178,97 @@ def _csv_text(value: Cell) -> str:
     return str(value)
 
 
-def to_csv(columns: list[Column], rows: list[list[Cell]]) -> bytes:
+CSV_BATCH = 200  # rows per chunk sent
+
+
+def to_csv(columns: list[Column], rows: Iterable[list[Cell]]) -> bytes:
     """Semicolon-separated UTF-8 with BOM: what French Excel opens directly."""
+    return b"".join(iter_csv(columns, rows))
+
+
+def iter_csv(columns: list[Column], rows: Iterable[list[Cell]]) -> Iterator[bytes]:
+    """The CSV in chunks of ``CSV_BATCH`` rows, each written as soon as its rows exist."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    buffer.write("\ufeff")
     writer.writerow([neutralise(c.title) for c in columns])
-    for row in rows:
+    for number, row in enumerate(rows, start=1):
         writer.writerow([_csv_text(v) for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        if number % CSV_BATCH == 0:
+            yield _drain(buffer)
+    yield _drain(buffer)
 
 
-def to_xlsx(columns: list[Column], rows: list[list[Cell]], title: str = "Demandes") -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title[:31]
-    sheet.append([neutralise(c.title) for c in columns])
+def _drain(buffer: io.StringIO) -> bytes:
+    data = buffer.getvalue().encode("utf-8")
+    buffer.seek(0)
+    buffer.truncate()
+    return data
+
+
+def to_xlsx(columns: list[Column], rows: Iterable[list[Cell]], title: str = "Demandes") -> bytes:
+    return b"".join(iter_xlsx(columns, rows, title))
+
+
+def iter_xlsx(columns: list[Column], rows: Iterable[list[Cell]], title: str = "Demandes",
+              chunk: int = 64 * 1024) -> Iterator[bytes]:
+    """The workbook, written row by row in write-only mode (memory bounded) to a
+    temporary file, then sent from it in chunks."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title[:31])
+    sheet.append([_header_cell(sheet, c.title) for c in columns])
+    formats = [XLSX_FORMATS.get(c.kind) for c in columns]
     for row in rows:
         # neutralise() left no string starting with "=": openpyxl stores them all as text.
-        sheet.append([_xlsx_value(v) for v in row])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    _format_columns(sheet, columns)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        sheet.append([_xlsx_cell(sheet, value, number_format) for value, number_format in zip(row, formats)])
+    with tempfile.TemporaryFile() as target:
+        workbook.save(target)
+        target.seek(0)
+        while data := target.read(chunk):
+            yield data
+
+
+def _header_cell(sheet, title: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=neutralise(title))
+    cell.font = Font(bold=True)
+    return cell
+
+
+def _xlsx_cell(sheet, value: Cell, number_format: str | None):
+    value = _xlsx_value(value)
+    if number_format is None or value is None or isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = number_format
+    return cell
+
+
+def stream(fmt: str, columns: list[Column], demandes: Iterable[Mapping[str, Any]], title: str = "Demandes") -> Iterator[bytes]:
+    """The export file of ``demandes`` (an iterator: read one by one) in chunks."""
+    rows = iter_rows(columns, demandes)
+    return iter_csv(columns, rows) if fmt == "csv" else iter_xlsx(columns, rows, title)
+
+
+def filed_demandes(index_rows: Iterable[Mapping[str, Any]], read_demande: Callable[[str], Mapping[str, Any] | None],
+                   tiers_name_of: Callable[[str], str]) -> Iterator[dict[str, Any]]:
+    """The transmitted demandes of index rows, in the index's order, each read
+    once, with the name of its Tiers taken from the row (the Tiers is read
+    only for a row indexed without it, once per Tiers)."""
+    names: dict[str, str] = {}
+    for row in index_rows:
+        demande = read_demande(row["id"])
+        if demande is None or demande.get("status") in (None, "brouillon"):
+            continue
+        name = row.get("tiers_name")
+        tiers_id = demande.get("tiers_id") or ""
+        if not name and tiers_id:
+            if tiers_id not in names:
+                names[tiers_id] = tiers_name_of(tiers_id)
+            name = names[tiers_id]
+        yield {**demande, "tiers_name": name or ""}
 
 
 def _xlsx_value(value: Cell) -> Any:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     return value
-
-
-def _format_columns(sheet, columns: list[Column]) -> None:
-    """Display formats of the amount and date columns (their cells keep real values)."""
-    for index, column in enumerate(columns, start=1):
-        number_format = XLSX_FORMATS.get(column.kind)
-        if number_format is None:
-            continue
-        for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-            if not isinstance(cell.value, str):
-                cell.number_format = number_format
-

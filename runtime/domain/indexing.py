@@ -3,9 +3,9 @@
 Rows written by the staff side always carry ``tiers_name`` (the Tiers'
 raison sociale), so the listing's text search finds a demande by its Tiers
 even when the row written at transmission lacked it. ``StaffIndexer.rebuild`` (the
-``portail index rebuild`` command) rewrites the whole index from the
-``tiers/*`` partitions. ``StaffIndexer(store, repos, catalog)`` is built once in
-``Services`` (``services().staff_index``).
+``portail index rebuild`` command) rewrites the whole index, and the applicants'
+summaries, from the ``demandes/*`` partitions. ``StaffIndexer(store, repos, catalog)``
+is built once in ``Services`` (``services().staff_index``).
 """
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from ..storage.index import DemandeIndex
 from ..storage.repositories.tiers import tiers_name
 from .workflow import BROUILLON
 
-TIERS_PREFIX = "tiers/"
 DEMANDES = "demandes"
+DEMANDE_PREFIX = "demandes/"
 
 
 def is_transmitted(demande: Mapping[str, Any]) -> bool:
@@ -26,8 +26,8 @@ def is_transmitted(demande: Mapping[str, Any]) -> bool:
 
 
 def demande_partitions(store) -> list[str]:
-    """The partitions holding transmitted demandes (one place to change with the layout)."""
-    return list(store.partitions(TIERS_PREFIX))
+    """The partitions holding demandes (one place to change with the layout)."""
+    return list(store.partitions(DEMANDE_PREFIX))
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class StaffIndexer:
         from .demandes import index_summary
 
         spec = self.catalog.version(demande["version_key"]) if demande.get("version_key") else None
-        return index_summary(demande, spec, tiers_name(tiers))
+        return index_summary(demande, spec, tiers_name(tiers), tiers)
 
     def reindex(self, demande: Mapping[str, Any]) -> None:
         """Refresh the row of a demande after a staff transition."""
@@ -56,23 +56,27 @@ class StaffIndexer:
         DemandeIndex(self.store).upsert(self.staff_summary(demande, tiers))
 
     def rebuild(self, report=None) -> RebuildReport:
-        """Upsert every transmitted demande of every Tiers, drop the rows of demandes
-        that no longer exist (or are drafts again), then recount the shards.
-        ``report(done, total)`` follows the partitions read (jobs)."""
-        store = self.store
+        """Upsert every transmitted demande, drop the rows of demandes that no
+        longer exist (or are drafts again), recount the shards, and rewrite the
+        applicants' summaries. ``report(done, total)`` follows the partitions read (jobs)."""
+        store, repos = self.store, self.repos
         index = DemandeIndex(store)
         indexed: set[str] = set()
+        names: dict[str, Any] = {}
         partitions = demande_partitions(store)
         for done, partition in enumerate(partitions, start=1):
-            tiers = self.repos.tiers.get(partition.removeprefix(TIERS_PREFIX))
             for demande in store.read(partition).table(DEMANDES).all():
                 if is_transmitted(demande):
-                    index.upsert(self.staff_summary(demande, tiers))
+                    tiers_id = demande.get("tiers_id")
+                    if tiers_id not in names:
+                        names[tiers_id] = repos.tiers.get(tiers_id) if tiers_id else None
+                    index.upsert(self.staff_summary(demande, names[tiers_id]))
                     indexed.add(demande["id"])
             if report is not None:
                 report(done, len(partitions))
         removed = index.remove_unlisted(indexed)
         index.rebuild_counts()
+        repos.demandes.rebuild_summaries()
         return RebuildReport(indexed=len(indexed), removed=removed)
 
 

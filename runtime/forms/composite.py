@@ -105,7 +105,9 @@ class TableType(FieldType):
     def make_field(self, field):
         attrs = {col.id: field_type(col.type).make_field(col) for col in field.columns}
         row_form = type(f"{field.id}_row", (SubForm,), attrs)
-        return FieldList(FormField(row_form), label=field.label, min_entries=0)
+        # max_entries: rows posted beyond max_rows are never even built (a post of
+        # 5,000 rows costs what a post of max_rows does), and never stored.
+        return FieldList(FormField(row_form), label=field.label, min_entries=0, max_entries=self.max_rows(field))
 
     def rows_shown(self, field, filled: int) -> int:
         """How many rows the page shows: the rows filled plus one blank row."""
@@ -134,7 +136,22 @@ class TableType(FieldType):
                            for e in collected.errors]
             rows.append(row)
         errors += self.count_errors(field, len(rows))
+        high = self.max_rows(field)
+        if high and self.posted_rows(field, getattr(form, "portail_formdata", None)) > high:
+            errors.append(Error("", too_many_rows(field, high), code="field"))
         return Collected(rows or None, errors)
+
+    @staticmethod
+    def posted_rows(field, formdata) -> int:
+        """How many rows were posted (``<table>-<n>-<column>`` keys), kept or not."""
+        prefix = f"{field.id}-"
+        indices = set()
+        for key in formdata or ():
+            if key.startswith(prefix):
+                number = key[len(prefix):].partition("-")[0]
+                if number.isdigit():
+                    indices.add(number)
+        return len(indices)
 
     def count_errors(self, field, count: int) -> list[Error]:
         low, high = self.min_rows(field), self.max_rows(field)
@@ -164,6 +181,11 @@ class TableType(FieldType):
 
     def display(self, field, value):
         return f"{len(value or [])} ligne(s)"
+
+
+def too_many_rows(field, high: int) -> str:
+    return (f"Le tableau {quote(field.label)} ne peut pas avoir plus de {high} lignes. "
+            f"Seules les {high} premières lignes envoyées ont été enregistrées.")
 
 
 def row_message(index: int, message: str) -> str:

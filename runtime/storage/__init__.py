@@ -19,10 +19,11 @@ def open_store(config: Mapping[str, Any]) -> Store:
         from .postgres_store import PostgresStore
 
         return PostgresStore(config["DATABASE_URL"], max_size=int(config.get("DATABASE_POOL_SIZE", 10)))
+    from .index import DERIVED_PREFIXES
     from .tinydb_store import TinyDBStore
 
     # STORE_FSYNC=False is for test suites only: atomic still, but not power-cut proof
-    return TinyDBStore(Path(config["DATA_DIR"]) / "db", fsync=config["STORE_FSYNC"])
+    return TinyDBStore(Path(config["DATA_DIR"]) / "db", fsync=config["STORE_FSYNC"], derived=DERIVED_PREFIXES)
 
 
 def open_file_store(config: Mapping[str, Any], store: Store):

@@ -14,8 +14,17 @@ the number of demandes (see docs/storage.md):
 - ``index/_where/<xx>``, table ``demandes``: ``{"id": demande_id, "shard"}``,
   256 buckets, so ``get(id)`` and a change of shard need no scan.
 
+- ``index/_text/<xxx>`` (4,096 buckets by a hash of the word), table
+  ``postings``: ``{"id": word, "rows": {demande_id: row}, "common": bool}``,
+  the rows whose text (number, Tiers name, title, applicant, commune) holds
+  that word; a word found in more than ``TEXT_CAP`` rows is marked
+  ``common`` and keeps no rows (it cannot narrow a search);
+- ``index/_vocab/<xxx>``, table ``words``: ``{"id": first 3 letters,
+  "words": [...]}``, so a word typed in part ("pani") finds "panier".
+
 Writers take the ``index/_counts`` lock first, then the bucket, then the
-shard: one order, so no deadlock, and counters always match the rows they
+shard, then the text buckets and the vocabulary buckets (each set in sorted
+order): one order, so no deadlock, and counters always match the rows they
 describe (``rebuild_counts`` repairs them after a crash between the writes).
 """
 from __future__ import annotations
@@ -31,7 +40,12 @@ from typing import Any
 from .base import Document, Store
 
 COUNTS = "index/_counts"
-TEXT_FIELDS = ("numero", "tiers_name", "title")
+TEXT_FIELDS = ("numero", "tiers_name", "title", "applicant", "commune")
+TEXT_CAP = 500  # rows kept per word; a commoner word narrows nothing (a scan answers)
+PREFIX_LENGTH = 3
+WORD = re.compile(r"[0-9a-z]+")
+# The text index is derived from the rows (rebuilt by `portail index rebuild`): written without fsync.
+DERIVED_PREFIXES = ("index/_text/", "index/_vocab/")
 TELESERVICE_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
 MONTH = re.compile(r"\d{4}-\d{2}")
 EXACT_FILTERS = frozenset({"teleservice", "statut"})  # answered from the counters alone
@@ -69,6 +83,7 @@ class DemandeIndex:
             if previous is not None:
                 _count(shards, old_shard, previous, -1)
             _count(shards, shard, row, +1)
+            self._index_text(previous, row)
         return row
 
     def get(self, demande_id: str) -> Document | None:
@@ -86,6 +101,7 @@ class DemandeIndex:
             where.table("demandes").remove(demande_id)
             if previous is not None:
                 _count(counts.table("shards"), located["shard"], previous, -1)
+                self._index_text(previous, None)
         return True
 
     def search(
@@ -102,6 +118,11 @@ class DemandeIndex:
         exact = set(filters) <= EXACT_FILTERS
         matches = _matcher(filters)
         offset, rows, total = (max(page, 1) - 1) * per_page, [], 0
+        candidates = self._text_candidates(filters.get("text", "")) if "text" in filters else None
+        if candidates is not None:  # answered from the text index: no shard is read
+            found = sorted((r for r in candidates if matches(r) and self._in_scope(r, filters, teleservices)),
+                           key=lambda r: (r["transmitted_at"], r["id"]), reverse=True)
+            return found[offset : offset + per_page], len(found)
         for _month, shards in self._shard_groups(filters, teleservices):
             shards = list(shards)
             known = sum(_counted(s, filters.get("statut")) for s in shards) if exact else None
@@ -188,6 +209,71 @@ class DemandeIndex:
         shards.sort(key=lambda s: s["month"], reverse=True)
         return groupby(shards, key=lambda s: s["month"])
 
+    # Text index
+
+    def _text_candidates(self, text: str) -> list[Document] | None:
+        """Rows holding every selective word typed, from the text index; None when
+        no typed word narrows the search (all short or common): then shards are scanned."""
+        selected: dict[str, Document] | None = None
+        for word in set(words_of(text)):
+            if len(word) < PREFIX_LENGTH:
+                continue
+            rows = self._rows_with_prefix(word)
+            if rows is None:
+                continue
+            selected = rows if selected is None else {k: v for k, v in selected.items() if k in rows}
+        return None if selected is None else list(selected.values())
+
+    def _rows_with_prefix(self, word: str) -> dict[str, Document] | None:
+        """Rows with a word starting with ``word``; None if one such word is common."""
+        vocabulary = self.store.read(vocab_bucket(word)).table("words").get(word[:PREFIX_LENGTH])
+        rows: dict[str, Document] = {}
+        for full in (vocabulary or {}).get("words", ()):
+            if not full.startswith(word):
+                continue
+            posting = self.store.read(text_bucket(full)).table("postings").get(full)
+            if posting is None:
+                continue
+            if posting.get("common"):
+                return None
+            rows.update(posting["rows"])
+        return rows
+
+    @staticmethod
+    def _in_scope(row: Mapping[str, Any], filters: Mapping[str, Any], teleservices: Iterable[str] | None) -> bool:
+        allowed = set(teleservices) if teleservices is not None else None
+        return (allowed is None or row["teleservice"] in allowed) and filters.get("teleservice") in (
+            None, row["teleservice"])
+
+    def _index_text(self, previous: Mapping[str, Any] | None, row: Mapping[str, Any] | None) -> None:
+        """Move ``row`` (None: removed) from the postings of its old words to those of its new ones."""
+        old = _indexed_words(previous) if previous is not None else set()
+        new = _indexed_words(row) if row is not None else set()
+        buckets: dict[str, list[str]] = {}
+        for word in old | new:
+            buckets.setdefault(text_bucket(word), []).append(word)
+        for bucket in sorted(buckets):
+            with self.store.transaction(bucket) as part:
+                postings = part.table("postings")
+                for word in buckets[bucket]:
+                    _post(postings, word, (previous or row)["id"], row if word in new else None)
+        self._add_vocabulary(new - old)
+
+    def _add_vocabulary(self, words: set[str]) -> None:
+        by_bucket: dict[str, set[str]] = {}
+        for word in words:
+            by_bucket.setdefault(vocab_bucket(word), set()).add(word)
+        for bucket in sorted(by_bucket):
+            with self.store.transaction(bucket) as part:
+                table = part.table("words")
+                for word in by_bucket[bucket]:
+                    key = word[:PREFIX_LENGTH]
+                    doc = table.get(key)
+                    if doc is None:
+                        table.insert({"id": key, "words": [word]})
+                    elif word not in doc["words"]:
+                        table.update(key, {"words": sorted({*doc["words"], word})})
+
     def _rows(self, shard: str, matches) -> list[Document]:
         return self.store.read(f"index/{shard}").table("demandes").find(matches)
 
@@ -216,6 +302,44 @@ def _normalise(summary: Mapping[str, Any]) -> Document:
     if not MONTH.match(row["transmitted_at"]):
         raise ValueError(f"date de transmission invalide : {row['transmitted_at']!r}")
     return row
+
+
+def words_of(text: Any) -> list[str]:
+    """Accent- and case-insensitive words (letters and digits) of a text."""
+    return WORD.findall(_fold(text or ""))
+
+
+def _indexed_words(row: Mapping[str, Any]) -> set[str]:
+    """The words a row is found by; a number also without its leading zeros
+    ("000123" is found by "123")."""
+    words = set(words_of(" ".join(str(row.get(f) or "") for f in TEXT_FIELDS)))
+    return words | {w.lstrip("0") for w in words if w.isdigit() and w.lstrip("0")}
+
+
+def text_bucket(word: str) -> str:
+    return f"index/_text/{hashlib.sha1(word.encode()).hexdigest()[:3]}"
+
+
+def vocab_bucket(word: str) -> str:
+    return f"index/_vocab/{hashlib.sha1(word[:PREFIX_LENGTH].encode()).hexdigest()[:3]}"
+
+
+def _post(postings, word: str, demande_id: str, row: Mapping[str, Any] | None) -> None:
+    doc = postings.get(word)
+    if doc is None:
+        if row is None:
+            return
+        doc = {"id": word, "rows": {}, "common": False}
+        postings.insert(doc)
+    if doc["common"]:
+        return
+    if row is None:
+        doc["rows"].pop(demande_id, None)
+    else:
+        doc["rows"][demande_id] = dict(row)
+        if len(doc["rows"]) > TEXT_CAP:
+            doc.update(rows={}, common=True)
+    postings.replace(word, doc)
 
 
 def bucket_of(demande_id: str) -> str:

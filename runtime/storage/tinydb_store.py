@@ -152,9 +152,13 @@ class TinyDBPartition(Partition):
 class TinyDBStore(Store):
     """Partitioned TinyDB files under ``root``; safe across threads and processes."""
 
-    def __init__(self, root: str | os.PathLike[str], fsync: bool = True):
+    def __init__(self, root: str | os.PathLike[str], fsync: bool = True, derived: tuple[str, ...] = ()):
         self.root = Path(root)
         self.fsync = fsync
+        # Partitions under these prefixes hold data rebuilt from others (`portail index
+        # rebuild`): written atomically, without the fsyncs (a power cut may lose their last
+        # writes, never corrupt them).
+        self.derived = derived
         self.root.mkdir(parents=True, exist_ok=True)
         self._locks: dict[str, threading.RLock] = defaultdict(threading.RLock)
         self._guard = threading.Lock()
@@ -178,7 +182,7 @@ class TinyDBStore(Store):
                 yield part
             finally:
                 del active[partition]
-            self._commit(path, raw, part)
+            self._commit(path, raw, part, fsync=self.fsync and not partition.startswith(self.derived or ("\0",)))
 
     def read(self, partition: str) -> Partition:
         path = self.path(partition)
@@ -210,13 +214,13 @@ class TinyDBStore(Store):
                 problems.append(problem)
         return problems
 
-    def _commit(self, path: Path, raw: bytes | None, part: TinyDBPartition) -> None:
+    def _commit(self, path: Path, raw: bytes | None, part: TinyDBPartition, fsync: bool = True) -> None:
         if not part.storage.changed or (raw is None and not part.has_documents()):
             return
         payload = json.dumps(part.storage.data, separators=(",", ":")).encode()  # ASCII: twice as fast
         if payload != raw:
             path.parent.mkdir(parents=True, exist_ok=True)
-            replace_atomically(path, payload, backup=True, fsync=self.fsync)
+            replace_atomically(path, payload, backup=True, fsync=fsync)
 
     def _thread_lock(self, partition: str) -> threading.RLock:
         with self._guard:

@@ -36,6 +36,7 @@ from ..domain.demandes import (
     closed_message,
     next_step,
     partition_for,
+    prefill_key,
     set_aside_answers,
     step_states,
     summary_lines,
@@ -114,9 +115,24 @@ def own_partitions() -> list[str]:
     return partitions
 
 
-def own_demandes() -> list[dict[str, Any]]:
+def own_summaries(statuses: tuple[str, ...] | None = None, page: int = 1,
+                  per_page: int = 20) -> tuple[list[dict[str, Any]], int]:
+    """One page of the summary rows of the current applicant's demandes (newest
+    first) and their total: the current Tiers' demandes, after the account's own
+    Tiers-creation drafts (a handful at most). Reads counters and a month shard
+    or two, never a demande."""
     repo = services().repos.demandes
-    return [d for partition in own_partitions() for d in repo.list(partition)]
+    own = list(repo.all_summaries(account_partition(current_user.id), statuses))
+    start = (max(page, 1) - 1) * per_page
+    rows = own[start : start + per_page]
+    total = len(own)
+    tiers = current_tiers()
+    if tiers:
+        found, tiers_total = repo.summaries(tiers_partition(tiers["id"]), statuses,
+                                            per_page=per_page - len(rows), offset=max(start - len(own), 0))
+        rows += found
+        total += tiers_total
+    return rows, total
 
 
 def find_own_demande(demande_id: str) -> dict[str, Any] | None:
@@ -147,8 +163,13 @@ def prefill_context(demande: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def demande_states(spec: Spec, demande: Mapping[str, Any]) -> dict[str, str]:
-    """The state of each visible step, with the current applicant's prefill."""
-    return step_states(spec, demande, prefill_context(demande))
+    """The state of each visible step: as computed when the demande was last
+    saved (``refresh_progress``), else computed now with the applicant's prefill."""
+    prefill = prefill_context(demande)
+    stored = demande.get("page_states")
+    if stored and demande.get("prefill_key") == prefill_key(spec, prefill):
+        return dict(stored)
+    return step_states(spec, demande, prefill)
 
 
 def complement_pages(spec: Spec, demande: Mapping[str, Any]) -> list:
@@ -166,6 +187,17 @@ def resume_url(spec: Spec, demande: Mapping[str, Any], states: Mapping[str, str]
     if page is None:
         return url_for("demandes.recap", demande_id=demande["id"])
     return url_for("demandes.step", demande_id=demande["id"], page_id=page.id)
+
+
+def summary_resume_url(spec: Spec | None, summary: Mapping[str, Any]) -> str:
+    """Where to resume a demande from its summary row: the steps asked in a
+    complement, else the next step computed when it was saved, else the récapitulatif."""
+    if summary["status"] == "complement_demande" and spec is not None:
+        return resume_url(spec, summary, {})
+    page = summary.get("next_page")
+    if page and (spec is None or page["id"] in {p.id for p in spec.pages}):
+        return url_for("demandes.step", demande_id=summary["id"], page_id=page["id"])
+    return url_for("demandes.recap", demande_id=summary["id"])
 
 
 def teleservice_state(spec: Spec) -> str:
@@ -284,9 +316,10 @@ def start_demande(spec: Spec, tiers: Mapping[str, Any] | None, force: bool = Fal
             page_title="Une demande est déjà en cours",
             spec=spec,
             drafts=drafts,
-            resume_urls={d["id"]: resume_url(spec, d) for d in drafts},
+            resume_urls={d["id"]: summary_resume_url(spec, d) for d in drafts},
             )
-    demande = service.start(spec, applicant_actor(), tiers)
+    prefill = {"tiers": dict(tiers or {}), "account": dict(current_user.doc)}
+    demande = service.start(spec, applicant_actor(), tiers, prefill)
     return redirect(url_for("demandes.step", demande_id=demande["id"], page_id=spec.pages[0].id))
 
 

@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from ..domain import effects, workflow
 from ..services import services
+from ..storage.repositories.messages import conversation_partition
 from ..vocabulary import StaffRole
 from .context import current_tiers, tiers_required
 from .downloads import send_stored_file
@@ -56,8 +57,9 @@ def send_message(tiers_id: str, demande: Mapping[str, Any], actor: workflow.Acto
         return errors
     attachments = [services().files.save(upload.stream, upload.filename)] if has_file else []
     author = {"kind": actor.kind, "id": actor.id, "name": actor.name}
-    # The message and its notification mails are stored together (runtime.domain.effects).
-    with effects.recording(f"tiers/{tiers_id}") as rec:
+    # The message and its notification mails are stored together (runtime.domain.effects),
+    # in the conversation's partition where the message is written.
+    with effects.recording(conversation_partition(demande["id"])) as rec:
         message = services().repos.messages.post(tiers_id, demande, author, text, attachments)
         if actor.kind == "staff":
             path = url_for("echanges.conversation", demande_id=demande["id"])
@@ -111,22 +113,27 @@ def _load(demande_id: str) -> dict[str, Any]:
     return demande
 
 
-def conversations(tiers_id: str, account_id: str) -> list[dict[str, Any]]:
-    """The transmitted demandes of a Tiers with their unread and message counts."""
+FILED = ("transmise", "en_instruction", "complement_demande", "acceptee", "refusee", "classee_sans_suite")
+PER_PAGE = 10
+
+
+def conversations(tiers_id: str, account_id: str, page: int = 1) -> tuple[list[dict[str, Any]], int]:
+    """One page of the transmitted demandes of a Tiers (from their summaries)
+    with their unread and message counts (from the Tiers' inbox), and the total."""
     repos = services().repos
     unread = repos.messages.unread_for_applicant(tiers_id, account_id)
+    threads = repos.messages.summaries(tiers_id)
+    summaries, total = repos.demandes.summaries(f"tiers/{tiers_id}", FILED, page, PER_PAGE)
     rows = []
-    for demande in repos.demandes.list(f"tiers/{tiers_id}"):
-        if demande.get("status") in (None, workflow.BROUILLON):
-            continue
-        messages = repos.messages.conversation(tiers_id, demande["id"])
+    for demande in summaries:
+        thread = threads.get(demande["id"]) or {}
         rows.append({
             "demande": demande,
             "unread": unread.get(demande["id"], 0),
-            "count": len(messages),
-            "last": messages[-1] if messages else None,
+            "count": thread.get("count", 0),
+            "last": {"created_at": thread["last_at"]} if thread.get("last_at") else None,
         })
-    return rows
+    return rows, total
 
 
 def unread_total() -> int:
@@ -140,11 +147,19 @@ def unread_total() -> int:
 @tiers_required
 def conversations_page():
     """The list of conversations, served by ``espace.echanges`` (menu "Mes échanges")."""
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page = 1
+    rows, total = conversations(_current_tiers_id(), current_user.id, page)
     return render_template(
         "echanges/index.html",
         page_title="Mes échanges",
         active_menu="echanges",
-        conversations=conversations(_current_tiers_id(), current_user.id),
+        conversations=rows,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        endpoint="espace.echanges",
     )
 
 

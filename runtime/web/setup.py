@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from ..services import services
 from ..storage.base import CorruptPartition, StorageError
+from ..storage.cache import begin_scope, end_scope
 
 log = logging.getLogger("portail.web")
 csrf = CSRFProtect()
@@ -38,6 +39,8 @@ def init_app(app: Flask) -> None:
 
     identity.init_app(app)
     app.after_request(_security_headers)
+    app.before_request_funcs.setdefault(None, []).insert(0, _open_read_cache)
+    app.teardown_request(_close_read_cache)
     app.before_request(_refresh_specs)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(StorageError, _storage_error)
@@ -66,6 +69,17 @@ def _csrf_error(error: CSRFError):
         "Rechargez la page : ce que vous aviez enregistré est conservé."
     )
     return render_template("error.html", code=400, title="Formulaire expiré", message=message), 400
+
+
+def _open_read_cache():
+    """Each partition is read at most once per request (see runtime/storage/cache.py)."""
+    g._read_cache = begin_scope()
+
+
+def _close_read_cache(_error=None):
+    token = g.pop("_read_cache", None)
+    if token is not None:
+        end_scope(token)
 
 
 def _refresh_specs():

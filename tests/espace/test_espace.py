@@ -93,7 +93,7 @@ def test_sollicitations_lists_drafts_with_completion(client, user):
 
 
 def test_sollicitations_empty(client, user):
-    assert "Vous n'avez aucun brouillon en cours." in text_of(client.get("/espace/sollicitations"))
+    assert "Vous n'avez aucune demande en cours." in text_of(client.get("/espace/sollicitations"))
 
 
 def test_aides_lists_transmitted_demandes(client, user):
@@ -106,7 +106,9 @@ def test_aides_lists_transmitted_demandes(client, user):
     assert ("QUARTIER-2026-000001 Aide aux projets de quartier 15 juin 2026 15 juin 2026 1 500,00 € Transmise "
             "Accusé de réception (PDF)") in text
     assert f'href="/demandes/{demande_id}/accuse-reception.pdf"' in page_text(response)
-    assert "Vous n'avez aucun brouillon en cours." in text_of(client.get("/espace/sollicitations"))
+    # issue 12.8: a transmitted demande is still in progress, so Mes sollicitations lists it too
+    sollicitations = text_of(client.get("/espace/sollicitations"))
+    assert "QUARTIER-2026-000001" in sollicitations and "Transmise" in sollicitations
 
 
 def test_aides_shows_only_the_current_tiers(client, user, services):
@@ -117,7 +119,7 @@ def test_aides_shows_only_the_current_tiers(client, user, services):
         "version_key": "x", "status": "transmise", "numero": "QUARTIER-2026-000999",
         "transmitted_at": "2026-06-01T10:00:00+00:00"})
     assert "QUARTIER-2026-000999" not in text_of(client.get("/espace/aides"))
-    assert "Aucune demande n'a encore été transmise." in text_of(client.get("/espace/aides"))
+    assert "Vous n'avez encore aucune demande" in text_of(client.get("/espace/aides"))
 
 
 def test_echanges_is_a_real_page(client, user):

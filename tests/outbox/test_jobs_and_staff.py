@@ -43,7 +43,7 @@ def test_a_status_change_records_its_index_row_and_mail_with_the_write(client, s
     response = post(client, demande_url(demande) + "/statut", {"target": "en_instruction"},
                     token_from=demande_url(demande))
     assert response.status_code == 302
-    kinds = sorted(e["kind"] for e in pending(services, demande["partition"]))
+    kinds = sorted(e["kind"] for e in pending(services, f"demandes/{demande['id']}"))
     assert kinds == ["index", "mail"]
     assert index_row(services, demande["id"])["statut"] == "transmise"  # not delivered yet
     monkeypatch.undo()
@@ -58,7 +58,7 @@ def test_a_message_records_its_mail_with_the_write(client, services, agent, dema
     crash_after_commit(monkeypatch)
     post(client, demande_url(demande) + "/messages", {"body": "Merci de joindre le devis signé."},
          token_from=demande_url(demande))
-    assert [e["kind"] for e in pending(services, demande["partition"])] == ["mail"]
+    assert [e["kind"] for e in pending(services, f"conversations/{demande['id']}")] == ["mail"]  # with the message
     assert services.repos.messages.conversation(demande["tiers_id"], demande["id"])[0]["body"].startswith("Merci")
 
 

@@ -171,7 +171,7 @@ def test_kill_9_of_workers_loses_no_index_row_and_no_accuse(tmp_path):
     assert len(acknowledged) == CLIENTS, (tmp_path / "gunicorn.log").read_text()[-3000:]
 
     store = TinyDBStore(data_dir / "db")
-    left = [e for p in store.partitions("tiers/") for e in store.read(p).table(effects.OUTBOX).all()]
+    left = [e for p in store.partitions("demandes/") for e in store.read(p).table(effects.OUTBOX).all()]
     # Wait until every effect left by a killed request (lease) or a killed delivery (backoff) is due.
     last_due = max((datetime.fromisoformat(e["next_attempt_at"]) for e in left), default=datetime.now(UTC))
     time.sleep(max(0.0, (last_due - datetime.now(UTC)).total_seconds()) + 1.1)
@@ -183,9 +183,9 @@ def test_kill_9_of_workers_loses_no_index_row_and_no_accuse(tmp_path):
     index = DemandeIndex(store)
     mails = Outbox(data_dir / "outbox").messages()
     for person in people:
-        demande = store.read(f"tiers/{person['tiers_id']}").table("demandes").get(person["demande_id"])
+        demande = store.read(f"demandes/{person['demande_id']}").table("demandes").get(person["demande_id"])
         assert demande["status"] == "transmise" and demande["numero"]
         assert index.get(demande["id"]) is not None, f"{demande['numero']} absente de l'index"
         receipts = [m.to for m in mails if m.subject == f"Accusé de réception de votre demande {demande['numero']}"]
         assert sorted(receipts) == sorted(person["emails"]), demande["numero"]
-        assert store.read(f"tiers/{person['tiers_id']}").table(effects.OUTBOX).all() == []
+        assert store.read(f"demandes/{person['demande_id']}").table(effects.OUTBOX).all() == []

@@ -25,13 +25,13 @@ def test_transmission_delivers_its_index_row_and_mails_at_once(client, user, ser
     assert demande["status"] == "transmise"
     assert index_row(services, demande["id"])["numero"] == demande["numero"]
     assert len(receipts(services, demande["numero"])) == 2  # the account and the Tiers
-    assert pending(services, demande["partition"]) == []
+    assert pending(services, f"demandes/{demande['id']}") == []
 
 
 def test_effects_are_written_with_the_transmission(client, user, services, tiers, monkeypatch):
     crash_after_commit(monkeypatch)
     demande = transmitted(client, services, tiers)
-    kinds = sorted(e["kind"] for e in pending(services, demande["partition"]))
+    kinds = sorted(e["kind"] for e in pending(services, f"demandes/{demande['id']}"))
     assert kinds == ["index", "mail", "mail"]
     assert receipts(services) == [] and index_row(services, demande["id"]) is None
 
@@ -48,7 +48,7 @@ def test_nothing_is_written_when_recording_an_effect_fails(client, user, service
     assert response.status_code == 500
     demande = stored(services, tiers, demande_id)
     assert demande["status"] == "brouillon" and not demande["transmitted_at"]
-    assert pending(services, demande["partition"]) == []
+    assert pending(services, f"demandes/{demande['id']}") == []
 
 
 def test_a_new_process_delivers_what_a_killed_one_left_exactly_once(client, user, services, tiers, clock,
@@ -63,7 +63,7 @@ def test_a_new_process_delivers_what_a_killed_one_left_exactly_once(client, user
     assert run_once(worker_app).effects == 0
     assert len(receipts(services, demande["numero"])) == 2
     assert index_row(services, demande["id"])["numero"] == demande["numero"]
-    assert pending(services, demande["partition"]) == []
+    assert pending(services, f"demandes/{demande['id']}") == []
 
 
 def test_already_transmitted_path_redrives_pending_effects(client, user, services, tiers, clock, monkeypatch):
@@ -86,7 +86,7 @@ def test_a_double_submission_does_not_steal_the_first_request_s_effects(client, 
     monkeypatch.undo()
     transmit(client, demande["id"])  # at once: the first request may still be delivering
     assert receipts(services) == []
-    assert len(pending(services, demande["partition"])) == 3
+    assert len(pending(services, f"demandes/{demande['id']}")) == 3
 
 
 def test_mail_failures_are_retried_with_backoff_and_sent_once(client, user, services, tiers, clock, monkeypatch,
@@ -102,7 +102,7 @@ def test_mail_failures_are_retried_with_backoff_and_sent_once(client, user, serv
 
     monkeypatch.setattr(Mailer, "deliver", flaky)
     demande = transmitted(client, services, tiers)
-    left = pending(services, demande["partition"])
+    left = pending(services, f"demandes/{demande['id']}")
     assert [e["kind"] for e in left] == ["mail", "mail"]
     assert all(e["attempts"] == 1 and "SMTP" in e["last_error"] for e in left)
     assert index_row(services, demande["id"]) is not None  # the index row did not wait for the mails
@@ -130,7 +130,7 @@ def test_a_crash_after_handing_the_mail_over_does_not_send_it_twice(client, user
         run_once(app)
     monkeypatch.setattr(effects, "_complete", real_complete)
     assert len(receipts(services, demande["numero"])) == 2  # handed over...
-    assert len(pending(services, demande["partition"])) == 3  # ...but not settled
+    assert len(pending(services, f"demandes/{demande['id']}")) == 3  # ...but not settled
     clock.advance(hours=1)
     assert run_once(app).effects == 3
     assert len(receipts(services, demande["numero"])) == 2
@@ -146,7 +146,7 @@ def test_effects_carry_the_request_id_into_their_delivery(client, user, services
     post_form(client, f"/demandes/{demande_id}/transmettre", {"attestation": "oui"},
               token_from=f"/demandes/{demande_id}/recapitulatif", headers={"X-Request-Id": "lb-4242"})
     demande = stored(services, tiers, demande_id)
-    assert {e["request_id"] for e in pending(services, demande["partition"])} == {"lb-4242"}
+    assert {e["request_id"] for e in pending(services, f"demandes/{demande['id']}")} == {"lb-4242"}
     monkeypatch.undo()
     clock.advance(seconds=services.config["OUTBOX_LEASE_SECONDS"] + 1)
     with caplog.at_level("INFO", logger="portail.outbox"):
@@ -157,8 +157,8 @@ def test_effects_carry_the_request_id_into_their_delivery(client, user, services
 
 def test_hints_lead_the_worker_and_are_dropped_when_nothing_is_pending(client, user, services, tiers, clock, app):
     demande = transmitted(client, services, tiers)
-    bucket = effects.hint_partition(demande["partition"])
-    assert services.store.read(bucket).table(effects.HINTS).get(demande["partition"]) is not None
+    bucket = effects.hint_partition(f"demandes/{demande['id']}")  # effects live in the demande's partition
+    assert services.store.read(bucket).table(effects.HINTS).get(f"demandes/{demande['id']}") is not None
     clock.advance(seconds=services.config["OUTBOX_HINT_GRACE_SECONDS"] + 1)
     run_once(app)  # visits, finds nothing pending
     run_once(app)

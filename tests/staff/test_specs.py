@@ -141,6 +141,7 @@ def test_preview_walks_through_pages_without_saving(client, services, admin):
     assert 'value="Fête"' in valid
     assert list(services.store.partitions("tiers/")) == []
     assert list(services.store.partitions("drafts/")) == []
+    assert list(services.store.partitions("demandes/")) == []
     assert client.get("/agents/apercu/quartier/inconnue").status_code == 404
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from runtime.storage.index import DERIVED_PREFIXES
 from runtime.storage.memory import MemoryStore
 from runtime.storage.tinydb_store import TinyDBStore
 
@@ -13,7 +14,7 @@ def store(request, tmp_path):
         return MemoryStore()
     if request.param == "postgresql":
         return request.getfixturevalue("pg_store")
-    return TinyDBStore(tmp_path / "db")
+    return TinyDBStore(tmp_path / "db", derived=DERIVED_PREFIXES)  # as open_store makes it
 
 
 @pytest.fixture

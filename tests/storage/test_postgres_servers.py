@@ -320,7 +320,7 @@ def test_two_servers_lose_no_acknowledged_write_under_kills(tmp_path, pg_url):
     try:
         demandes = {
             d["id"]: d
-            for name in store.partitions("tiers/")
+            for name in store.partitions("demandes/")
             for d in store.read(name).table("demandes").all()
         }
         for demande_id, n in journal.saves.items():

@@ -84,7 +84,9 @@ def test_a_corrupt_partition_is_refused_not_overwritten_and_reported(tinydb_stor
     assert len(tinydb_store.read("tiers/good").table("demandes").all()) == 2
 
 
-def test_start_up_logs_each_corrupt_partition_by_file_name(tmp_path, caplog):
+def test_start_up_reads_no_partition_and_the_damaged_one_is_refused_when_read(tmp_path, caplog):
+    """Issue 11: a worker starts without parsing every partition; the damage is
+    found when the partition is read (or by `portail storage check`)."""
     from runtime.app import _build_services
     from runtime.config import load_config
 
@@ -92,8 +94,23 @@ def test_start_up_logs_each_corrupt_partition_by_file_name(tmp_path, caplog):
     (db / "tiers").mkdir(parents=True)
     (db / "tiers" / "broken.json").write_text("{")
     with caplog.at_level(logging.ERROR, logger="portail"):
-        _build_services(load_config({"DATA_DIR": str(tmp_path / "data"), "SECRET_KEY": "x", "STORE": "tinydb",
-                                     "CAPTCHA_BACKEND": "test"}))
+        services = _build_services(load_config({"DATA_DIR": str(tmp_path / "data"), "SECRET_KEY": "x", "STORE": "tinydb",
+                                                "CAPTCHA_BACKEND": "test"}))
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    with pytest.raises(CorruptPartition):
+        services.store.read("tiers/broken")
+    assert (db / "tiers" / "broken.json").read_text() == "{"
+
+
+def test_background_check_at_start_logs_each_corrupt_partition_by_file_name(tmp_path, caplog):
+    from runtime.app import log_damaged_partitions
+    from runtime.storage.cache import CachedStore
+
+    db = tmp_path / "data" / "db"
+    (db / "tiers").mkdir(parents=True)
+    (db / "tiers" / "broken.json").write_text("{")
+    with caplog.at_level(logging.ERROR, logger="portail"):
+        log_damaged_partitions(CachedStore(TinyDBStore(db)))  # what STORE_CHECK_AT_START=background runs
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
     assert any(str(db / "tiers" / "broken.json") in message and "illisible" in message for message in errors)
     assert (db / "tiers" / "broken.json").read_text() == "{"
@@ -148,3 +165,14 @@ def test_fsync_can_be_turned_off_for_test_suites_only(tmp_path, monkeypatch):
     assert calls == []
     save(TinyDBStore(tmp_path / "durable"), "accounts", {"n": 1})
     assert len(calls) == 2  # the temp file, then its folder
+
+
+def test_derived_partitions_are_written_without_fsync(tmp_path, monkeypatch):
+    """The text index (rebuilt by `portail index rebuild`) skips the two fsyncs of a write."""
+    calls = []
+    monkeypatch.setattr(os, "fsync", lambda fd: calls.append(fd))
+    store = TinyDBStore(tmp_path / "db", derived=("index/_text/",))
+    save(store, "index/_text/abc", {"n": 1})
+    assert calls == []
+    save(store, "tiers/abc", {"n": 1})
+    assert calls

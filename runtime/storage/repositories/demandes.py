@@ -1,14 +1,31 @@
-"""Demandes: stored in the partition of their Tiers (``tiers/<tiers_id>``,
-table ``demandes``), or, for the Tiers-creation demande of an account that has
-no Tiers yet, in ``drafts/<account_id>``.
+"""Demandes: one partition per demande, ``demandes/<demande_id>`` (table
+``demandes``, one document), so reading or saving a demande costs the same
+whatever the size of its Tiers.
 
-Demande numbers come from counters kept in the ``registry`` partition; the
-form data of an expired session waits in ``pending_drafts`` until the login.
+Every demande belongs to an *owner*: ``tiers/<tiers_id>``, or, for the
+Tiers-creation demande of an account that has no Tiers yet,
+``drafts/<account_id>``. The owner is kept in the document under the key
+``partition`` (the name every caller already passes to ``get``/``modify``),
+and a demande asked for under another owner is not found.
+
+What the lists of an owner need lives in small **summaries**, written by
+every write of the demande (same method, under the demande's lock):
+
+- ``owners/<owner>/<yyyy-mm>`` (month the demande was created), table
+  ``demandes``: one row per demande (``SUMMARY_FIELDS``);
+- ``owners/<owner>/_counts``: table ``months`` (``{"id": month, "total",
+  "statuses": {status: n}}``) and table ``decisions`` (the latest decisions).
+
+Lock order: ``demandes/<id>``, then ``owners/<owner>/_counts``, then the
+month shard (then ``registry`` for a number). Demande numbers come from
+counters kept in the ``registry`` partition; the form data of an expired
+session waits in ``pending_drafts`` until the login.
 """
 from __future__ import annotations
 
+import re
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -19,8 +36,21 @@ from ._base import BaseRepository
 
 TABLE = "demandes"
 STATUSES = tuple(Status)
+FINAL_STATUSES = (Status.ACCEPTEE, Status.REFUSEE, Status.CLASSEE_SANS_SUITE)
 PENDING_PARTITION = "pending_drafts"
 PENDING_TTL = timedelta(hours=24)
+PREFIX = "demandes/"
+OWNERS = "owners/"
+RECENT_DECISIONS = 10
+SAFE_ID = re.compile(r"[0-9a-z_-]{1,64}")
+OWNER = re.compile(r"(tiers|drafts)/[0-9a-z_-]{1,64}")
+# What lists show, copied from the demande at each write (progress and steps are
+# computed by the domain when it saves: see runtime.domain.demandes.refresh_progress).
+SUMMARY_FIELDS = (
+    "id", "partition", "teleservice", "teleservice_title", "kind", "version_key", "tiers_id", "status",
+    "numero", "created_at", "updated_at", "transmitted_at", "status_at", "progress", "next_page",
+    "montant_demande", "decision", "complement",
+)
 
 
 def tiers_partition(tiers_id: str) -> str:
@@ -31,9 +61,29 @@ def account_partition(account_id: str) -> str:
     return f"drafts/{account_id}"
 
 
+def demande_partition(demande_id: str) -> str:
+    return PREFIX + demande_id
+
+
+def counts_partition(owner: str) -> str:
+    return f"{OWNERS}{owner}/_counts"
+
+
+def shard_partition(owner: str, created_at: str) -> str:
+    return f"{OWNERS}{owner}/{(created_at or '0000-00')[:7]}"
+
+
+def summary_of(doc: Mapping[str, Any]) -> Document:
+    return {key: doc.get(key) for key in SUMMARY_FIELDS}
+
+
+def _valid_id(demande_id: Any) -> bool:
+    return isinstance(demande_id, str) and SAFE_ID.fullmatch(demande_id) is not None
+
+
 class DemandeRepository(BaseRepository):
     """Plain-dict access to demandes; every write happens under the lock of
-    the demande's partition (``doc["partition"]``)."""
+    the demande's partition, and refreshes its summary."""
 
     def create(self, partition: str, doc: Mapping[str, Any]) -> Demande:
         now = self.now_iso()
@@ -53,55 +103,88 @@ class DemandeRepository(BaseRepository):
             **doc,
             "partition": partition,
         }
-        with self.store.transaction(partition) as part:
+        with self.store.transaction(demande_partition(document["id"])) as part:
             part.table(TABLE).insert(document)
+            self._write_summary(None, document)
         return document
 
     def get(self, partition: str, demande_id: str) -> Demande | None:
-        return self.store.read(partition).table(TABLE).get(demande_id)
-
-    def list(self, partition: str) -> list[Demande]:
-        docs = self.store.read(partition).table(TABLE).all()
-        return sorted(docs, key=lambda d: d.get("created_at") or "", reverse=True)
+        """The demande if it belongs to ``partition`` (its owner), else None."""
+        doc = self.find_anywhere(demande_id)
+        return doc if doc is not None and doc.get("partition") == partition else None
 
     def find_anywhere(self, demande_id: str) -> Demande | None:
-        """A demande by id whatever its partition (staff side, file downloads)."""
-        for prefix in ("tiers/", "drafts/"):
-            for name in self.store.partitions(prefix):
-                doc = self.get(name, demande_id)
-                if doc is not None:
-                    return doc
-        return None
+        """A demande by id whatever its owner (staff side, file downloads)."""
+        if not _valid_id(demande_id):
+            return None
+        return self.store.read(demande_partition(demande_id)).table(TABLE).get(demande_id)
+
+    def list(self, partition: str) -> list[Demande]:
+        """Every demande of an owner, newest first (reads each one: for tools and tests,
+        never for a page; pages use ``summaries``)."""
+        docs = [self.find_anywhere(row["id"]) for row in self.all_summaries(partition)]
+        return [d for d in docs if d is not None and d.get("partition") == partition]
 
     def modify(self, partition: str, demande_id: str, change: Callable[[Document], Document | None]) -> Demande | None:
-        """Apply ``change`` to a fresh copy under the partition lock.
+        """Apply ``change`` to a fresh copy under the demande's lock.
 
         ``change`` edits the document in place (or returns a new one); returning
         ``None`` from it after editing is fine. Raise inside it to write nothing.
-        Returns the stored document, or ``None`` when the demande does not exist.
+        Returns the stored document, or ``None`` when the demande does not exist
+        (or belongs to another owner). The summary is refreshed in the same call.
         """
-        with self.store.transaction(partition) as part:
+        if not _valid_id(demande_id):
+            return None
+        with self.store.transaction(demande_partition(demande_id)) as part:
             table = part.table(TABLE)
             doc = table.get(demande_id)
-            if doc is None:
+            if doc is None or doc.get("partition") != partition:
                 return None
+            before = dict(doc)
             result = change(doc)
             doc = result if result is not None else doc
+            doc["partition"] = partition
             doc["updated_at"] = self.now_iso()
             doc["revision"] = int(doc.get("revision") or 0) + 1
             table.replace(demande_id, doc)
+            self._write_summary(before, doc)
+            return doc
+
+    def move(self, partition: str, demande_id: str, target: str, changes: Mapping[str, Any]) -> Document | None:
+        """Give a demande another owner (a Tiers-creation demande filed under its new Tiers)."""
+        if not _valid_id(demande_id):
+            return None
+        with self.store.transaction(demande_partition(demande_id)) as part:
+            table = part.table(TABLE)
+            doc = table.get(demande_id)
+            if doc is None or doc.get("partition") != partition:
+                return None
+            before = dict(doc)
+            doc.update(changes)
+            doc["partition"] = target
+            table.replace(demande_id, doc)
+            self._drop_summary(before)
+            self._write_summary(None, doc)
             return doc
 
     def remove(self, partition: str, demande_id: str) -> bool:
-        with self.store.transaction(partition) as part:
+        if not _valid_id(demande_id):
+            return False
+        with self.store.transaction(demande_partition(demande_id)) as part:
             table = part.table(TABLE)
-            if table.get(demande_id) is None:
+            doc = table.get(demande_id)
+            if doc is None or doc.get("partition") != partition:
                 return False
             table.remove(demande_id)
+            self._drop_summary(doc)
             return True
 
     def next_numero(self, prefix: str, year: int) -> str:
-        """``<prefix>-<year>-<6-digit counter>``, unique across the portal."""
+        """``<prefix>-<year>-<6-digit counter>``, unique across the portal.
+
+        Call it inside the write that files the demande (``modify``), after
+        checking the demande is not filed yet: a lost race then takes no number.
+        """
         key = f"{prefix}-{year}"
         with self.store.transaction("registry") as part:
             counters = part.table("counters")
@@ -112,6 +195,109 @@ class DemandeRepository(BaseRepository):
             else:
                 counters.insert({"id": key, "value": value})
         return f"{key}-{value:06d}"
+
+    # Summaries: what lists read
+
+    def summaries(self, partition: str, statuses: tuple[str, ...] | None = None, page: int = 1,
+                  per_page: int = 20, offset: int | None = None) -> tuple[list[Document], int]:
+        """Summary rows of an owner's demandes (with a status in ``statuses``),
+        newest created first, one page of them, and their total.
+
+        The counters say which months hold the page: page 1 reads the
+        counters and the newest month shard or two, whatever the number of
+        demandes of the owner. ``offset`` (rows to skip) replaces ``page`` when given."""
+        offset = (max(page, 1) - 1) * per_page if offset is None else max(offset, 0)
+        rows, total = [], 0
+        for month in self._months(partition):
+            known = month["total"] if statuses is None else sum(month["statuses"].get(s, 0) for s in statuses)
+            if known <= 0 or total + known <= offset or len(rows) >= per_page:
+                total += max(known, 0)
+                continue
+            matched = self._shard_rows(partition, month["id"], statuses)
+            start = max(offset - total, 0)
+            rows.extend(matched[start : start + per_page - len(rows)])
+            total += len(matched)
+        return rows, total
+
+    def all_summaries(self, partition: str, statuses: tuple[str, ...] | None = None) -> Iterator[Document]:
+        """Every summary row of an owner, newest first, one month shard at a time."""
+        for month in self._months(partition):
+            yield from self._shard_rows(partition, month["id"], statuses)
+
+    def recent_decisions(self, partition: str, limit: int = 5) -> list[Document]:
+        """The latest decisions on an owner's demandes (summary rows), newest first."""
+        if not OWNER.fullmatch(partition or ""):
+            return []
+        rows = self.store.read(counts_partition(partition)).table("decisions").all()
+        return sorted(rows, key=lambda r: (r.get("status_at") or "", r["id"]), reverse=True)[:limit]
+
+    def _months(self, partition: str) -> list[Document]:
+        if not OWNER.fullmatch(partition or ""):
+            return []
+        months = self.store.read(counts_partition(partition)).table("months").all()
+        return sorted(months, key=lambda m: m["id"], reverse=True)
+
+    def _shard_rows(self, partition: str, month: str, statuses) -> list[Document]:
+        rows = self.store.read(f"{OWNERS}{partition}/{month}").table(TABLE).all()
+        if statuses is not None:
+            rows = [r for r in rows if r.get("status") in statuses]
+        return sorted(rows, key=lambda r: (r.get("created_at") or "", r["id"]), reverse=True)
+
+    def _write_summary(self, before: Mapping[str, Any] | None, doc: Mapping[str, Any]) -> None:
+        owner = doc["partition"]
+        row = summary_of(doc)
+        with self.store.transaction(counts_partition(owner)) as counts, \
+                self.store.transaction(shard_partition(owner, doc["created_at"])) as shard:
+            rows = shard.table(TABLE)
+            previous = rows.get(doc["id"])
+            if previous is None:
+                rows.insert(row)
+            else:
+                rows.replace(doc["id"], row)
+            month = (doc["created_at"] or "0000-00")[:7]
+            if previous is not None:
+                _count(counts.table("months"), month, previous["status"], -1)
+            _count(counts.table("months"), month, doc["status"], +1)
+            self._note_decision(counts.table("decisions"), before, row)
+
+    def _drop_summary(self, doc: Mapping[str, Any]) -> None:
+        owner = doc["partition"]
+        with self.store.transaction(counts_partition(owner)) as counts, \
+                self.store.transaction(shard_partition(owner, doc["created_at"])) as shard:
+            previous = shard.table(TABLE).get(doc["id"])
+            if previous is not None:
+                shard.table(TABLE).remove(doc["id"])
+                _count(counts.table("months"), (doc["created_at"] or "0000-00")[:7], previous["status"], -1)
+            if counts.table("decisions").get(doc["id"]) is not None:
+                counts.table("decisions").remove(doc["id"])
+
+    @staticmethod
+    def _note_decision(decisions, before: Mapping[str, Any] | None, row: Mapping[str, Any]) -> None:
+        """Keep the latest decisions (final statuses) of the owner, for the dashboard."""
+        if decisions.get(row["id"]) is not None:
+            decisions.remove(row["id"])
+        if row["status"] not in FINAL_STATUSES:
+            return
+        decisions.insert(dict(row))
+        kept = sorted(decisions.all(), key=lambda r: (r.get("status_at") or "", r["id"]), reverse=True)
+        for old in kept[RECENT_DECISIONS:]:
+            decisions.remove(old["id"])
+
+    def rebuild_summaries(self) -> int:
+        """Rewrite every owner's summaries from the demandes (after a crash between writes)."""
+        for name in list(self.store.partitions(OWNERS)):
+            with self.store.transaction(name) as part:
+                for table in part.table_names():
+                    for doc in part.table(table).all():
+                        part.table(table).remove(doc["id"])
+        count = 0
+        for name in list(self.store.partitions(PREFIX)):
+            for doc in self.store.read(name).table(TABLE).all():
+                with self.store.transaction(name):
+                    self._write_summary(None, doc)
+                count += 1
+        return count
+
 
     # Form data posted after the session expired, kept until the next login.
 
@@ -138,3 +324,13 @@ class DemandeRepository(BaseRepository):
         limit = (self.clock.now() - PENDING_TTL).isoformat(timespec="seconds")
         for doc in table.find(lambda d: d["created_at"] < limit):
             table.remove(doc["id"])
+
+
+def _count(months, month: str, status: str, delta: int) -> None:
+    doc = months.get(month) or {"id": month, "total": 0, "statuses": {}}
+    doc["total"] += delta
+    doc["statuses"][status] = doc["statuses"].get(status, 0) + delta
+    if months.get(month) is None:
+        months.insert(doc)
+    else:
+        months.replace(month, doc)

@@ -1,5 +1,6 @@
 """Staff accounts (agents of the Métropole), partition ``staff`` table ``accounts``;
-private notes on demandes, partition ``tiers/<tiers_id>`` table ``staff_notes``.
+private notes on a demande, partition ``notes/<demande_id>`` table ``staff_notes``
+(never read by an applicant page, and not in the Tiers partition, which stays small).
 
 A staff document: ``{"id", "identifiant", "email", "nom", "role"
 ("instructeur"|"administrateur"), "teleservices": [spec ids], "password_hash",
@@ -121,18 +122,17 @@ class StaffRepository(BaseRepository):
             "detail": detail,
         })
 
-    # Private notes on a demande: kept in its Tiers partition, in a table no
-    # applicant page ever reads.
+    # Private notes on a demande: a partition of their own, which no applicant page reads.
 
     def add_note(self, tiers_id: str, demande_id: str, author: Mapping[str, str], body: str) -> Document:
-        note = {"id": new_id(), "demande_id": demande_id, "author": dict(author), "body": body,
-                "at": self.now_iso()}
-        with self.store.transaction(f"tiers/{tiers_id}") as part:
+        note = {"id": new_id(), "demande_id": demande_id, "tiers_id": tiers_id, "author": dict(author),
+                "body": body, "at": self.now_iso()}
+        with self.store.transaction(f"notes/{demande_id}") as part:
             part.table(NOTES).insert(note)
         return note
 
     def notes(self, tiers_id: str, demande_id: str) -> list[Document]:
-        notes = self.store.read(f"tiers/{tiers_id}").table(NOTES).find(demande_id=demande_id)
+        notes = self.store.read(f"notes/{demande_id}").table(NOTES).find(demande_id=demande_id)
         return sorted(notes, key=lambda n: n["at"])
 
     def readers_of(self, teleservice: str) -> list[Document]:

@@ -14,6 +14,7 @@ from ...domain.demandes import STAFF_SET_ASIDE_INTRO, requested_amount, set_asid
 from ...forms.wizard import visible_pages
 from ...services import services
 from ...storage.files import file_refs
+from ...storage.repositories.demandes import demande_partition
 from ...storage.repositories.staff import can_see
 from ..downloads import send_stored_file
 from .common import SAFE_ID, access_log, actor, bp, current_staff, staff_required
@@ -157,7 +158,7 @@ def transition(tiers_id: str, demande_id: str):
 
     try:
         # The new status, its index row and its mails are stored together (runtime.domain.effects).
-        with effects.recording(current["partition"]) as rec:
+        with effects.recording(demande_partition(demande_id)) as rec:  # the demande's own partition
             stored = services().repos.demandes.modify(current["partition"], demande_id, change)
             if stored is None:
                 abort(404)

@@ -3,17 +3,25 @@
 ``/agents/export.csv?status=…`` exports every demande the filters select in the
 téléservices the agent sees; ``/agents/export/<teleservice>.csv`` the demandes of one
 téléservice (also one no longer published, when it has indexed demandes).
+
+Exports stream (issue 11): the index rows are walked (their spec versions
+give the columns, their order the rows), each demande is read once, the
+Tiers name comes from the index row, and the file is written as the rows
+come (``runtime.domain.export.stream``), outside the request's read cache,
+so memory stays bounded whatever the number of demandes; a small export is
+streamed to the agent at once, a large one is a job.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from flask import Response, abort, redirect, render_template, request, url_for
+from flask import Response, abort, redirect, render_template, request, stream_with_context, url_for
 
 from ...domain import export as exporter
-from ...domain import jobs, workflow
+from ...domain import jobs
 from ...services import services
+from ...storage.cache import uncached_reads
 from ...storage.repositories.staff import can_see
 from ...storage.repositories.tiers import tiers_name
 from ..downloads import send_stored_file
@@ -47,8 +55,14 @@ def export(fmt: str, teleservice: str | None = None):
         return render_template("staff/export_large.html", page_title="Préparer l'export", active_menu="demandes",
                                fmt=fmt, size=size, action=request.full_path,
                                title=titles.get(filters["teleservice"]) if filters["teleservice"] else None)
-    data, _ = build_export(fmt, filters, titles, sort)
-    response = Response(data, mimetype=MIMETYPES[fmt])
+    with uncached_reads():
+        columns = _columns(matching_rows(filters, titles, sort), filters["teleservice"])
+
+    def chunks():
+        with uncached_reads():
+            yield from exporter.stream(fmt, columns, _demandes(matching_rows(filters, titles, sort)))
+
+    response = Response(stream_with_context(chunks()), mimetype=MIMETYPES[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="{export_name(filters, fmt)}"'
     return response
 
@@ -84,14 +98,22 @@ def export_name(filters: Mapping[str, str], fmt: str) -> str:
 
 def build_export(fmt: str, filters, titles, sort, allowed: list[str] | None | bool = False,
                  report=None) -> tuple[bytes, int]:
-    """The file of the selection and its number of demandes; ``report(done, total)`` follows the reading."""
-    rows = list(matching_rows(filters, titles, tuple(sort), allowed))
-    demandes = []
-    for done, demande in enumerate(_demandes(rows), start=1):
-        demandes.append(demande)
-        if report is not None:
-            report(done, len(rows))
-    return _file(fmt, demandes, filters["teleservice"]), len(demandes)
+    """The file of the selection and its number of demandes; ``report(done, total)`` follows the reading.
+    The demandes are read one by one as the file is written (only the index rows are listed)."""
+    done = 0
+    with uncached_reads():
+        rows = list(matching_rows(filters, titles, tuple(sort), allowed))
+        columns = _columns(rows, filters["teleservice"])
+
+        def counted():
+            nonlocal done
+            for done, demande in enumerate(_demandes(rows), start=1):
+                if report is not None:
+                    report(done, len(rows))
+                yield demande
+
+        data = b"".join(exporter.stream(fmt, columns, counted()))
+    return data, done
 
 
 @jobs.handler("export")
@@ -114,29 +136,25 @@ def _exportable(teleservice: str) -> bool:
     return teleservice in teleservice_titles() or teleservice in DemandeIndex(services().store).counts()
 
 
-def _file(fmt: str, demandes: list[Mapping[str, Any]], teleservice: str) -> bytes:
-    """Columns from the published version of each téléservice, then from older versions."""
+def _columns(rows: Iterable[Mapping[str, Any]], teleservice: str) -> list[exporter.Column]:
+    """Columns from the published version of each téléservice, then from older
+    versions (read from the index rows: no demande is read for this)."""
     catalog = services().catalog
-    published = filter(None, (catalog.get(t) for t in sorted({teleservice, *(d["teleservice"] for d in demandes)})))
+    teleservices, versions = {teleservice} - {""}, set()
+    for row in rows:
+        teleservices.add(row["teleservice"])
+        versions.add(row.get("version_key"))
+    published = filter(None, (catalog.get(t) for t in sorted(teleservices)))
     keys = [spec.version_key for spec in published]
-    keys += sorted({d["version_key"] for d in demandes} - set(keys), reverse=True)
-    columns = exporter.columns_for(filter(None, (catalog.version(key) for key in keys)))
-    rows = exporter.rows_for(columns, demandes)
-    return exporter.to_csv(columns, rows) if fmt == "csv" else exporter.to_xlsx(columns, rows)
+    keys += sorted(versions - {None, *keys}, reverse=True)
+    return exporter.columns_for(filter(None, (catalog.version(key) for key in keys)))
 
 
 def _demandes(rows: Iterable[Mapping[str, Any]]):
-    """The transmitted demande of each index row, with its Tiers name."""
+    """The transmitted demande of each index row (read once), with its Tiers name."""
     repos = services().repos
-    names: dict[str, str] = {}
-    for row in rows:
-        demande = repos.demandes.get(row["partition"], row["id"])
-        if demande is None or demande.get("status") == workflow.BROUILLON:
-            continue
-        tiers_id = demande.get("tiers_id")
-        if tiers_id not in names:
-            names[tiers_id] = tiers_name(repos.tiers.get(tiers_id)) if tiers_id else ""
-        yield {**demande, "tiers_name": names[tiers_id]}
+    return exporter.filed_demandes(rows, repos.demandes.find_anywhere,
+                                   lambda tiers_id: tiers_name(repos.tiers.get(tiers_id)))
 
 
 # Jobs of this agent: progress, then the file (``runtime.domain.jobs``)
