@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..demo import DEMO_TIERS  # the demo Tiers, also the sample one of previews
 from ..spec.conditions import evaluate
 from ..spec.model import Spec
+from .tiers import DEMO_TIERS  # the demo Tiers, also the sample one of previews
 
 SAMPLE_ACCOUNT = {
     "id": "apercu",
