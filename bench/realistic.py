@@ -377,7 +377,8 @@ def export_child(data_dir: str, teleservice: str, fmt: str) -> None:
 
         from openpyxl import load_workbook
 
-        rows = load_workbook(io.BytesIO(body), read_only=True).active.max_row - 1
+        # A write-only workbook records no dimensions (max_row is None): count the rows.
+        rows = sum(1 for _ in load_workbook(io.BytesIO(body), read_only=True).active.iter_rows()) - 1
     print(json.dumps({"status": response.status_code, "rows": rows, "seconds": elapsed,
                       "rss_before_mb": before, "peak_mb": peak, "bytes": len(body)}))
 
