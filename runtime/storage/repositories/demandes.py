@@ -133,25 +133,28 @@ class DemandeRepository(BaseRepository):
         Returns the stored document, or ``None`` when the demande does not exist
         (or belongs to another owner). The summary is refreshed in the same call.
         """
-        if not _valid_id(demande_id):
-            return None
-        with self.store.transaction(demande_partition(demande_id)) as part:
-            table = part.table(TABLE)
-            doc = table.get(demande_id)
-            if doc is None or doc.get("partition") != partition:
-                return None
-            before = dict(doc)
+        def edit(doc: Document) -> Document:
             result = change(doc)
             doc = result if result is not None else doc
             doc["partition"] = partition
             doc["updated_at"] = self.now_iso()
             doc["revision"] = int(doc.get("revision") or 0) + 1
-            table.replace(demande_id, doc)
-            self._write_summary(before, doc)
             return doc
+
+        return self._rewrite(partition, demande_id, edit)
 
     def move(self, partition: str, demande_id: str, target: str, changes: Mapping[str, Any]) -> Document | None:
         """Give a demande another owner (a Tiers-creation demande filed under its new Tiers)."""
+        def edit(doc: Document) -> Document:
+            doc.update(changes)
+            doc["partition"] = target
+            return doc
+
+        return self._rewrite(partition, demande_id, edit)
+
+    def _rewrite(self, partition: str, demande_id: str, edit: Callable[[Document], Document]) -> Document | None:
+        """Apply ``edit`` to the demande of owner ``partition`` under its lock, then its summary
+        (moved to the new owner's summaries when ``edit`` changed the owner)."""
         if not _valid_id(demande_id):
             return None
         with self.store.transaction(demande_partition(demande_id)) as part:
@@ -160,11 +163,13 @@ class DemandeRepository(BaseRepository):
             if doc is None or doc.get("partition") != partition:
                 return None
             before = dict(doc)
-            doc.update(changes)
-            doc["partition"] = target
+            doc = edit(doc)
             table.replace(demande_id, doc)
-            self._drop_summary(before)
-            self._write_summary(None, doc)
+            if doc["partition"] == partition:
+                self._write_summary(before, doc)
+            else:
+                self._drop_summary(before)
+                self._write_summary(None, doc)
             return doc
 
     def remove(self, partition: str, demande_id: str) -> bool:
