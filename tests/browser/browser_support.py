@@ -358,9 +358,22 @@ class Journey:
         self.page.wait_for_load_state("load")
         self.ready()
         name = f"{self.actor}-{label}" if self.actor else label
-        self.page.screenshot(path=str(self.screens.next_path(name)), full_page=True)
+        self.screenshot(self.screens.next_path(name))
         if audit:
             self.audit(name)
+
+    def screenshot(self, path) -> None:
+        """A full-page artefact. Headless Chromium under load sometimes refuses a tall capture
+        ("Unable to capture screenshot"): retry once, then keep the viewport. Not an assertion."""
+        from playwright.sync_api import Error as PlaywrightError
+
+        for full_page in (True, True, False):
+            try:
+                self.page.screenshot(path=str(path), full_page=full_page)
+                return
+            except PlaywrightError:
+                if not full_page:
+                    raise
 
     def audit(self, label: str) -> None:
         from axe_playwright_python.sync_playwright import Axe
