@@ -18,7 +18,8 @@ from typing import Any
 
 from ..spec.catalog import PARTITION, VERSIONS, Catalog
 from ..spec.errors import SpecError, SpecErrors
-from ..spec.lint import check_catalog
+from ..spec.lint import ACCOUNT_PREFILL, check_catalog
+from ..spec.lists import is_list_file
 from ..spec.model import Spec
 from ..storage.base import new_id
 
@@ -35,6 +36,29 @@ class EditorError(Exception):
 class Publication:
     spec: Spec
     previous_version_key: str
+
+
+def shared_lists(catalog: Catalog) -> dict:
+    """The shared lists the one gate accepts in the catalogue, by id."""
+    return check_catalog([p for p in catalog.spec_files() if is_list_file(p)]).lists
+
+
+def editor_schema(catalog: Catalog) -> dict[str, Any]:
+    """The spec JSON Schema the editor completes from: the lint's own schema (field types filled
+    from ``field_types.py``) plus, as ``examples``, the catalogue's shared list ids for
+    ``options_from`` and the pre-fill sources (Tiers creation fields, account data) for ``prefill``."""
+    import copy
+
+    from ..spec.schema_errors import spec_schema
+
+    schema = copy.deepcopy(spec_schema())
+    properties = schema["$defs"]["field"]["properties"]
+    properties["options_from"]["examples"] = sorted(shared_lists(catalog))
+    tiers = catalog.tiers_creation
+    tiers_fields = [f.id for f in tiers.fields() if f.type not in ("heading", "paragraph")] if tiers else []
+    properties["prefill"]["examples"] = [f"tiers.{name}" for name in tiers_fields] + \
+        [f"account.{name}" for name in ACCOUNT_PREFILL]
+    return schema
 
 
 def _served(catalog: Catalog, spec_id: str) -> Spec:

@@ -1,7 +1,9 @@
 /* Téléservice editor (templates/staff/editor.html): turns the YAML <textarea> into CodeMirror 6
    (static/vendor/codemirror.js, built by tools/editor/) with lint markers placed at the line and
    column the server's lint gives (a debounced POST of the text to data-lint-url, CSRF token in the
-   X-CSRFToken header). Without JavaScript the textarea and « Vérifier » do the same job.
+   X-CSRFToken header), and completion of keys and values from the spec JSON Schema
+   (static/js/schema-completion.js, schema read from data-schema-url; Ctrl+Espace opens it,
+   Entrée accepts, Échap closes). Without JavaScript the textarea and « Vérifier » do the same job.
    Keyboard: Tab indents inside the editor; Escape then Tab (or Shift+Tab) leaves it. */
 (function () {
   "use strict";
@@ -14,6 +16,21 @@
     var form = textarea.form;
     var token = form.querySelector("input[name=csrf_token]");
     var lintUrl = textarea.getAttribute("data-lint-url");
+    var schema = null; // the spec JSON Schema, once fetched: completion waits for it
+    var completeFromSchema = null;
+    if (window.PortailSchemaCompletion && textarea.getAttribute("data-schema-url")) {
+      fetch(textarea.getAttribute("data-schema-url"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) {
+          schema = data;
+          if (data) completeFromSchema = window.PortailSchemaCompletion.source(data);
+        })
+        .catch(function () { schema = null; });
+    }
+
+    function completion(context) {
+      return schema && completeFromSchema ? completeFromSchema(context) : null;
+    }
 
     function position(doc, line, column) {
       var number = Math.min(Math.max(line || 1, 1), doc.lines);
@@ -70,6 +87,7 @@
           CM.EditorView.cspNonce.of(textarea.getAttribute("data-style-nonce") || ""),
           CM.yaml(),
           CM.lintGutter(),
+          CM.autocompletion({ override: [completion], icons: false }),
           CM.linter(serverLint, { delay: DELAY }),
           CM.keymap.of([].concat(CM.defaultKeymap, CM.historyKeymap, CM.searchKeymap, [CM.indentWithTab])),
           CM.EditorView.contentAttributes.of({

@@ -67,3 +67,51 @@ def test_editeur_marque_l_erreur_pendant_la_saisie_puis_publie(new_journey, scre
     assert "Relecture de la spec" in main
     j.step("editeur historique")
     assert_accessible(screens)
+
+
+def test_editeur_propose_cles_et_valeurs_du_schema(new_journey, agent):
+    """Completion from the spec JSON Schema: the keys of a field, the field types, the shared
+    list ids for options_from; Enter accepts, Escape closes, the keyboard alone does it all."""
+    j = new_journey("agent")
+    page = j.page
+    staff_login(j, *agent)
+    j.goto("/agents/specs/nouveau")
+    editor = page.locator(".portail-editor .cm-content")
+    editor.wait_for(state="visible")
+    page.wait_for_function("window.PortailSchemaCompletion !== undefined")
+
+    def choose():  # CodeMirror ignores Enter for 75 ms after a list opens (no accidental choice while typing)
+        page.wait_for_timeout(200)
+        page.keyboard.press("Enter")
+
+    editor.focus()
+    page.keyboard.press("Control+End")
+    page.keyboard.insert_text("      - id: commune\n        ")
+    page.keyboard.type("ty")
+    options = page.locator(".cm-tooltip-autocomplete li")
+    options.first.wait_for(state="visible")
+    assert "type" in options.all_inner_texts()
+    assert "id" not in options.all_inner_texts()  # already written in this field
+    choose()
+    page.keyboard.type("multiple_ch")
+    options.first.wait_for(state="visible")
+    assert options.all_inner_texts() == ["multiple_choice"]
+    choose()
+    page.keyboard.insert_text("\n        options_")
+    page.keyboard.press("Control+Space")
+    options.first.wait_for(state="visible")
+    assert options.all_inner_texts() == ["options_from"]
+    choose()
+    page.keyboard.press("Control+Space")
+    options.first.wait_for(state="visible")
+    assert {"communes", "domaines-intervention"} <= set(options.all_inner_texts())
+    page.keyboard.press("Escape")
+    options.first.wait_for(state="detached")
+    page.keyboard.type("communes")
+    page.keyboard.press("Escape")
+    text = page.evaluate("document.getElementById('yaml').value")
+    assert text.endswith("      - id: commune\n        type: multiple_choice\n        options_from: communes"), text[-120:]
+    assert page.evaluate("""() => window.PortailSchemaCompletion.keysAndValues(
+        {properties: {pages: {items: {properties: {fields: {items: {$ref: '#/$defs/f'}}}}}},
+         $defs: {f: {properties: {widget: {enum: ['radios', 'select']}}}}},
+        ['pages:', '- id: p', '  fields:', '  - id: a'], '    widget: ').values""") == ["radios", "select"]

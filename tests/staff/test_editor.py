@@ -207,3 +207,19 @@ def test_new_teleservice_written_in_the_editor_is_served(client, services, admin
                                                        "raison": "Encore"})
     assert again.status_code == 400
     assert "identifiant « jardins » déjà utilisé par" in page_text(again)
+
+
+def test_schema_served_to_the_editor_is_the_lints_with_lists_and_prefill_sources(client, services, admin,
+                                                                                  instructeur):
+    from runtime.spec.field_types import kind_names
+
+    staff_login(client, "instructeur.quartier")
+    assert client.get("/agents/editeur/schema.json").status_code == 403
+    staff_login(client, "admin.metropole")
+    schema = client.get("/agents/editeur/schema.json").get_json()
+    field = schema["$defs"]["field"]["properties"]
+    assert field["type"]["enum"] == list(kind_names())
+    assert {"communes", "domaines-intervention"} <= set(field["options_from"]["examples"])
+    tiers_ids = {f.id for f in services.catalog.tiers_creation.fields()}
+    assert "tiers.raison_sociale" in field["prefill"]["examples"] and "account.email" in field["prefill"]["examples"]
+    assert all(p.split(".", 1)[1] in tiers_ids for p in field["prefill"]["examples"] if p.startswith("tiers."))

@@ -40,7 +40,7 @@ def _draft_preview(spec_id: str, text: str, page_id: str | None):
 
     catalog = services().catalog
     try:
-        draft = load_spec_text(text, f"brouillon:{spec_id}", _lists(catalog))
+        draft = load_spec_text(text, f"brouillon:{spec_id}", spec_editor.shared_lists(catalog))
     except SpecErrors:
         return None
     if not draft.pages:
@@ -48,13 +48,6 @@ def _draft_preview(spec_id: str, text: str, page_id: str | None):
     page = next((p for p in draft.pages if p.id == page_id), draft.pages[0])
     form = page_form(draft, page.id, {}, sample_prefill(draft, catalog.tiers_creation))
     return {"spec": draft, "page": page, "form": form}
-
-
-def _lists(catalog):
-    from ...spec.lint import check_catalog as gate
-    from ...spec.lists import is_list_file
-
-    return gate([p for p in catalog.spec_files() if is_list_file(p)]).lists
 
 
 def _render(spec, text: str, errors=(), status: int = 200, **extra):
@@ -137,6 +130,13 @@ def editor_lint(spec_id: str):
     _served_or_404(spec_id)
     errors = spec_editor.check_text(fresh_catalog(), spec_id, _posted_text())
     return jsonify({"errors": [{"line": e.line, "column": e.column, "message": e.message} for e in errors]})
+
+
+@bp.get("/editeur/schema.json")
+@staff_required(ADMIN)
+def editor_schema():
+    """The spec JSON Schema the editor's completion reads (``static/js/schema-completion.js``)."""
+    return jsonify(spec_editor.editor_schema(fresh_catalog()))
 
 
 @bp.get("/editeur/<spec_id>/historique")
