@@ -113,6 +113,10 @@
       });
     });
     form.addEventListener("submit", function () { textarea.value = view.state.doc.toString(); });
+    // The preview's step forms carry the text being edited: never lose what was typed.
+    Array.prototype.forEach.call(document.querySelectorAll("input[data-draft-text]"), function (input) {
+      if (input.form) input.form.addEventListener("submit", function () { input.value = view.state.doc.toString(); });
+    });
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);

@@ -13,11 +13,12 @@ One module per concern, all routes on the one blueprint ``bp``:
 - ``echanges``: the conversations with applicants;
 - ``specs``: téléservices and specs, preview of a spec;
 - ``editor``: the téléservice editor (check, publish, history, revert);
+- ``editor_preview``: the editor's preview of an unpublished draft, every step;
 - ``accounts``: « Comptes des agents ».
 """
 from __future__ import annotations
 
-from . import accounts, auth, demande, echanges, editor, exports, listing, specs  # noqa: F401  (register routes)
+from . import accounts, auth, demande, echanges, editor, editor_preview, exports, listing, specs  # noqa: F401  (routes)
 from .common import bp
 
 __all__ = ["bp"]
