@@ -28,6 +28,7 @@ from .model import Choice, SharedList
 from .yaml_source import Document, YAMLProblem, parse
 
 LISTS_FOLDER = "listes"
+LIST_SCHEMA_PATH = Path(__file__).parent / "schema" / "list.schema.json"
 _KEYS = ("id", "title", "description", "insee_departments", "choices")
 # An INSEE commune code: the département (2 digits, 2A/2B for Corsica, 3 digits overseas) then the commune.
 _INSEE = r"(?:\d{2}|2[AB])\d{3}|97\d{3}"

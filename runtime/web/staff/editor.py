@@ -24,7 +24,7 @@ def served_or_404(spec_id: str):
     return spec
 
 
-def _posted_text() -> str:
+def posted_text() -> str:
     text = request.form.get("yaml", "")
     if len(text) > MAX_TEXT:
         abort(413)
@@ -32,19 +32,23 @@ def _posted_text() -> str:
 
 
 def render_editor(spec, text: str, errors=(), status: int = 200, **extra):
-    """The editor page. CodeMirror writes its styles in a <style> element: the page's policy lets
-    the one carrying this response's nonce through (still no inline script, no other style)."""
-    nonce = secrets.token_urlsafe(18)
-    response = make_response(render_template(
-        "staff/editor.html",
+    """The editor page."""
+    return render_with_code_editor(
+        "staff/editor.html", status,
         page_title=f"Modifier : {spec.title}" if spec else "Nouveau téléservice",
         active_menu="specs",
         spec=spec,
         text=text,
         errors=list(errors),
-        style_nonce=nonce,
         **extra,
-    ), status)
+    )
+
+
+def render_with_code_editor(template: str, status: int = 200, **context):
+    """A page with the code editor. CodeMirror writes its styles in a <style> element: the page's
+    policy lets the one carrying this response's nonce through (still no inline script, no other style)."""
+    nonce = secrets.token_urlsafe(18)
+    response = make_response(render_template(template, style_nonce=nonce, **context), status)
     response.headers["Content-Security-Policy"] = CSP.replace("style-src 'self'", f"style-src 'self' 'nonce-{nonce}'")
     return response
 
@@ -63,7 +67,7 @@ def editor_post(spec_id: str):
     « Confirmer la publication », all from the one form so the text typed is never lost."""
     spec = served_or_404(spec_id)
     catalog = fresh_catalog()
-    text = _posted_text()
+    text = posted_text()
     action = request.form.get("action", "verifier")
     try:
         errors = spec_editor.check_text(catalog, spec_id, text)
@@ -79,14 +83,14 @@ def editor_post(spec_id: str):
     if action == "confirmer":
         reason = request.form.get("raison", "")
         try:
-            published = spec_editor.publish(catalog, spec_id, text, reason, _author(), _now())
+            published = spec_editor.publish(catalog, spec_id, text, reason, author(), now())
         except SpecErrors as refused:
             return render_editor(spec, text, refused.errors, 400)
         except spec_editor.EditorError as problem:
             return render_editor(spec, text, status=400, confirm=True, reason_error=str(problem), reason=reason,
                            diff=spec_editor.diff_lines(spec.text, text, f"version {spec.version} (en service)",
                                                        "votre texte"))
-        log.info("Téléservice %s publié en version %s par %s", spec_id, published.spec.version, _author().get("id"))
+        log.info("Téléservice %s publié en version %s par %s", spec_id, published.spec.version, author().get("id"))
         flash(f"Version {published.spec.version} publiée : elle est en service.", "success")
         return redirect(url_for(".editor_history", spec_id=spec_id))
     return render_editor(spec, text, checked=True)
@@ -106,7 +110,7 @@ def _preview(spec, text: str, errors, action: str):
 def editor_lint(spec_id: str):
     """The live lint of the editor (debounced by ``static/js/editor.js``; CSRF in the X-CSRFToken header)."""
     served_or_404(spec_id)
-    errors = spec_editor.check_text(fresh_catalog(), spec_id, _posted_text())
+    errors = spec_editor.check_text(fresh_catalog(), spec_id, posted_text())
     return jsonify({"errors": [{"line": e.line, "column": e.column, "message": e.message} for e in errors]})
 
 
@@ -133,7 +137,7 @@ def editor_revert(spec_id: str):
     version_key = request.form.get("version", "")
     reason = request.form.get("raison", "")
     try:
-        published = spec_editor.revert(fresh_catalog(), spec_id, version_key, reason, _author(), _now())
+        published = spec_editor.revert(fresh_catalog(), spec_id, version_key, reason, author(), now())
     except (spec_editor.EditorError, SpecErrors) as problem:
         message = str(problem) if isinstance(problem, spec_editor.EditorError) else \
             "Cette version n'est plus acceptée par les vérifications : " + "; ".join(map(str, problem.errors))
@@ -179,7 +183,7 @@ def editor_new():
     if request.method == "GET":
         return render_editor(None, STARTER)
     catalog = fresh_catalog()
-    text = _posted_text()
+    text = posted_text()
     action = request.form.get("action", "verifier")
     errors, spec = spec_editor.check_new(catalog, text)
     if action.startswith("apercu"):
@@ -192,13 +196,13 @@ def editor_new():
     if action == "confirmer":
         reason = request.form.get("raison", "")
         try:
-            published = spec_editor.create(catalog, text, reason, _author(), _now())
+            published = spec_editor.create(catalog, text, reason, author(), now())
         except SpecErrors as refused:
             return render_editor(None, text, refused.errors, 400)
         except spec_editor.EditorError as problem:
             return render_editor(None, text, status=400, confirm=True, reason_error=str(problem), reason=reason,
                            diff=spec_editor.diff_lines("", text, "(aucun fichier)", f"teleservices/{spec.id}.yaml"))
-        log.info("Nouveau téléservice %s publié par %s", published.spec.id, _author().get("id"))
+        log.info("Nouveau téléservice %s publié par %s", published.spec.id, author().get("id"))
         flash(f"Le téléservice « {published.spec.title} » est publié : il est en service.", "success")
         return redirect(url_for(".editor_history", spec_id=published.spec.id))
     return render_editor(None, text, checked=True)
@@ -207,16 +211,16 @@ def editor_new():
 @bp.post("/specs/nouveau/verifier.json")
 @staff_required(ADMIN)
 def editor_new_lint():
-    errors, _ = spec_editor.check_new(fresh_catalog(), _posted_text())
+    errors, _ = spec_editor.check_new(fresh_catalog(), posted_text())
     return jsonify({"errors": [{"line": e.line, "column": e.column, "message": e.message} for e in errors]})
 
 
-def _author() -> dict:
+def author() -> dict:
     doc = current_staff()
     return {"id": doc.get("id"), "nom": doc.get("nom"), "identifiant": doc.get("identifiant")}
 
 
-def _now() -> str:
+def now() -> str:
     from ...services import services
 
     return services().clock.now().isoformat(timespec="seconds")

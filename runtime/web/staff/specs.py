@@ -39,7 +39,10 @@ def specs():
             "open": served is not None and served.is_open(today),
             "counts": counts.get(state.spec_id or "", {}),
         })
-    return render_template("staff/specs.html", page_title="Téléservices et specs", active_menu="specs", rows=rows)
+    from ...domain.list_editor import every_list
+
+    return render_template("staff/specs.html", page_title="Téléservices et specs", active_menu="specs", rows=rows,
+                           lists=every_list(catalog))
 
 
 def _relative(source: str, root) -> str:
