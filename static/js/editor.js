@@ -38,6 +38,14 @@
       return Math.min(row.from + Math.max((column || 1) - 1, 0), row.to);
     }
 
+    // The marker covers the faulty token (a name, a key, a value), else the rest of the line.
+    function tokenEnd(doc, from) {
+      var line = doc.lineAt(from);
+      var word = /^[\p{L}\p{N}_.-]+/u.exec(line.text.slice(from - line.from));
+      var to = word ? from + word[0].length : line.to;
+      return to > from ? to : Math.min(from + 1, doc.length);
+    }
+
     function serverLint(view) {
       var body = new FormData();
       body.append("yaml", view.state.doc.toString());
@@ -53,8 +61,7 @@
         var doc = view.state.doc;
         return (data.errors || []).map(function (error) {
           var from = position(doc, error.line, error.column);
-          var to = Math.min(Math.max(from + 1, doc.lineAt(from).to), doc.length);
-          if (to <= from) to = Math.min(from + 1, doc.length);
+          var to = tokenEnd(doc, from);
           return {
             from: from,
             to: to,
@@ -77,6 +84,7 @@
         doc: textarea.value,
         extensions: [
           CM.lineNumbers(),
+          CM.EditorView.lineWrapping, // long lines wrap: no horizontal scrolling, even beside the preview
           CM.history(),
           CM.drawSelection(),
           CM.highlightActiveLine(),

@@ -24,14 +24,14 @@ def test_editeur_marque_l_erreur_pendant_la_saisie_puis_publie(new_journey, scre
     assert not page.locator("textarea#yaml").is_visible()  # enhanced: the textarea stays as the form's field
     j.step("editeur")
 
-    # A mistake typed on line 1: the marker covers « foo: bar » from its first column.
+    # A mistake typed on line 1: the marker covers the unknown key « foo », from its first column.
     editor.click()
     page.keyboard.press("Control+Home")
     page.keyboard.type("foo: bar")
     page.keyboard.press("Enter")
     marker = page.locator(".cm-lintRange-error")
     marker.wait_for(state="visible")
-    assert marker.inner_text() == "foo: bar"
+    assert marker.inner_text() == "foo"
     assert page.locator(".cm-lint-marker-error").count() == 1
     page.locator(".cm-lint-marker-error").hover()
     tooltip = page.locator(".cm-tooltip-lint")

@@ -190,6 +190,7 @@ def test_draft_preview_walks_every_step_of_the_unpublished_text(client, services
     assert shown.status_code == 200, body
     assert "Aperçu du texte : Le projet" in body and "Nom du projet" in body
     assert "Étapes du texte" in body and "1. Le projet" in body and "Récapitulatif" in body
+    assert "À compléter" in body and "a_completer" not in body.lower()  # the state's French label
     location, walked = f"{EDITOR}/apercu/projet", []
     while not location.split("#")[0].endswith("/fin/recapitulatif"):
         page_id = location.split("#")[0].rsplit("/", 1)[1]
@@ -213,7 +214,7 @@ def test_draft_preview_walks_every_step_of_the_unpublished_text(client, services
         assert len(walked) <= len(draft.pages), walked
     assert walked == ["projet", "partenariat", "structure", "budget", "pieces"]
     recap = page_text(client.get(location))
-    assert "Aperçu du texte : Récapitulatif" in recap
+    assert "Aperçu du texte : Récapitulatif" in recap and "Complète" in recap
     assert "Montant par participant" in recap and "250,00" in recap
     assert "un demandeur pourrait transmettre cette demande" in recap
     assert "Association Les Amis du Patrimoine" in recap  # the sample Tiers pre-fills the locked field
