@@ -115,3 +115,45 @@ def test_editeur_propose_cles_et_valeurs_du_schema(new_journey, agent):
         {properties: {pages: {items: {properties: {fields: {items: {$ref: '#/$defs/f'}}}}}},
          $defs: {f: {properties: {widget: {enum: ['radios', 'select']}}}}},
         ['pages:', '- id: p', '  fields:', '  - id: a'], '    widget: ').values""") == ["radios", "select"]
+
+
+def test_liste_partagee_modifiee_dans_le_navigateur(new_journey, screens, agent):
+    """A shared list in the same editor: a duplicate value marked while typing, the téléservices
+    that use the list beside it, the choices added counted, published with a reason."""
+    j = new_journey("agent")
+    page = j.page
+    staff_login(j, *agent)
+    j.goto("/agents/specs")
+    page.get_by_role("link", name="Modifier la liste Domaines d'intervention de la Métropole").click()
+    assert heading(j) == "Modifier la liste « Domaines d'intervention de la Métropole »"
+    assert "Subvention de fonctionnement aux associations" in page.get_by_role("region", name="Aperçu de la liste").inner_text()
+    editor = page.locator(".portail-editor .cm-content")
+    editor.wait_for(state="visible")
+    editor.focus()
+    page.keyboard.press("Control+End")
+    page.keyboard.type('  - {value: culture, label: "Doublon"}')
+    marker = page.locator(".cm-lintRange-error")
+    marker.wait_for(state="visible")
+    line = page.evaluate("document.getElementById('yaml').value").count("\n") + 1
+    page.locator(".cm-lint-marker-error").hover()
+    tooltip = page.locator(".cm-tooltip-lint")
+    tooltip.wait_for(state="visible")
+    assert f"Ligne {line}, colonne 5 : valeur de choix « culture » en double" in tooltip.inner_text()
+    j.step("liste doublon", audit=False)
+    editor.focus()
+    page.keyboard.press("Control+End")
+    page.keyboard.press("Shift+Home")  # to the text's start, then to the line's
+    page.keyboard.press("Shift+Home")
+    page.keyboard.type('  - {value: numerique, label: "Numérique et innovation"}')
+    marker.wait_for(state="detached")
+    page.get_by_role("button", name="Publier").click()
+    main = page.locator("main").inner_text()
+    assert "Différences avec la liste en service" in main and "1 ajouté" in main
+    assert "Ajouté : Numérique et innovation (numerique)" in main
+    page.get_by_label("Raison de la publication (obligatoire)").fill("Nouveau domaine")
+    j.step("liste publication")
+    page.get_by_role("button", name="Confirmer la publication").click()
+    assert heading(j) == "Historique de la liste « Domaines d'intervention de la Métropole »"
+    assert "Nouveau domaine" in page.locator("main").inner_text()
+    j.step("liste historique")
+    assert_accessible(screens)
