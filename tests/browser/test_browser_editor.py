@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from .browser_support import assert_accessible
-from .journey_steps import heading, staff_login
+from .journey_steps import heading, label, staff_login
 
 pytestmark = pytest.mark.browser
 
@@ -156,4 +156,31 @@ def test_liste_partagee_modifiee_dans_le_navigateur(new_journey, screens, agent)
     assert heading(j) == "Historique de la liste « Domaines d'intervention de la Métropole »"
     assert "Nouveau domaine" in page.locator("main").inner_text()
     j.step("liste historique")
+    assert_accessible(screens)
+
+
+def test_sans_javascript_le_texte_se_verifie_et_l_apercu_parcourt_les_etapes(new_journey, screens, agent):
+    """Without JavaScript: a textarea, « Vérifier » on submit, the draft's preview walked step by step."""
+    j = new_journey("agent", js=False)
+    page = j.page
+    staff_login(j, *agent)
+    j.goto("/agents/specs/nouveau")
+    textarea = page.get_by_label("Texte YAML du téléservice")
+    assert textarea.is_visible() and page.locator(".portail-editor").count() == 0
+    text = textarea.input_value()
+    textarea.fill(text.replace("        max_length: 150", "        max_length: 150\n        requierd: true"))
+    page.get_by_role("button", name="Vérifier").click()
+    line = text.splitlines().index("        max_length: 150") + 2
+    assert f"Ligne {line}, colonne 9 : clé inconnue « requierd »" in " ".join(j.summary_errors())
+    j.step("sans js erreur")
+    page.get_by_label("Texte YAML du téléservice").fill(text)
+    page.get_by_role("button", name="Actualiser l'aperçu").click()
+    preview = page.get_by_role("region", name="Aperçu du texte : Le projet")
+    preview.get_by_label(label("Intitulé du projet")).fill("Fête des voisins")
+    preview.get_by_label(label("Montant sollicité (€)")).fill("800")
+    preview.get_by_role("button", name="Enregistrer dans l'aperçu et continuer").click()
+    recap = page.get_by_role("region", name="Aperçu du texte : Récapitulatif")
+    assert "Fête des voisins" in recap.inner_text() and "800,00" in recap.inner_text()
+    assert page.get_by_label("Texte YAML du téléservice").input_value() == text  # the text is still the one typed
+    j.step("sans js apercu recapitulatif")
     assert_accessible(screens)
