@@ -45,6 +45,8 @@ class PreviewRepository(BaseRepository):
         return doc["text"] if doc else None
 
     def save_draft(self, staff_id: str, key: str, text: str) -> None:
+        if self.draft(staff_id, key) == text:
+            return
         doc = {"id": key, "text": text, "updated_at": self.now_iso()}
         with self.store.transaction(_partition(staff_id)) as part:
             table = part.table(DRAFTS)

@@ -138,9 +138,9 @@ def _step(spec, page_id: str | None):
         return _shown(spec, text, _errors(spec, text), status=400)
     if page_id is not None and page_id not in [p.id for p in draft.pages]:
         return from_editor(spec, text, _errors(spec, text), None)
-    services().repos.previews.save_draft(current_user.id, draft_key(spec_id), text)
     if request.method == "GET" or page_id is None:
         return _shown(spec, text, _errors(spec, text), preview_context(spec_id, draft, page_id))
+    services().repos.previews.save_draft(current_user.id, draft_key(spec_id), text)
     return _answer(spec, draft, text, page_id)
 
 
