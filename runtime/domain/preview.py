@@ -4,7 +4,8 @@ The preview walks every step as an applicant would: locked pre-filled fields
 take their value from a sample Tiers and account (``sample_prefill``), answers
 typed in preview are kept in the preview alone (``repos.previews``, never a
 demande), and the récapitulatif shows the computed values and what would
-block the transmission (``validate_demande``).
+block the transmission (``validate_demande``). The editor previews an unpublished
+draft the same way, its answers kept under the draft's key (``draft_key``).
 """
 from __future__ import annotations
 
@@ -45,6 +46,11 @@ def sample_tiers(spec: Spec, tiers_form: Spec | None) -> dict[str, Any]:
 def sample_prefill(spec: Spec, tiers_form: Spec | None) -> dict[str, Any]:
     """The pre-fill context of the preview: ``{"tiers": ..., "account": ...}`` as an applicant's."""
     return {"tiers": sample_tiers(spec, tiers_form), "account": dict(SAMPLE_ACCOUNT)}
+
+
+def draft_key(spec_id: str | None) -> str:
+    """The preview key of the editor's draft of ``spec_id`` (None: a new téléservice); never a spec id."""
+    return f"editeur:{spec_id}" if spec_id else "editeur:nouveau"
 
 
 def visited_after(visited: list[str] | tuple[str, ...], page_id: str) -> list[str]:

@@ -18,7 +18,8 @@ from typing import Any
 
 from ..spec.catalog import PARTITION, VERSIONS, Catalog
 from ..spec.errors import SpecError, SpecErrors
-from ..spec.lint import check_catalog
+from ..spec.lint import ACCOUNT_PREFILL, check_catalog
+from ..spec.lists import is_list_file
 from ..spec.model import Spec
 from ..storage.base import new_id
 
@@ -37,6 +38,29 @@ class Publication:
     previous_version_key: str
 
 
+def shared_lists(catalog: Catalog) -> dict:
+    """The shared lists the one gate accepts in the catalogue, by id."""
+    return check_catalog([p for p in catalog.spec_files() if is_list_file(p)]).lists
+
+
+def editor_schema(catalog: Catalog) -> dict[str, Any]:
+    """The spec JSON Schema the editor completes from: the lint's own schema (field types filled
+    from ``field_types.py``) plus, as ``examples``, the catalogue's shared list ids for
+    ``options_from`` and the pre-fill sources (Tiers creation fields, account data) for ``prefill``."""
+    import copy
+
+    from ..spec.schema_errors import spec_schema
+
+    schema = copy.deepcopy(spec_schema())
+    properties = schema["$defs"]["field"]["properties"]
+    properties["options_from"]["examples"] = sorted(shared_lists(catalog))
+    tiers = catalog.tiers_creation
+    tiers_fields = [f.id for f in tiers.fields() if f.type not in ("heading", "paragraph")] if tiers else []
+    properties["prefill"]["examples"] = [f"tiers.{name}" for name in tiers_fields] + \
+        [f"account.{name}" for name in ACCOUNT_PREFILL]
+    return schema
+
+
 def _served(catalog: Catalog, spec_id: str) -> Spec:
     spec = catalog.get(spec_id)
     if spec is None or spec.kind != "teleservice":
@@ -49,7 +73,7 @@ def check_text(catalog: Catalog, spec_id: str, text: str) -> list[SpecError]:
     catalogue), each placed at its line and column; the file is named as in the specs folder."""
     served = _served(catalog, spec_id)
     source = Path(served.source)
-    errors, spec = _gate(catalog, text, _relative(source, catalog.specs_dir), source)
+    errors, spec = _gate(catalog, text, relative_path(source, catalog.specs_dir), source)
     if not errors and spec is not None and spec.id != spec_id:
         errors.append(SpecError(errors_name(catalog, source), _line_of_id(text), 5,
                                 f"l'identifiant d'un téléservice en service ne change pas : gardez « {spec_id} » "
@@ -73,7 +97,7 @@ def check_new(catalog: Catalog, text: str) -> tuple[list[SpecError], Spec | None
 
 
 def errors_name(catalog: Catalog, source: Path) -> str:
-    return str(_relative(source, catalog.specs_dir))
+    return str(relative_path(source, catalog.specs_dir))
 
 
 def new_file(catalog: Catalog, spec_id: str) -> Path:
@@ -96,7 +120,7 @@ def _gate(catalog: Catalog, text: str, relative: Path, replaces: Path | None) ->
         return errors, verdict.specs.get(str(candidate))
 
 
-def _relative(source: Path, root: Path) -> Path:
+def relative_path(source: Path, root: Path) -> Path:
     try:
         return source.resolve().relative_to(Path(root).resolve())
     except ValueError:
@@ -129,13 +153,13 @@ def _taken_versions(catalog: Catalog, spec_id: str) -> set[str]:
 
 def publish(catalog: Catalog, spec_id: str, text: str, reason: str, by: dict[str, Any], at: str) -> Publication:
     """Publish ``text`` as the new version of ``spec_id``. Raises ``SpecErrors`` (lint) or ``EditorError``."""
-    reason = _reason(reason)
+    reason = checked_reason(reason)
     served = _served(catalog, spec_id)
     text = bump_version(text.replace("\r\n", "\n"), served.version, _taken_versions(catalog, spec_id))
     errors = check_text(catalog, spec_id, text)
     if errors:
         raise SpecErrors(errors)
-    _write_atomically(Path(served.source), text)
+    write_atomically(Path(served.source), text)
     catalog.reload()
     new = catalog.get(spec_id)
     if new is None or new.text != text:
@@ -158,7 +182,7 @@ def publish(catalog: Catalog, spec_id: str, text: str, reason: str, by: dict[str
 
 def create(catalog: Catalog, text: str, reason: str, by: dict[str, Any], at: str) -> Publication:
     """Publish ``text`` as a new téléservice, in ``teleservices/<id>.yaml``."""
-    reason = _reason(reason)
+    reason = checked_reason(reason)
     text = text.replace("\r\n", "\n")
     errors, spec = check_new(catalog, text)
     if errors or spec is None:
@@ -166,7 +190,7 @@ def create(catalog: Catalog, text: str, reason: str, by: dict[str, Any], at: str
     path = new_file(catalog, spec.id)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        _write_atomically(path, text, exclusive=True)
+        write_atomically(path, text, exclusive=True)
     except FileExistsError:
         raise EditorError(f"Le fichier teleservices/{spec.id}.yaml existe déjà : choisissez un autre identifiant.") \
             from None
@@ -183,7 +207,7 @@ def create(catalog: Catalog, text: str, reason: str, by: dict[str, Any], at: str
     return Publication(new, "")
 
 
-def _reason(reason: str) -> str:
+def checked_reason(reason: str) -> str:
     reason = " ".join((reason or "").split())
     if not reason:
         raise EditorError("Indiquez en quelques mots la raison de cette publication.")
@@ -192,7 +216,7 @@ def _reason(reason: str) -> str:
     return reason
 
 
-def _write_atomically(path: Path, text: str, exclusive: bool = False) -> None:
+def write_atomically(path: Path, text: str, exclusive: bool = False) -> None:
     """Write through a temporary file then rename; ``exclusive``: never replace an existing file."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -9,12 +9,15 @@ A list file::
       - ...
 
 A choice field names it with ``options_from: communes`` instead of ``choices``.
+``insee_departments: ["13", "83"]`` declares that the values are INSEE commune codes of
+those départements: each is checked (5 characters, one of the départements, no duplicate).
 The loader copies the list's choices into the field, and the spec's version
 includes the list's text: an old demande renders with the list of its version.
 """
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -25,7 +28,10 @@ from .model import Choice, SharedList
 from .yaml_source import Document, YAMLProblem, parse
 
 LISTS_FOLDER = "listes"
-_KEYS = ("id", "title", "description", "choices")
+LIST_SCHEMA_PATH = Path(__file__).parent / "schema" / "list.schema.json"
+_KEYS = ("id", "title", "description", "insee_departments", "choices")
+# An INSEE commune code: the département (2 digits, 2A/2B for Corsica, 3 digits overseas) then the commune.
+_INSEE = r"(?:\d{2}|2[AB])\d{3}|97\d{3}"
 _ID_PATTERN = "lettres minuscules, chiffres, _ et tirets"
 
 Problem = tuple
@@ -96,8 +102,6 @@ def load_list_text(text: str, source: str) -> SharedList:
 
 
 def _problems(document: Document) -> list[tuple[tuple, bool, str]]:
-    import re
-
     data = document.data
     if not isinstance(data, dict):
         return [((), False, "une liste partagée est un ensemble de clés (id, title, choices)")]
@@ -112,6 +116,11 @@ def _problems(document: Document) -> list[tuple[tuple, bool, str]]:
     choices = data.get("choices", [])
     if not isinstance(choices, list) or ("choices" in data and not choices):
         return problems + [(("choices",), False, "la liste de choix doit contenir au moins un choix")]
+    departments = data.get("insee_departments")
+    if departments is not None and not _valid_departments(departments):
+        problems.append((("insee_departments",), False, ("insee_departments : une liste de codes de département "
+                                                         "entre guillemets, par exemple [\"13\", \"83\"]")))
+        departments = None
     seen: set[str] = set()
     for k, choice in enumerate(choices):
         if isinstance(choice, Mapping):
@@ -128,7 +137,25 @@ def _problems(document: Document) -> list[tuple[tuple, bool, str]]:
         if value in seen:
             problems.append((("choices", k), False, f"valeur de choix « {value} » en double"))
         seen.add(value)
+        if departments is not None:
+            problems += [(("choices", k), False, message) for message in _insee_problems(value, departments)]
     return problems
+
+
+def _valid_departments(departments: Any) -> bool:
+    return isinstance(departments, list) and bool(departments) and all(
+        isinstance(d, str) and re.fullmatch(r"\d{2,3}|2[AB]", d) for d in departments)
+
+
+def _insee_problems(value: str, departments: list[str]) -> list[str]:
+    """A list that declares ``insee_departments`` holds INSEE commune codes of those départements."""
+    if not re.fullmatch(_INSEE, value):
+        return [(f"« {value} » n'est pas un code INSEE de commune (5 caractères : le département puis la commune, "
+                "par exemple \"13055\")")]
+    if not any(value.startswith(d) for d in departments):
+        return [(f"le code INSEE « {value} » n'est dans aucun des départements de la liste "
+                f"(insee_departments : {', '.join(departments)})")]
+    return []
 
 
 def resolve_lists(data: dict[str, Any], lists: Mapping[str, SharedList]) -> tuple[list[str], list[Problem]]:

@@ -1,7 +1,9 @@
 /* Téléservice editor (templates/staff/editor.html): turns the YAML <textarea> into CodeMirror 6
    (static/vendor/codemirror.js, built by tools/editor/) with lint markers placed at the line and
    column the server's lint gives (a debounced POST of the text to data-lint-url, CSRF token in the
-   X-CSRFToken header). Without JavaScript the textarea and « Vérifier » do the same job.
+   X-CSRFToken header), and completion of keys and values from the spec JSON Schema
+   (static/js/schema-completion.js, schema read from data-schema-url; Ctrl+Espace opens it,
+   Entrée accepts, Échap closes). Without JavaScript the textarea and « Vérifier » do the same job.
    Keyboard: Tab indents inside the editor; Escape then Tab (or Shift+Tab) leaves it. */
 (function () {
   "use strict";
@@ -14,11 +16,34 @@
     var form = textarea.form;
     var token = form.querySelector("input[name=csrf_token]");
     var lintUrl = textarea.getAttribute("data-lint-url");
+    var schema = null; // the spec JSON Schema, once fetched: completion waits for it
+    var completeFromSchema = null;
+    if (window.PortailSchemaCompletion && textarea.getAttribute("data-schema-url")) {
+      fetch(textarea.getAttribute("data-schema-url"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) {
+          schema = data;
+          if (data) completeFromSchema = window.PortailSchemaCompletion.source(data);
+        })
+        .catch(function () { schema = null; });
+    }
+
+    function completion(context) {
+      return schema && completeFromSchema ? completeFromSchema(context) : null;
+    }
 
     function position(doc, line, column) {
       var number = Math.min(Math.max(line || 1, 1), doc.lines);
       var row = doc.line(number);
       return Math.min(row.from + Math.max((column || 1) - 1, 0), row.to);
+    }
+
+    // The marker covers the faulty token (a name, a key, a value), else the rest of the line.
+    function tokenEnd(doc, from) {
+      var line = doc.lineAt(from);
+      var word = /^[\p{L}\p{N}_.-]+/u.exec(line.text.slice(from - line.from));
+      var to = word ? from + word[0].length : line.to;
+      return to > from ? to : Math.min(from + 1, doc.length);
     }
 
     function serverLint(view) {
@@ -36,8 +61,7 @@
         var doc = view.state.doc;
         return (data.errors || []).map(function (error) {
           var from = position(doc, error.line, error.column);
-          var to = Math.min(Math.max(from + 1, doc.lineAt(from).to), doc.length);
-          if (to <= from) to = Math.min(from + 1, doc.length);
+          var to = tokenEnd(doc, from);
           return {
             from: from,
             to: to,
@@ -60,6 +84,7 @@
         doc: textarea.value,
         extensions: [
           CM.lineNumbers(),
+          CM.EditorView.lineWrapping, // long lines wrap: no horizontal scrolling, even beside the preview
           CM.history(),
           CM.drawSelection(),
           CM.highlightActiveLine(),
@@ -70,6 +95,7 @@
           CM.EditorView.cspNonce.of(textarea.getAttribute("data-style-nonce") || ""),
           CM.yaml(),
           CM.lintGutter(),
+          CM.autocompletion({ override: [completion], icons: false }),
           CM.linter(serverLint, { delay: DELAY }),
           CM.keymap.of([].concat(CM.defaultKeymap, CM.historyKeymap, CM.searchKeymap, [CM.indentWithTab])),
           CM.EditorView.contentAttributes.of({
@@ -95,6 +121,10 @@
       });
     });
     form.addEventListener("submit", function () { textarea.value = view.state.doc.toString(); });
+    // The preview's step forms carry the text being edited: never lose what was typed.
+    Array.prototype.forEach.call(document.querySelectorAll("input[data-draft-text]"), function (input) {
+      if (input.form) input.form.addEventListener("submit", function () { input.value = view.state.doc.toString(); });
+    });
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);

@@ -160,18 +160,89 @@ def test_editor_posts_need_the_csrf_token(client, services, admin):
     assert services.catalog.get("quartier").version == "1"
 
 
-def test_draft_step_is_rendered_beside_the_text(client, services, admin):
+DRAFT_COMPUTED = """computed:
+  - id: par_participant
+    label: Montant par participant
+    formula: round(montant_sollicite / participants; 2)
+rules:
+  - id: plafond
+    require: montant_sollicite <= 5000
+    message: Le montant sollicité ne dépasse pas 5 000 €.
+"""
+
+
+def test_draft_preview_walks_every_step_of_the_unpublished_text(client, services, admin, specs_dir):
+    """The editor's preview of a draft: every step in turn, the sample pre-fill, answers kept in this
+    agent's preview under the draft's key (not the served spec's), computed values and rule results
+    in the récapitulatif; nothing published, no demande written."""
+    from runtime.domain.preview import draft_key
+    from runtime.spec.loader import load_spec_text
+    from tests.demandes.samples import page_post_data
+    from tests.staff.test_preview import demande_partitions
+
     staff_login(client, "admin.metropole")
-    text = served_text(services).replace("Intitulé du projet", "Nom du projet")
-    response = client.post(EDITOR, data={"csrf_token": csrf_token(editor_page(client)), "yaml": text,
-                                         "action": "apercu", "etape": "projet"})
-    body = page_text(response)
-    assert "Aperçu du texte : Le projet" in body
-    assert "Nom du projet" in body
-    assert services.catalog.get("quartier").text != text  # nothing published
+    served = served_text(services)
+    text = served.replace("Intitulé du projet", "Nom du projet").replace("attestation:", DRAFT_COMPUTED + "attestation:")
+    draft = load_spec_text(text, "brouillon")
+    token = csrf_token(editor_page(client))
+    shown = client.post(EDITOR, data={"csrf_token": token, "yaml": text, "action": "apercu"})
+    body = page_text(shown)
+    assert shown.status_code == 200, body
+    assert "Aperçu du texte : Le projet" in body and "Nom du projet" in body
+    assert "Étapes du texte" in body and "1. Le projet" in body and "Récapitulatif" in body
+    assert "À compléter" in body and "a_completer" not in body.lower()  # the state's French label
+    location, walked = f"{EDITOR}/apercu/projet", []
+    while not location.split("#")[0].endswith("/fin/recapitulatif"):
+        page_id = location.split("#")[0].rsplit("/", 1)[1]
+        step = client.get(location)
+        assert step.status_code == 200, (page_id, page_text(step))
+        assert "Nom du projet" in step.get_data(as_text=True) or page_id != "projet"
+        data = {**page_post_data(draft, draft.page(page_id)), "csrf_token": token, "apercu-nav": "next",
+                "brouillon-yaml": text}
+        if page_id == "projet":
+            data.update({"participants": "4", "partenaire": "true"})
+        if page_id == "budget":
+            data["montant_sollicite"] = "9000"
+        response = client.post(location, data=data, content_type="multipart/form-data")
+        if page_id == "budget":  # the rule blocks the step, at the step
+            assert response.status_code == 400 and "Le montant sollicité ne dépasse pas 5 000 €." in page_text(response)
+            data["montant_sollicite"] = "1000"
+            response = client.post(location, data=data, content_type="multipart/form-data")
+        assert response.status_code == 302, (page_id, page_text(response))
+        walked.append(page_id)
+        location = response.headers["Location"]
+        assert len(walked) <= len(draft.pages), walked
+    assert walked == ["projet", "partenariat", "structure", "budget", "pieces"]
+    recap = page_text(client.get(location))
+    assert "Aperçu du texte : Récapitulatif" in recap and "Complète" in recap
+    assert "Montant par participant" in recap and "250,00" in recap
+    assert "un demandeur pourrait transmettre cette demande" in recap
+    assert "Association Les Amis du Patrimoine" in recap  # the sample Tiers pre-fills the locked field
+    assert services.repos.previews.get(admin["id"], draft_key("quartier"))["answers"]["montant_sollicite"]
+    assert services.repos.previews.get(admin["id"], "quartier")["answers"] == {}  # the served preview: untouched
+    assert served_text(services) == served == (specs_dir / "teleservices" / "quartier.yaml").read_text("utf-8")
+    assert demande_partitions(services) == []
     from runtime.forms import builder
 
-    assert not [key for key in builder._cache if key[0].startswith("quartier@1#") and key[0] != served_key(services)]
+    assert not [key for key in builder._cache if key[0] == draft.version_key]
+
+    # A step button of the preview posts the editor's form: the text typed goes with it.
+    again = client.post(EDITOR, data={"csrf_token": token, "yaml": text.replace("Nom du projet", "Titre du projet"),
+                                      "action": "apercu:budget"})
+    assert "Aperçu du texte : Budget" in page_text(again) and "Titre du projet" in page_text(again)
+    cleared = client.post(f"{EDITOR}/apercu/effacer", data={"csrf_token": token})
+    assert cleared.headers["Location"].split("#")[0].endswith("/apercu/projet")
+    assert services.repos.previews.get(admin["id"], draft_key("quartier"))["answers"] == {}
+
+
+def test_draft_preview_of_a_text_that_does_not_load_shows_its_errors(client, services, admin):
+    staff_login(client, "admin.metropole")
+    token = csrf_token(editor_page(client))
+    broken = served_text(services).replace("type: integer", "type: entier")
+    response = client.post(f"{EDITOR}/apercu/projet", data={"csrf_token": token, "brouillon-yaml": broken})
+    assert response.status_code == 400
+    assert "Le texte contient" in page_text(response) and "Aperçu du texte" not in page_text(response)
+    assert client.get(f"{EDITOR}/apercu/projet").status_code == 302  # nothing previewed yet: back to the editor
 
 
 def served_key(services):
@@ -207,3 +278,19 @@ def test_new_teleservice_written_in_the_editor_is_served(client, services, admin
                                                        "raison": "Encore"})
     assert again.status_code == 400
     assert "identifiant « jardins » déjà utilisé par" in page_text(again)
+
+
+def test_schema_served_to_the_editor_is_the_lints_with_lists_and_prefill_sources(client, services, admin,
+                                                                                  instructeur):
+    from runtime.spec.field_types import kind_names
+
+    staff_login(client, "instructeur.quartier")
+    assert client.get("/agents/editeur/schema.json").status_code == 403
+    staff_login(client, "admin.metropole")
+    schema = client.get("/agents/editeur/schema.json").get_json()
+    field = schema["$defs"]["field"]["properties"]
+    assert field["type"]["enum"] == list(kind_names())
+    assert {"communes", "domaines-intervention"} <= set(field["options_from"]["examples"])
+    tiers_ids = {f.id for f in services.catalog.tiers_creation.fields()}
+    assert "tiers.raison_sociale" in field["prefill"]["examples"] and "account.email" in field["prefill"]["examples"]
+    assert all(p.split(".", 1)[1] in tiers_ids for p in field["prefill"]["examples"] if p.startswith("tiers."))

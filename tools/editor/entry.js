@@ -7,3 +7,4 @@ export { yaml } from "@codemirror/lang-yaml";
 export { syntaxHighlighting, defaultHighlightStyle, indentOnInput, bracketMatching } from "@codemirror/language";
 export { linter, lintGutter, forceLinting, setDiagnostics } from "@codemirror/lint";
 export { searchKeymap, highlightSelectionMatches } from "@codemirror/search";
+export { autocompletion, completionKeymap, startCompletion, closeCompletion, currentCompletions, completionStatus } from "@codemirror/autocomplete";

@@ -1,7 +1,9 @@
 """What a staff member typed in the preview of a téléservice: partition ``previews/<staff id>``.
 
-Table ``answers``: one document per previewed spec (``id`` = the spec id) holding
-``answers`` and ``visited``. Nothing here is a demande: the preview never writes one.
+Table ``answers``: one document per previewed spec (``id`` = the spec id, or the draft key of
+an editor draft) holding ``answers`` and ``visited``. Table ``drafts``: the text of each
+unpublished draft previewed from the editor (``id`` = the draft key). Nothing here is a
+demande: the preview never writes one.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from ._base import BaseRepository
 
 PREFIX = "previews"
 TABLE = "answers"
+DRAFTS = "drafts"
 
 
 def _partition(staff_id: str) -> str:
@@ -36,3 +39,18 @@ class PreviewRepository(BaseRepository):
             table = part.table(TABLE)
             if table.get(spec_id) is not None:
                 table.remove(spec_id)
+
+    def draft(self, staff_id: str, key: str) -> str | None:
+        doc = self.store.read(_partition(staff_id)).table(DRAFTS).get(key)
+        return doc["text"] if doc else None
+
+    def save_draft(self, staff_id: str, key: str, text: str) -> None:
+        if self.draft(staff_id, key) == text:
+            return
+        doc = {"id": key, "text": text, "updated_at": self.now_iso()}
+        with self.store.transaction(_partition(staff_id)) as part:
+            table = part.table(DRAFTS)
+            if table.get(key) is None:
+                table.insert(doc)
+            elif table.get(key)["text"] != text:
+                table.replace(key, doc)

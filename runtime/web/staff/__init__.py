@@ -13,11 +13,24 @@ One module per concern, all routes on the one blueprint ``bp``:
 - ``echanges``: the conversations with applicants;
 - ``specs``: téléservices and specs, preview of a spec;
 - ``editor``: the téléservice editor (check, publish, history, revert);
+- ``editor_preview``: the editor's preview of an unpublished draft, every step;
+- ``list_editor``: the shared lists edited in the browser (check, uses, publish, history, revert);
 - ``accounts``: « Comptes des agents ».
 """
 from __future__ import annotations
 
-from . import accounts, auth, demande, echanges, editor, exports, listing, specs  # noqa: F401  (register routes)
+from . import (  # noqa: F401  (register routes)
+    accounts,
+    auth,
+    demande,
+    echanges,
+    editor,
+    editor_preview,
+    exports,
+    list_editor,
+    listing,
+    specs,
+)
 from .common import bp
 
 __all__ = ["bp"]

@@ -1,6 +1,6 @@
 """The téléservice editor (administrateurs): the YAML in a textarea (CodeMirror 6 when JavaScript
 runs, ``static/js/editor.js``), « Vérifier » (lint through the one gate, errors at line:column),
-a rendered step of the draft beside it, « Publier » (diff against the serving version, a reason,
+the draft previewed beside it, every step (``editor_preview``), « Publier » (diff against the serving version, a reason,
 then the domain's ``publish``), the history of versions and « Revenir à cette version »."""
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from flask import abort, flash, jsonify, make_response, redirect, render_templat
 
 from ...domain import spec_editor
 from ...spec.errors import SpecErrors
-from ...spec.loader import load_spec_text
 from ..setup import CSP
 from .common import ADMIN, bp, current_staff, log, staff_required
 from .specs import fresh_catalog
@@ -18,59 +17,38 @@ from .specs import fresh_catalog
 MAX_TEXT = 500_000  # characters of YAML accepted from the editor
 
 
-def _served_or_404(spec_id: str):
+def served_or_404(spec_id: str):
     spec = fresh_catalog().get(spec_id)
     if spec is None or spec.kind != "teleservice":
         abort(404)
     return spec
 
 
-def _posted_text() -> str:
+def posted_text() -> str:
     text = request.form.get("yaml", "")
     if len(text) > MAX_TEXT:
         abort(413)
     return text.replace("\r\n", "\n")
 
 
-def _draft_preview(spec_id: str, text: str, page_id: str | None):
-    """One step of the draft rendered as an applicant sees it (None when the text does not load)."""
-    from ...domain.preview import sample_prefill
-    from ...forms.wizard import page_form
-    from ...services import services
-
-    catalog = services().catalog
-    try:
-        draft = load_spec_text(text, f"brouillon:{spec_id}", _lists(catalog))
-    except SpecErrors:
-        return None
-    if not draft.pages:
-        return None
-    page = next((p for p in draft.pages if p.id == page_id), draft.pages[0])
-    form = page_form(draft, page.id, {}, sample_prefill(draft, catalog.tiers_creation))
-    return {"spec": draft, "page": page, "form": form}
-
-
-def _lists(catalog):
-    from ...spec.lint import check_catalog as gate
-    from ...spec.lists import is_list_file
-
-    return gate([p for p in catalog.spec_files() if is_list_file(p)]).lists
-
-
-def _render(spec, text: str, errors=(), status: int = 200, **extra):
-    """The editor page. CodeMirror writes its styles in a <style> element: the page's policy lets
-    the one carrying this response's nonce through (still no inline script, no other style)."""
-    nonce = secrets.token_urlsafe(18)
-    response = make_response(render_template(
-        "staff/editor.html",
+def render_editor(spec, text: str, errors=(), status: int = 200, **extra):
+    """The editor page."""
+    return render_with_code_editor(
+        "staff/editor.html", status,
         page_title=f"Modifier : {spec.title}" if spec else "Nouveau téléservice",
         active_menu="specs",
         spec=spec,
         text=text,
         errors=list(errors),
-        style_nonce=nonce,
         **extra,
-    ), status)
+    )
+
+
+def render_with_code_editor(template: str, status: int = 200, **context):
+    """A page with the code editor. CodeMirror writes its styles in a <style> element: the page's
+    policy lets the one carrying this response's nonce through (still no inline script, no other style)."""
+    nonce = secrets.token_urlsafe(18)
+    response = make_response(render_template(template, style_nonce=nonce, **context), status)
     response.headers["Content-Security-Policy"] = CSP.replace("style-src 'self'", f"style-src 'self' 'nonce-{nonce}'")
     return response
 
@@ -78,8 +56,8 @@ def _render(spec, text: str, errors=(), status: int = 200, **extra):
 @bp.get("/editeur/<spec_id>")
 @staff_required(ADMIN)
 def editor(spec_id: str):
-    spec = _served_or_404(spec_id)
-    return _render(spec, spec.text)
+    spec = served_or_404(spec_id)
+    return render_editor(spec, spec.text)
 
 
 @bp.post("/editeur/<spec_id>")
@@ -87,62 +65,66 @@ def editor(spec_id: str):
 def editor_post(spec_id: str):
     """« Vérifier », « Actualiser l'aperçu », « Publier » (shows the diff and asks a reason) and
     « Confirmer la publication », all from the one form so the text typed is never lost."""
-    spec = _served_or_404(spec_id)
+    spec = served_or_404(spec_id)
     catalog = fresh_catalog()
-    text = _posted_text()
+    text = posted_text()
     action = request.form.get("action", "verifier")
     try:
         errors = spec_editor.check_text(catalog, spec_id, text)
     except spec_editor.EditorError:
         abort(404)
-    preview = _draft_preview(spec_id, text, request.form.get("etape")) if action == "apercu" else None
+    if action.startswith("apercu"):
+        return _preview(spec, text, errors, action)
     if errors:
-        response = _render(spec, text, errors, 400, preview=preview, action=action)
-        _forget_draft(preview)
-        return response
+        return render_editor(spec, text, errors, 400)
     if action == "publier":
-        return _render(spec, text, diff=spec_editor.diff_lines(spec.text, text, f"version {spec.version} (en service)",
+        return render_editor(spec, text, diff=spec_editor.diff_lines(spec.text, text, f"version {spec.version} (en service)",
                                                                "votre texte"), confirm=True)
     if action == "confirmer":
         reason = request.form.get("raison", "")
         try:
-            published = spec_editor.publish(catalog, spec_id, text, reason, _author(), _now())
+            published = spec_editor.publish(catalog, spec_id, text, reason, author(), now())
         except SpecErrors as refused:
-            return _render(spec, text, refused.errors, 400)
+            return render_editor(spec, text, refused.errors, 400)
         except spec_editor.EditorError as problem:
-            return _render(spec, text, status=400, confirm=True, reason_error=str(problem), reason=reason,
+            return render_editor(spec, text, status=400, confirm=True, reason_error=str(problem), reason=reason,
                            diff=spec_editor.diff_lines(spec.text, text, f"version {spec.version} (en service)",
                                                        "votre texte"))
-        log.info("Téléservice %s publié en version %s par %s", spec_id, published.spec.version, _author().get("id"))
+        log.info("Téléservice %s publié en version %s par %s", spec_id, published.spec.version, author().get("id"))
         flash(f"Version {published.spec.version} publiée : elle est en service.", "success")
         return redirect(url_for(".editor_history", spec_id=spec_id))
-    response = _render(spec, text, checked=True, preview=preview, action=action)
-    _forget_draft(preview)
-    return response
+    return render_editor(spec, text, checked=True)
 
 
-def _forget_draft(preview) -> None:
-    """A draft is rendered once: its compiled forms are not kept (unless it is a published version)."""
-    from ...forms.builder import forget_version
-    from ...services import services
+def _preview(spec, text: str, errors, action: str):
+    """« Actualiser l'aperçu » (the step chosen in « etape ») and the preview's step buttons
+    (``apercu:<étape>``, ``apercu:fin`` for the récapitulatif)."""
+    from .editor_preview import from_editor
 
-    if preview is not None and services().catalog.version(preview["spec"].version_key) is None:
-        forget_version(preview["spec"].version_key)
+    requested = action.partition(":")[2] or request.form.get("etape")
+    return from_editor(spec, text, errors, requested)
 
 
 @bp.post("/editeur/<spec_id>/verifier.json")
 @staff_required(ADMIN)
 def editor_lint(spec_id: str):
     """The live lint of the editor (debounced by ``static/js/editor.js``; CSRF in the X-CSRFToken header)."""
-    _served_or_404(spec_id)
-    errors = spec_editor.check_text(fresh_catalog(), spec_id, _posted_text())
+    served_or_404(spec_id)
+    errors = spec_editor.check_text(fresh_catalog(), spec_id, posted_text())
     return jsonify({"errors": [{"line": e.line, "column": e.column, "message": e.message} for e in errors]})
+
+
+@bp.get("/editeur/schema.json")
+@staff_required(ADMIN)
+def editor_schema():
+    """The spec JSON Schema the editor's completion reads (``static/js/schema-completion.js``)."""
+    return jsonify(spec_editor.editor_schema(fresh_catalog()))
 
 
 @bp.get("/editeur/<spec_id>/historique")
 @staff_required(ADMIN)
 def editor_history(spec_id: str):
-    spec = _served_or_404(spec_id)
+    spec = served_or_404(spec_id)
     return render_template("staff/editor_history.html", page_title=f"Historique : {spec.title}", active_menu="specs",
                            spec=spec, versions=spec_editor.history(fresh_catalog(), spec_id),
                            errors={}, reverting=request.args.get("version"))
@@ -151,11 +133,11 @@ def editor_history(spec_id: str):
 @bp.post("/editeur/<spec_id>/revenir")
 @staff_required(ADMIN)
 def editor_revert(spec_id: str):
-    spec = _served_or_404(spec_id)
+    spec = served_or_404(spec_id)
     version_key = request.form.get("version", "")
     reason = request.form.get("raison", "")
     try:
-        published = spec_editor.revert(fresh_catalog(), spec_id, version_key, reason, _author(), _now())
+        published = spec_editor.revert(fresh_catalog(), spec_id, version_key, reason, author(), now())
     except (spec_editor.EditorError, SpecErrors) as problem:
         message = str(problem) if isinstance(problem, spec_editor.EditorError) else \
             "Cette version n'est plus acceptée par les vérifications : " + "; ".join(map(str, problem.errors))
@@ -199,49 +181,46 @@ pages:
 def editor_new():
     """A new téléservice written in the editor: same checks, published as teleservices/<id>.yaml."""
     if request.method == "GET":
-        return _render(None, STARTER)
+        return render_editor(None, STARTER)
     catalog = fresh_catalog()
-    text = _posted_text()
+    text = posted_text()
     action = request.form.get("action", "verifier")
     errors, spec = spec_editor.check_new(catalog, text)
-    preview = _draft_preview("nouveau", text, request.form.get("etape")) if action == "apercu" else None
+    if action.startswith("apercu"):
+        return _preview(None, text, errors, action)
     if errors:
-        response = _render(None, text, errors, 400, preview=preview)
-        _forget_draft(preview)
-        return response
+        return render_editor(None, text, errors, 400)
     if action == "publier":
-        return _render(None, text, diff=spec_editor.diff_lines("", text, "(aucun fichier)", f"teleservices/{spec.id}.yaml"),
+        return render_editor(None, text, diff=spec_editor.diff_lines("", text, "(aucun fichier)", f"teleservices/{spec.id}.yaml"),
                        confirm=True)
     if action == "confirmer":
         reason = request.form.get("raison", "")
         try:
-            published = spec_editor.create(catalog, text, reason, _author(), _now())
+            published = spec_editor.create(catalog, text, reason, author(), now())
         except SpecErrors as refused:
-            return _render(None, text, refused.errors, 400)
+            return render_editor(None, text, refused.errors, 400)
         except spec_editor.EditorError as problem:
-            return _render(None, text, status=400, confirm=True, reason_error=str(problem), reason=reason,
+            return render_editor(None, text, status=400, confirm=True, reason_error=str(problem), reason=reason,
                            diff=spec_editor.diff_lines("", text, "(aucun fichier)", f"teleservices/{spec.id}.yaml"))
-        log.info("Nouveau téléservice %s publié par %s", published.spec.id, _author().get("id"))
+        log.info("Nouveau téléservice %s publié par %s", published.spec.id, author().get("id"))
         flash(f"Le téléservice « {published.spec.title} » est publié : il est en service.", "success")
         return redirect(url_for(".editor_history", spec_id=published.spec.id))
-    response = _render(None, text, checked=True, preview=preview)
-    _forget_draft(preview)
-    return response
+    return render_editor(None, text, checked=True)
 
 
 @bp.post("/specs/nouveau/verifier.json")
 @staff_required(ADMIN)
 def editor_new_lint():
-    errors, _ = spec_editor.check_new(fresh_catalog(), _posted_text())
+    errors, _ = spec_editor.check_new(fresh_catalog(), posted_text())
     return jsonify({"errors": [{"line": e.line, "column": e.column, "message": e.message} for e in errors]})
 
 
-def _author() -> dict:
+def author() -> dict:
     doc = current_staff()
     return {"id": doc.get("id"), "nom": doc.get("nom"), "identifiant": doc.get("identifiant")}
 
 
-def _now() -> str:
+def now() -> str:
     from ...services import services
 
     return services().clock.now().isoformat(timespec="seconds")

@@ -39,7 +39,10 @@ def specs():
             "open": served is not None and served.is_open(today),
             "counts": counts.get(state.spec_id or "", {}),
         })
-    return render_template("staff/specs.html", page_title="Téléservices et specs", active_menu="specs", rows=rows)
+    from ...domain.list_editor import every_list
+
+    return render_template("staff/specs.html", page_title="Téléservices et specs", active_menu="specs", rows=rows,
+                           lists=every_list(catalog))
 
 
 def _relative(source: str, root) -> str:
@@ -108,15 +111,15 @@ def _preview_url(spec: Spec, page_id: str | None) -> str:
     return url_for(".preview", spec_id=spec.id, page_id=page_id)
 
 
-def _visible_ids(spec: Spec, answers) -> list[str]:
+def visible_ids(spec: Spec, answers) -> list[str]:
     from ...forms.wizard import visible_pages
 
     return [p.id for p in visible_pages(spec, answers)]
 
 
-def _following(spec: Spec, answers, page_id: str, offset: int = 1) -> str | None:
+def following(spec: Spec, answers, page_id: str, offset: int = 1) -> str | None:
     """The visible page ``offset`` steps from ``page_id`` (for a hidden page: the next visible one after it)."""
-    visible = _visible_ids(spec, answers)
+    visible = visible_ids(spec, answers)
     if page_id in visible:
         index = visible.index(page_id) + offset
         return visible[index] if 0 <= index < len(visible) else None
@@ -129,7 +132,7 @@ def _following(spec: Spec, answers, page_id: str, offset: int = 1) -> str | None
 def preview_start(spec_id: str):
     spec = _preview_spec(spec_id)
     stored = services().repos.previews.get(current_user.id, spec.id)
-    visible = _visible_ids(spec, stored["answers"])
+    visible = visible_ids(spec, stored["answers"])
     return redirect(_preview_url(spec, visible[0] if visible else None))
 
 
@@ -158,13 +161,13 @@ def preview(spec_id: str, page_id: str):
         checked = not errors and not result.stay and request.form.get("nav") == "check"
         if not errors and not result.stay and not checked:
             offset = -1 if request.form.get("nav") == "back" else 1
-            target = _following(spec, result.answers, page_id, offset)
+            target = following(spec, result.answers, page_id, offset)
             if target is None and offset < 0:
                 target = page_id
             return redirect(_preview_url(spec, target))
     else:
         form = page_form(spec, page_id, answers, prefill)
-    visible = _visible_ids(spec, stored["answers"])
+    visible = visible_ids(spec, stored["answers"])
     shown = page_id in visible  # a step hidden by its condition is shown too, with a notice
     return render_template(
         "staff/preview.html",
