@@ -42,6 +42,8 @@ from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from .base import (
+    LOCK_WAIT_SECONDS,
+    LockTimeout,
     PARTITION_NAME,
     Document,
     DuplicateId,
@@ -279,8 +281,10 @@ class PostgresStore(Store):
 
     shared = True  # every app server sees the same data (spec catalog, secret key...)
 
-    def __init__(self, url: str, min_size: int = 0, max_size: int = 10, check_schema: bool = True):
+    def __init__(self, url: str, min_size: int = 0, max_size: int = 10, check_schema: bool = True,
+                 lock_wait: float = LOCK_WAIT_SECONDS):
         self.url = url
+        self.lock_wait = lock_wait
         self.pool = ConnectionPool(
             url,
             min_size=min_size,
@@ -290,7 +294,7 @@ class PostgresStore(Store):
             # a connection the server dropped while idle in the pool (restart, pg_terminate_backend)
             # is replaced at checkout rather than failing the request that gets it
             check=ConnectionPool.check_connection,
-            timeout=30,
+            timeout=lock_wait,  # waiting for a connection is waiting for the store: same budget
             open=True,
             name="portail",
         )
@@ -407,13 +411,21 @@ class PostgresStore(Store):
     def _locked_connection(self, partition: str) -> psycopg.Connection:
         """A connection holding the partition's lock in an open transaction; retried while
         nothing has been read (a connection killed by the server, a deadlock victim)."""
+        deadline = time.monotonic() + self.lock_wait
         for attempt in range(LOCK_ATTEMPTS):
             conn = None
             try:
-                conn = self.pool.getconn()
+                conn = self.pool.getconn(timeout=max(deadline - time.monotonic(), 0.001))
                 conn.execute("BEGIN")
+                # the lock is waited for within the budget left (lock_timeout, this transaction only)
+                wait_ms = max(int((deadline - time.monotonic()) * 1000), 1)
+                conn.execute("SELECT set_config('lock_timeout', %s, true)", (f"{wait_ms}ms",))
                 conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (partition,))
                 return conn
+            except (pg_errors.LockNotAvailable, PoolTimeout) as error:  # busy past the budget: no retry
+                if conn is not None:
+                    self._finish(conn, commit=False)
+                raise LockTimeout(partition) from error
             except RETRYABLE as error:
                 if conn is not None:
                     self._finish(conn, commit=False)
