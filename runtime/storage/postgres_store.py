@@ -43,10 +43,10 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from .base import (
     LOCK_WAIT_SECONDS,
-    LockTimeout,
     PARTITION_NAME,
     Document,
     DuplicateId,
+    LockTimeout,
     NotFound,
     Partition,
     StorageError,

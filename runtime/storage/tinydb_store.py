@@ -28,8 +28,8 @@ from tinydb.table import Document as TinyDocument
 from tinydb.table import Table as TinyTable
 
 from .base import (
-    PARTITION_NAME,
     LOCK_WAIT_SECONDS,
+    PARTITION_NAME,
     CorruptPartition,
     Document,
     DuplicateId,
