@@ -681,6 +681,7 @@ def main(argv: list[str] | None = None) -> None:
           f"{big.manifest['tiers']} Tiers, communes {big.manifest['communes']}) ; prêt en "
           f"{time.perf_counter() - started:.0f} s")
     print_in_process(small, big, in_process(small, big, args.rounds))
+    reads_per_request(small)
     reads_per_request(big)
     if not args.no_export:
         exports(big, args.export_limit)

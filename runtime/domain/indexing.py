@@ -76,6 +76,7 @@ class StaffIndexer:
                 report(done, len(partitions))
         removed = index.remove_unlisted(indexed)
         index.rebuild_counts()
+        index.rebuild_text()
         repos.demandes.rebuild_summaries()
         return RebuildReport(indexed=len(indexed), removed=removed)
 

@@ -294,7 +294,7 @@ class PostgresStore(Store):
             # a connection the server dropped while idle in the pool (restart, pg_terminate_backend)
             # is replaced at checkout rather than failing the request that gets it
             check=ConnectionPool.check_connection,
-            timeout=lock_wait,  # waiting for a connection is waiting for the store: same budget
+            timeout=30,
             open=True,
             name="portail",
         )
@@ -411,18 +411,16 @@ class PostgresStore(Store):
     def _locked_connection(self, partition: str) -> psycopg.Connection:
         """A connection holding the partition's lock in an open transaction; retried while
         nothing has been read (a connection killed by the server, a deadlock victim)."""
-        deadline = time.monotonic() + self.lock_wait
         for attempt in range(LOCK_ATTEMPTS):
             conn = None
             try:
-                conn = self.pool.getconn(timeout=max(deadline - time.monotonic(), 0.001))
+                conn = self.pool.getconn()
                 conn.execute("BEGIN")
-                # the lock is waited for within the budget left (lock_timeout, this transaction only)
-                wait_ms = max(int((deadline - time.monotonic()) * 1000), 1)
-                conn.execute("SELECT set_config('lock_timeout', %s, true)", (f"{wait_ms}ms",))
+                # the lock is waited for within the budget (lock_timeout, this transaction only)
+                conn.execute("SELECT set_config('lock_timeout', %s, true)", (f"{max(int(self.lock_wait * 1000), 1)}ms",))
                 conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (partition,))
                 return conn
-            except (pg_errors.LockNotAvailable, PoolTimeout) as error:  # busy past the budget: no retry
+            except pg_errors.LockNotAvailable as error:  # the partition stayed locked past the budget: no retry
                 if conn is not None:
                     self._finish(conn, commit=False)
                 raise LockTimeout(partition) from error
