@@ -224,26 +224,47 @@ class DemandeIndex:
         months = sorted({s["month"] for _m, group in self._shard_groups(filters, teleservices) for s in group},
                         reverse=True)
         allowed = set(teleservices) if teleservices is not None else None
-        found: list[tuple[str, str, str]] = []  # (transmitted_at, id, teleservice), every match
+        if filters.get("teleservice"):
+            allowed = {filters["teleservice"]} & (allowed if allowed is not None else {filters["teleservice"]})
+        if not set(filters) <= {"text", "teleservice"}:  # other filters need the rows of every match
+            found = sorted(entry for month in months for entry in _entries(self._month_matches(month, expansions),
+                                                                            allowed))
+            matches = _matcher(filters)
+            rows = [row for row in self._rows_of(found[::-1]) if matches(row)]
+            return rows[offset: offset + per_page], len(rows)
+        # The postings say it all: count every month, sort only the months holding the page, read its rows.
+        page: list[tuple[str, str, str]] = []
+        total = 0
         for month in months:
-            selected: dict[str, list[str]] | None = None
-            for fulls in expansions.values():
-                rows: dict[str, list[str]] = {}
-                for full in fulls:
-                    posting = self.store.read(text_partition(month, full)).table("postings").get(full)
-                    rows.update((posting or {}).get("rows") or {})
-                selected = rows if selected is None else {k: v for k, v in selected.items() if k in rows}
-                if not selected:
-                    break
-            found.extend((at, demande_id, teleservice) for demande_id, (at, teleservice) in (selected or {}).items()
-                         if (allowed is None or teleservice in allowed)
-                         and filters.get("teleservice") in (None, teleservice))
-        found.sort(reverse=True)
-        if set(filters) <= {"text", "teleservice"}:  # the postings say it all: read the page's rows only
-            return self._rows_of(found[offset: offset + per_page]), len(found)
-        matches = _matcher(filters)
-        rows = [row for row in self._rows_of(found) if matches(row)]
-        return rows[offset: offset + per_page], len(rows)
+            selected = self._month_matches(month, expansions)
+            if allowed is None:
+                count = len(selected)
+                entries = _entries(selected, None) if total < offset + per_page else ()
+            else:
+                entries = list(_entries(selected, allowed))
+                count = len(entries)
+            if total < offset + per_page and count:
+                ordered = sorted(entries, reverse=True)
+                page.extend(ordered[max(offset - total, 0): offset + per_page - total])
+            total += count
+        return self._rows_of(page), total
+
+    def _month_matches(self, month: str, expansions: Mapping[str, list[str]]) -> Mapping[str, list[str]]:
+        """``{demande_id: [transmitted_at, teleservice]}`` of the demandes of ``month`` holding,
+        for every typed word, one of the words it expands to."""
+        per_word: list[Mapping[str, list[str]]] = []
+        for fulls in expansions.values():
+            rows: Mapping[str, list[str]] = {}
+            for number, full in enumerate(fulls):
+                posting = self.store.read(text_partition(month, full)).table("postings").get(full)
+                found = (posting or {}).get("rows") or {}
+                rows = found if number == 0 else {**rows, **found}
+            if not rows:
+                return {}
+            per_word.append(rows)
+        per_word.sort(key=len)  # intersect from the rarest word: the work follows the smallest posting
+        selected, others = per_word[0], per_word[1:]
+        return {k: v for k, v in selected.items() if all(k in rows for rows in others)} if others else selected
 
     def _rows_of(self, found: list[tuple[str, str, str]]) -> list[Document]:
         """The index rows of ``(transmitted_at, id, teleservice)``, in that order; each shard read once."""
@@ -372,6 +393,12 @@ def _indexed_words(row: Mapping[str, Any]) -> set[str]:
 def text_partition(month: str, word: str) -> str:
     """The posting partition of ``word`` for the demandes transmitted in ``month`` (yyyy-mm)."""
     return f"index/_text/{month}/{hashlib.sha1(word.encode()).hexdigest()[:2]}"
+
+
+def _entries(selected: Mapping[str, list[str]], allowed: set[str] | None):
+    """``(transmitted_at, id, teleservice)`` of the matches whose téléservice is allowed."""
+    return ((at, demande_id, teleservice) for demande_id, (at, teleservice) in selected.items()
+            if allowed is None or teleservice in allowed)
 
 
 def _postings_of(row: Mapping[str, Any]) -> dict[tuple[str, str], list[str]]:
