@@ -439,16 +439,23 @@ class Server:
         env = {**os.environ, "PORTAIL_DATA": str(data_dir), "PORTAIL_SECRET_KEY": "bench-secret",
                "PORTAIL_CAPTCHA_BACKEND": "test", "PORTAIL_BASE_URL": f"http://127.0.0.1:{self.port}"}
         gunicorn = Path(sys.executable).parent / "gunicorn"
+        # The server's log (one JSON line per request) goes to a file: a pipe nobody reads fills
+        # up after ~400 requests, and then every worker blocks in write() — requests hang.
+        self.log_path = data_dir.parent / f"gunicorn-{self.port}.log"
+        self.log = open(self.log_path, "wb")  # noqa: SIM115 (closed by stop)
         started = time.perf_counter()
         self.process = subprocess.Popen(
             [str(gunicorn), "-w", str(workers), "-b", f"127.0.0.1:{self.port}", "runtime.wsgi:app"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self.log, start_new_session=True)
         self.cold_start = self._wait_ready(started)
+
+    def log_tail(self, size: int = 2000) -> str:
+        return self.log_path.read_bytes()[-size:].decode("utf-8", "replace")
 
     def _wait_ready(self, started: float, limit: float = 120) -> float:
         while time.perf_counter() - started < limit:
             if self.process.poll() is not None:
-                raise RuntimeError("gunicorn s'est arrêté : " + self.process.stderr.read().decode()[-2000:])
+                raise RuntimeError("gunicorn s'est arrêté : " + self.log_tail())
             try:
                 conn = HTTPConnection("127.0.0.1", self.port, timeout=5)
                 conn.request("GET", "/connexion")
@@ -468,6 +475,8 @@ class Server:
             self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
+        self.log.close()
+        self.log_path.unlink(missing_ok=True)
 
 
 class HttpClient:
@@ -672,6 +681,7 @@ def main(argv: list[str] | None = None) -> None:
           f"{big.manifest['tiers']} Tiers, communes {big.manifest['communes']}) ; prêt en "
           f"{time.perf_counter() - started:.0f} s")
     print_in_process(small, big, in_process(small, big, args.rounds))
+    reads_per_request(small)
     reads_per_request(big)
     if not args.no_export:
         exports(big, args.export_limit)

@@ -553,6 +553,11 @@ def app_for(data_dir: Path, clock: Clock | None = None, **overrides: Any):
     return create_app(config)
 
 
+# Bumped when the staff index layout changes: cached data sets are re-indexed, not regenerated.
+# 2: text postings per month (index/_text/<yyyy-mm>/<xx>), one locator per demande.
+INDEX_LAYOUT = 2
+
+
 def folder_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
@@ -561,6 +566,7 @@ def build(size: int, force: bool = False, root: Path = CACHE, report=print) -> P
     """The data folder of ``size`` demandes, generated unless cached."""
     folder = root / str(size)
     if (folder / "manifest.json").exists() and not force:
+        upgrade_index(folder, report)
         return folder
     if folder.exists():
         shutil.rmtree(folder)
@@ -571,6 +577,7 @@ def build(size: int, force: bool = False, root: Path = CACHE, report=print) -> P
         Generator(app, size).run(report)
     (folder / "partial").rename(folder / "data")
     manifest = json.loads((folder / "data" / "manifest.json").read_text())
+    manifest["index_layout"] = INDEX_LAYOUT
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=1))
     elapsed = time.perf_counter() - started
     db = folder_size(folder / "data" / "db")
@@ -578,6 +585,22 @@ def build(size: int, force: bool = False, root: Path = CACHE, report=print) -> P
            f"{manifest['tiers']} Tiers, communes {manifest['communes']} : {elapsed:.0f} s, "
            f"{db / 1e6:.1f} Mo de données (db/)")
     return folder
+
+
+def upgrade_index(folder: Path, report=print) -> None:
+    """A cached data set of an older staff-index layout gets ``portail index rebuild``
+    (derived data: nothing else to regenerate)."""
+    manifest = json.loads((folder / "manifest.json").read_text())
+    if manifest.get("index_layout") == INDEX_LAYOUT:
+        return
+    started = time.perf_counter()
+    app = app_for(folder / "data", STORE_FSYNC=False)
+    with app.app_context():
+        result = app.extensions["portail"].staff_index.rebuild()
+    manifest["index_layout"] = INDEX_LAYOUT
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1))
+    report(f"Index des agents de {folder} reconstruit (disposition {INDEX_LAYOUT}) : {result.indexed} demandes, "
+           f"{time.perf_counter() - started:.0f} s")
 
 
 def data_dir(size: int, root: Path = CACHE) -> Path:

@@ -60,6 +60,9 @@ DEFAULTS: dict[str, Any] = {
     # Storage: fsync every write (production). Test suites turn it off (PORTAIL_STORE_FSYNC=0):
     # writes stay atomic against a crashed process, not against a power cut.
     "STORE_FSYNC": True,
+    # A write waits at most this long for its partition's lock, then the user gets a French
+    # "réessayez" page (503): a request never hangs behind another one (gunicorn's --timeout is 30 s).
+    "STORE_LOCK_WAIT_SECONDS": 5.0,
     # Uploads
     "MAX_CONTENT_LENGTH": 30 * 1024 * 1024,
     # Web

@@ -53,7 +53,9 @@ class StaffIndexer:
         """Refresh the row of a demande after a staff transition."""
         tiers_id = demande.get("tiers_id")
         tiers = self.repos.tiers.get(tiers_id) if tiers_id else None
-        DemandeIndex(self.store).upsert(self.staff_summary(demande, tiers))
+        row = DemandeIndex(self.store).upsert(self.staff_summary(demande, tiers))
+        if tiers_id:  # the staff « Échanges » list shows the status from the conversation's summary
+            self.repos.messages.note_status(tiers_id, demande["id"], row["statut"], row.get("numero"))
 
     def rebuild(self, report=None) -> RebuildReport:
         """Upsert every transmitted demande, drop the rows of demandes that no
@@ -76,6 +78,7 @@ class StaffIndexer:
                 report(done, len(partitions))
         removed = index.remove_unlisted(indexed)
         index.rebuild_counts()
+        index.rebuild_text()
         repos.demandes.rebuild_summaries()
         return RebuildReport(indexed=len(indexed), removed=removed)
 

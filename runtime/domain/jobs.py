@@ -25,7 +25,7 @@ from __future__ import annotations
 import io
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -152,8 +152,32 @@ def run_next() -> dict[str, Any] | None:
     return get(job["id"])
 
 
-def save_result_file(data: bytes, filename: str, content_type: str) -> dict[str, Any]:
-    return services().files.save(io.BytesIO(data), filename, content_type)
+def save_result_file(chunks: Iterable[bytes], filename: str, content_type: str) -> dict[str, Any]:
+    """Store a job's file as its chunks are produced: the file store reads them as a stream,
+    so the whole file is never held in memory."""
+    return services().files.save(ChunkStream(chunks), filename, content_type)
+
+
+class ChunkStream(io.RawIOBase):
+    """A readable binary stream over an iterator of ``bytes`` chunks, consumed lazily."""
+
+    def __init__(self, chunks: Iterable[bytes]):
+        self._chunks = iter(chunks)
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._pending:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._pending = chunk
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
 
 
 def prune() -> int:

@@ -49,6 +49,24 @@ class CorruptPartition(StorageError):
         super().__init__(f"{path}: partition {partition!r} illisible ({detail})")
 
 
+# How long a transaction waits for its partition's lock before giving up (seconds). A request
+# must answer within its time budget: past this wait the user gets a "réessayez" page, never a hang
+# (gunicorn kills a worker after 30 s). ``open_store`` takes it from ``STORE_LOCK_WAIT_SECONDS``.
+LOCK_WAIT_SECONDS = 5.0
+BUSY_MESSAGE = (
+    "Le service est très sollicité en ce moment : votre action n'a pas pu être enregistrée. "
+    "Vos données précédentes sont intactes ; réessayez dans quelques instants."
+)
+
+
+class LockTimeout(StorageError):
+    """A partition stayed locked past the store's ``lock_wait``: nothing was read or written."""
+
+    def __init__(self, partition: str):
+        self.partition = partition
+        super().__init__(BUSY_MESSAGE)
+
+
 class NotFound(KeyError):
     pass
 
@@ -129,10 +147,13 @@ class Partition(ABC):
 
 
 class Store(ABC):
+    lock_wait: float = LOCK_WAIT_SECONDS  # seconds a transaction waits for its lock, then LockTimeout
+
     @abstractmethod
     def transaction(self, partition: str) -> AbstractContextManager[Partition]:
         """Lock the partition (across threads and processes), read it fresh,
-        yield it; write it atomically on success."""
+        yield it; write it atomically on success. A lock not obtained within
+        ``lock_wait`` seconds raises ``LockTimeout`` (nothing read or written)."""
 
     @abstractmethod
     def read(self, partition: str) -> Partition:

@@ -54,6 +54,14 @@ class CachedStore(Store):
     def __getattr__(self, name: str) -> Any:  # root, path, fsync... of the wrapped store
         return getattr(self.inner, name)
 
+    @property
+    def lock_wait(self) -> float:  # type: ignore[override]
+        return self.inner.lock_wait
+
+    @lock_wait.setter
+    def lock_wait(self, seconds: float) -> None:
+        self.inner.lock_wait = seconds
+
     @contextmanager
     def transaction(self, partition: str) -> Iterator[Partition]:
         cache = _scope.get()

@@ -11,14 +11,16 @@ the number of demandes (see docs/storage.md):
 - ``index/<teleservice>/<yyyy-mm>``, table ``demandes``: the rows of a shard;
 - ``index/_counts``, table ``shards``: ``{"id": "<teleservice>/<yyyy-mm>",
   "teleservice", "month", "total", "statuts": {statut: n}}``;
-- ``index/_where/<xx>``, table ``demandes``: ``{"id": demande_id, "shard"}``,
-  256 buckets, so ``get(id)`` and a change of shard need no scan.
+- ``index/_where/<demande_id>``, table ``demandes``: ``{"id": demande_id, "shard"}``,
+  one tiny partition per indexed demande, so ``get(id)`` and a change of shard
+  need no scan and a write rewrites nothing that grows with the total.
 
-- ``index/_text/<xxx>`` (4,096 buckets by a hash of the word), table
-  ``postings``: ``{"id": word, "rows": {demande_id: row}, "common": bool}``,
-  the rows whose text (number, Tiers name, title, applicant, commune) holds
-  that word; a word found in more than ``TEXT_CAP`` rows is marked
-  ``common`` and keeps no rows (it cannot narrow a search);
+- ``index/_text/<yyyy-mm>/<xx>`` (per month of transmission, 256 buckets by a
+  hash of the word), table ``postings``: ``{"id": word, "rows": {demande_id:
+  [transmitted_at, teleservice]}}``, the demandes transmitted that month whose
+  text (number, Tiers name, title, applicant, commune) holds that word. A
+  posting only grows with the volume of one month, never with the total, and a
+  status change (same words, same month) writes none;
 - ``index/_vocab/<xxx>``, table ``words``: ``{"id": first 3 letters,
   "words": [...]}``, so a word typed in part ("pani") finds "panier".
 
@@ -41,7 +43,6 @@ from .base import Document, Store
 
 COUNTS = "index/_counts"
 TEXT_FIELDS = ("numero", "tiers_name", "title", "applicant", "commune")
-TEXT_CAP = 500  # rows kept per word; a commoner word narrows nothing (a scan answers)
 PREFIX_LENGTH = 3
 WORD = re.compile(r"[0-9a-z]+")
 # The text index is derived from the rows (rebuilt by `portail index rebuild`): written without fsync.
@@ -49,6 +50,7 @@ DERIVED_PREFIXES = ("index/_text/", "index/_vocab/")
 TELESERVICE_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
 MONTH = re.compile(r"\d{4}-\d{2}")
 EXACT_FILTERS = frozenset({"teleservice", "statut"})  # answered from the counters alone
+LEGACY_BUCKET = re.compile(r"index/_where/[0-9a-f]{2}")  # the 256 shared locator buckets of the previous layout
 
 
 class DemandeIndex:
@@ -118,11 +120,9 @@ class DemandeIndex:
         exact = set(filters) <= EXACT_FILTERS
         matches = _matcher(filters)
         offset, rows, total = (max(page, 1) - 1) * per_page, [], 0
-        candidates = self._text_candidates(filters.get("text", "")) if "text" in filters else None
-        if candidates is not None:  # answered from the text index: no shard is read
-            found = sorted((r for r in candidates if matches(r) and self._in_scope(r, filters, teleservices)),
-                           key=lambda r: (r["transmitted_at"], r["id"]), reverse=True)
-            return found[offset : offset + per_page], len(found)
+        answered = self._text_search(filters, teleservices, offset, per_page) if "text" in filters else None
+        if answered is not None:  # from the postings: only the shards holding the rows shown are read
+            return answered
         for _month, shards in self._shard_groups(filters, teleservices):
             shards = list(shards)
             known = sum(_counted(s, filters.get("statut")) for s in shards) if exact else None
@@ -211,58 +211,105 @@ class DemandeIndex:
 
     # Text index
 
-    def _text_candidates(self, text: str) -> list[Document] | None:
-        """Rows holding every selective word typed, from the text index; None when
-        no typed word narrows the search (all short or common): then shards are scanned."""
-        selected: dict[str, Document] | None = None
-        for word in set(words_of(text)):
-            if len(word) < PREFIX_LENGTH:
-                continue
-            rows = self._rows_with_prefix(word)
-            if rows is None:
-                continue
-            selected = rows if selected is None else {k: v for k, v in selected.items() if k in rows}
-        return None if selected is None else list(selected.values())
+    def _text_search(self, filters: Mapping[str, Any], teleservices: Iterable[str] | None,
+                     offset: int, per_page: int) -> tuple[list[Document], int] | None:
+        """Answer a text search from the postings, month by month; None when no typed
+        word has 3 letters or more (then the candidate shards are scanned)."""
+        typed = {w for w in words_of(filters.get("text", "")) if len(w) >= PREFIX_LENGTH}
+        if not typed:
+            return None
+        expansions = {word: self._words_with_prefix(word) for word in typed}
+        if not all(expansions.values()):
+            return [], 0
+        months = sorted({s["month"] for _m, group in self._shard_groups(filters, teleservices) for s in group},
+                        reverse=True)
+        allowed = set(teleservices) if teleservices is not None else None
+        if filters.get("teleservice"):
+            allowed = {filters["teleservice"]} & (allowed if allowed is not None else {filters["teleservice"]})
+        if not set(filters) <= {"text", "teleservice"}:  # other filters need the rows of every match
+            found = sorted(entry for month in months for entry in _entries(self._month_matches(month, expansions),
+                                                                            allowed))
+            matches = _matcher(filters)
+            rows = [row for row in self._rows_of(found[::-1]) if matches(row)]
+            return rows[offset: offset + per_page], len(rows)
+        # The postings say it all: count every month, sort only the months holding the page, read its rows.
+        page: list[tuple[str, str, str]] = []
+        total = 0
+        for month in months:
+            selected = self._month_matches(month, expansions)
+            if allowed is None:
+                count = len(selected)
+                entries = _entries(selected, None) if total < offset + per_page else ()
+            else:
+                entries = list(_entries(selected, allowed))
+                count = len(entries)
+            if total < offset + per_page and count:
+                ordered = sorted(entries, reverse=True)
+                page.extend(ordered[max(offset - total, 0): offset + per_page - total])
+            total += count
+        return self._rows_of(page), total
 
-    def _rows_with_prefix(self, word: str) -> dict[str, Document] | None:
-        """Rows with a word starting with ``word``; None if one such word is common."""
-        vocabulary = self.store.read(vocab_bucket(word)).table("words").get(word[:PREFIX_LENGTH])
-        rows: dict[str, Document] = {}
-        for full in (vocabulary or {}).get("words", ()):
-            if not full.startswith(word):
-                continue
-            posting = self.store.read(text_bucket(full)).table("postings").get(full)
-            if posting is None:
-                continue
-            if posting.get("common"):
-                return None
-            rows.update(posting["rows"])
+    def _month_matches(self, month: str, expansions: Mapping[str, list[str]]) -> Mapping[str, list[str]]:
+        """``{demande_id: [transmitted_at, teleservice]}`` of the demandes of ``month`` holding,
+        for every typed word, one of the words it expands to."""
+        per_word: list[Mapping[str, list[str]]] = []
+        for fulls in expansions.values():
+            rows: Mapping[str, list[str]] = {}
+            for number, full in enumerate(fulls):
+                posting = self.store.read(text_partition(month, full)).table("postings").get(full)
+                found = (posting or {}).get("rows") or {}
+                rows = found if number == 0 else {**rows, **found}
+            if not rows:
+                return {}
+            per_word.append(rows)
+        per_word.sort(key=len)  # intersect from the rarest word: the work follows the smallest posting
+        selected, others = per_word[0], per_word[1:]
+        return {k: v for k, v in selected.items() if all(k in rows for rows in others)} if others else selected
+
+    def _rows_of(self, found: list[tuple[str, str, str]]) -> list[Document]:
+        """The index rows of ``(transmitted_at, id, teleservice)``, in that order; each shard read once."""
+        shards: dict[str, Any] = {}
+        rows = []
+        for at, demande_id, teleservice in found:
+            shard = f"index/{teleservice}/{at[:7]}"
+            if shard not in shards:
+                shards[shard] = self.store.read(shard).table("demandes")
+            row = shards[shard].get(demande_id)
+            if row is not None:
+                rows.append(row)
         return rows
 
-    @staticmethod
-    def _in_scope(row: Mapping[str, Any], filters: Mapping[str, Any], teleservices: Iterable[str] | None) -> bool:
-        allowed = set(teleservices) if teleservices is not None else None
-        return (allowed is None or row["teleservice"] in allowed) and filters.get("teleservice") in (
-            None, row["teleservice"])
+    def _words_with_prefix(self, word: str) -> list[str]:
+        vocabulary = self.store.read(vocab_bucket(word)).table("words").get(word[:PREFIX_LENGTH])
+        return [full for full in (vocabulary or {}).get("words", ()) if full.startswith(word)]
 
     def _index_text(self, previous: Mapping[str, Any] | None, row: Mapping[str, Any] | None) -> None:
-        """Move ``row`` (None: removed) from the postings of its old words to those of its new ones."""
-        old = _indexed_words(previous) if previous is not None else set()
-        new = _indexed_words(row) if row is not None else set()
-        buckets: dict[str, list[str]] = {}
-        for word in old | new:
-            buckets.setdefault(text_bucket(word), []).append(word)
-        for bucket in sorted(buckets):
-            with self.store.transaction(bucket) as part:
+        """Move the demande from the postings of its old words (old month) to those of
+        its new ones; nothing is written when neither the words nor the month changed."""
+        old = _postings_of(previous) if previous is not None else {}
+        new = _postings_of(row) if row is not None else {}
+        if old == new:
+            return
+        demande_id = (previous or row)["id"]
+        changes: dict[str, dict[str, list[str] | None]] = {}
+        for key in old.keys() - new.keys():
+            changes.setdefault(key[0], {})[key[1]] = None
+        for key, entry in new.items():
+            if old.get(key) != entry:
+                changes.setdefault(key[0], {})[key[1]] = entry
+        for partition in sorted(changes):
+            with self.store.transaction(partition) as part:
                 postings = part.table("postings")
-                for word in buckets[bucket]:
-                    _post(postings, word, (previous or row)["id"], row if word in new else None)
-        self._add_vocabulary(new - old)
+                for word, entry in changes[partition].items():
+                    _post(postings, word, demande_id, entry)
+        self._add_vocabulary({word for _partition, word in new.keys() - old.keys()})
 
     def _add_vocabulary(self, words: set[str]) -> None:
         by_bucket: dict[str, set[str]] = {}
         for word in words:
-            by_bucket.setdefault(vocab_bucket(word), set()).add(word)
+            known = self.store.read(vocab_bucket(word)).table("words").get(word[:PREFIX_LENGTH])
+            if known is None or word not in known["words"]:  # a known word costs a read, not a write
+                by_bucket.setdefault(vocab_bucket(word), set()).add(word)
         for bucket in sorted(by_bucket):
             with self.store.transaction(bucket) as part:
                 table = part.table("words")
@@ -273,6 +320,33 @@ class DemandeIndex:
                         table.insert({"id": key, "words": [word]})
                     elif word not in doc["words"]:
                         table.update(key, {"words": sorted({*doc["words"], word})})
+
+    def rebuild_text(self) -> int:
+        """Rewrite the text index from the rows of the shards (``portail index rebuild``):
+        one transaction per posting partition. Empties what it replaces, and the
+        partitions of the previous layout (``index/_text/<xxx>``, ``index/_where/<xx>``).
+        Returns the number of rows indexed."""
+        postings: dict[str, dict[str, dict[str, list[str]]]] = {}
+        vocabulary: set[str] = set()
+        count = 0
+        for row in self.all_rows():
+            count += 1
+            for (partition, word), entry in _postings_of(row).items():
+                postings.setdefault(partition, {}).setdefault(word, {})[row["id"]] = entry
+                vocabulary.add(word)
+        stale = [name for name in self.store.partitions("index/_text/") if name not in postings]
+        stale += [name for name in self.store.partitions("index/_where/") if LEGACY_BUCKET.fullmatch(name)]
+        for name in stale:
+            _empty(self.store, name)
+        for partition in sorted(postings):
+            with self.store.transaction(partition) as part:
+                table = part.table("postings")
+                for doc in table.all():
+                    table.remove(doc["id"])
+                for word, rows in postings[partition].items():
+                    table.insert({"id": word, "rows": rows})
+        self._add_vocabulary(vocabulary)
+        return count
 
     def _rows(self, shard: str, matches) -> list[Document]:
         return self.store.read(f"index/{shard}").table("demandes").find(matches)
@@ -316,34 +390,55 @@ def _indexed_words(row: Mapping[str, Any]) -> set[str]:
     return words | {w.lstrip("0") for w in words if w.isdigit() and w.lstrip("0")}
 
 
-def text_bucket(word: str) -> str:
-    return f"index/_text/{hashlib.sha1(word.encode()).hexdigest()[:3]}"
+def text_partition(month: str, word: str) -> str:
+    """The posting partition of ``word`` for the demandes transmitted in ``month`` (yyyy-mm)."""
+    return f"index/_text/{month}/{hashlib.sha1(word.encode()).hexdigest()[:2]}"
+
+
+def _entries(selected: Mapping[str, list[str]], allowed: set[str] | None):
+    """``(transmitted_at, id, teleservice)`` of the matches whose téléservice is allowed."""
+    return ((at, demande_id, teleservice) for demande_id, (at, teleservice) in selected.items()
+            if allowed is None or teleservice in allowed)
+
+
+def _postings_of(row: Mapping[str, Any]) -> dict[tuple[str, str], list[str]]:
+    """``{(posting partition, word): [transmitted_at, teleservice]}`` of an index row."""
+    entry = [row["transmitted_at"], row["teleservice"]]
+    month = row["transmitted_at"][:7]
+    return {(text_partition(month, word), word): entry for word in _indexed_words(row)}
+
+
+def _empty(store: Store, partition: str) -> None:
+    with store.transaction(partition) as part:
+        for name in part.table_names():
+            for doc in part.table(name).all():
+                part.table(name).remove(doc["id"])
 
 
 def vocab_bucket(word: str) -> str:
     return f"index/_vocab/{hashlib.sha1(word[:PREFIX_LENGTH].encode()).hexdigest()[:3]}"
 
 
-def _post(postings, word: str, demande_id: str, row: Mapping[str, Any] | None) -> None:
+def _post(postings, word: str, demande_id: str, entry: list[str] | None) -> None:
+    """Add (``entry``) or remove (None) one demande in the posting of ``word``."""
     doc = postings.get(word)
     if doc is None:
-        if row is None:
-            return
-        doc = {"id": word, "rows": {}, "common": False}
-        postings.insert(doc)
-    if doc["common"]:
+        if entry is not None:
+            postings.insert({"id": word, "rows": {demande_id: entry}})
         return
-    if row is None:
+    if entry is None:
         doc["rows"].pop(demande_id, None)
     else:
-        doc["rows"][demande_id] = dict(row)
-        if len(doc["rows"]) > TEXT_CAP:
-            doc.update(rows={}, common=True)
-    postings.replace(word, doc)
+        doc["rows"][demande_id] = entry
+    if doc["rows"]:
+        postings.replace(word, doc)
+    else:
+        postings.remove(word)
 
 
 def bucket_of(demande_id: str) -> str:
-    return f"index/_where/{hashlib.sha1(demande_id.encode()).hexdigest()[:2]}"
+    """The locator of a demande's row: a partition of its own (bounded whatever the total)."""
+    return f"index/_where/{demande_id}"
 
 
 def _put(table, doc: Document) -> None:

@@ -13,8 +13,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from .base import (
+    LOCK_WAIT_SECONDS,
     Document,
     DuplicateId,
+    LockTimeout,
     NotFound,
     Partition,
     Store,
@@ -85,7 +87,8 @@ class MemoryPartition(Partition):
 
 
 class MemoryStore(Store):
-    def __init__(self) -> None:
+    def __init__(self, lock_wait: float = LOCK_WAIT_SECONDS) -> None:
+        self.lock_wait = lock_wait
         self._data: dict[str, dict[str, dict[str, Document]]] = {}
         self._locks: dict[str, threading.RLock] = defaultdict(threading.RLock)
         self._guard = threading.Lock()
@@ -100,7 +103,9 @@ class MemoryStore(Store):
             return
         with self._guard:
             lock = self._locks[partition]
-        with lock:
+        if not lock.acquire(timeout=self.lock_wait):
+            raise LockTimeout(partition)
+        try:
             working = clone(self._data.get(partition, {}))
             active[partition] = MemoryPartition(partition, working)
             try:
@@ -109,6 +114,8 @@ class MemoryStore(Store):
                 del active[partition]
             if any(working.values()) or partition in self._data:
                 self._data[partition] = working
+        finally:
+            lock.release()
 
     def read(self, partition: str) -> Partition:
         check_partition_name(partition)

@@ -106,6 +106,10 @@ class PgDemandeIndex(DemandeIndex):
     def indexed_ids(self) -> list[str]:
         return [r[0] for r in self.store.query("SELECT id FROM portail_demande_index")]
 
+    def rebuild_text(self) -> int:
+        """Nothing to do: the text search of the SQL index is a column of its rows."""
+        return 0
+
     def remove_unlisted(self, keep: set[str]) -> int:
         with self.store.sql_transaction() as conn:
             return conn.execute(

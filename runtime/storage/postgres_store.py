@@ -42,9 +42,11 @@ from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from .base import (
+    LOCK_WAIT_SECONDS,
     PARTITION_NAME,
     Document,
     DuplicateId,
+    LockTimeout,
     NotFound,
     Partition,
     StorageError,
@@ -279,8 +281,10 @@ class PostgresStore(Store):
 
     shared = True  # every app server sees the same data (spec catalog, secret key...)
 
-    def __init__(self, url: str, min_size: int = 0, max_size: int = 10, check_schema: bool = True):
+    def __init__(self, url: str, min_size: int = 0, max_size: int = 10, check_schema: bool = True,
+                 lock_wait: float = LOCK_WAIT_SECONDS):
         self.url = url
+        self.lock_wait = lock_wait
         self.pool = ConnectionPool(
             url,
             min_size=min_size,
@@ -412,8 +416,14 @@ class PostgresStore(Store):
             try:
                 conn = self.pool.getconn()
                 conn.execute("BEGIN")
+                # the lock is waited for within the budget (lock_timeout, this transaction only)
+                conn.execute("SELECT set_config('lock_timeout', %s, true)", (f"{max(int(self.lock_wait * 1000), 1)}ms",))
                 conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (partition,))
                 return conn
+            except pg_errors.LockNotAvailable as error:  # the partition stayed locked past the budget: no retry
+                if conn is not None:
+                    self._finish(conn, commit=False)
+                raise LockTimeout(partition) from error
             except RETRYABLE as error:
                 if conn is not None:
                     self._finish(conn, commit=False)

@@ -15,6 +15,7 @@ import fcntl
 import json
 import os
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -27,10 +28,12 @@ from tinydb.table import Document as TinyDocument
 from tinydb.table import Table as TinyTable
 
 from .base import (
+    LOCK_WAIT_SECONDS,
     PARTITION_NAME,
     CorruptPartition,
     Document,
     DuplicateId,
+    LockTimeout,
     NotFound,
     Partition,
     Store,
@@ -152,9 +155,11 @@ class TinyDBPartition(Partition):
 class TinyDBStore(Store):
     """Partitioned TinyDB files under ``root``; safe across threads and processes."""
 
-    def __init__(self, root: str | os.PathLike[str], fsync: bool = True, derived: tuple[str, ...] = ()):
+    def __init__(self, root: str | os.PathLike[str], fsync: bool = True, derived: tuple[str, ...] = (),
+                 lock_wait: float = LOCK_WAIT_SECONDS):
         self.root = Path(root)
         self.fsync = fsync
+        self.lock_wait = lock_wait
         # Partitions under these prefixes hold data rebuilt from others (`portail index
         # rebuild`): written atomically, without the fsyncs (a power cut may lose their last
         # writes, never corrupt them).
@@ -174,7 +179,9 @@ class TinyDBStore(Store):
         if partition in active:  # nested in the same thread: one transaction, written at the outer exit
             yield active[partition]
             return
-        with self._thread_lock(partition), _process_lock(path):
+        deadline = time.monotonic() + self.lock_wait
+        with _thread_lock(self._thread_lock(partition), partition, deadline), \
+                _process_lock(path, partition, deadline):
             raw = _read_bytes(path)
             part = TinyDBPartition(partition, _parse(partition, path, raw))
             active[partition] = part
@@ -237,12 +244,33 @@ def _identity(doc: Document) -> Document:
 
 
 @contextmanager
-def _process_lock(path: Path) -> Iterator[None]:
-    """An exclusive ``flock`` on ``<name>.lock`` beside the partition file."""
+def _thread_lock(lock: threading.RLock, partition: str, deadline: float) -> Iterator[None]:
+    """The partition's lock among the threads of this process, waited for until ``deadline``."""
+    if not lock.acquire(timeout=max(deadline - time.monotonic(), 0)):
+        raise LockTimeout(partition)
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+@contextmanager
+def _process_lock(path: Path, partition: str, deadline: float) -> Iterator[None]:
+    """An exclusive ``flock`` on ``<name>.lock`` beside the partition file, waited for until
+    ``deadline`` (``flock`` itself cannot time out: non-blocking attempts, a few ms apart)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        pause = 0.001
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise LockTimeout(partition) from None
+                time.sleep(min(pause, max(deadline - time.monotonic(), 0)))
+                pause = min(pause * 2, 0.02)
         yield
     finally:
         os.close(fd)  # closing releases the flock

@@ -16,6 +16,7 @@ from flask_login import current_user
 from ..domain import effects, workflow
 from ..services import services
 from ..storage.repositories.messages import conversation_partition
+from ..storage.repositories.tiers import tiers_name
 from ..vocabulary import StaffRole
 from .context import current_tiers, tiers_required
 from .downloads import send_stored_file
@@ -60,7 +61,8 @@ def send_message(tiers_id: str, demande: Mapping[str, Any], actor: workflow.Acto
     # The message and its notification mails are stored together (runtime.domain.effects),
     # in the conversation's partition where the message is written.
     with effects.recording(conversation_partition(demande["id"])) as rec:
-        message = services().repos.messages.post(tiers_id, demande, author, text, attachments)
+        name = tiers_name(services().repos.tiers.get(tiers_id))
+        message = services().repos.messages.post(tiers_id, demande, author, text, attachments, tiers_name=name)
         if actor.kind == "staff":
             path = url_for("echanges.conversation", demande_id=demande["id"])
             notify_applicants(rec, tiers_id, "staff/message_demandeur", demande=demande, message=message,

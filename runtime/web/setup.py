@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from ..services import services
-from ..storage.base import CorruptPartition, StorageError
+from ..storage.base import CorruptPartition, LockTimeout, StorageError
 from ..storage.cache import begin_scope, end_scope
 
 log = logging.getLogger("portail.web")
@@ -90,6 +90,10 @@ def _refresh_specs():
 
 
 def _storage_error(error: StorageError):
+    if isinstance(error, LockTimeout):  # busy past the request's budget: try again, nothing was written
+        log.warning("Partition %s occupée au-delà du délai sur %s", error.partition, request.path)
+        page = render_template("error.html", code=503, title="Service très sollicité", message=str(error))
+        return page, 503, {"Retry-After": "2"}
     if isinstance(error, CorruptPartition):
         log.critical("Partition illisible : %s", error)
         message = (

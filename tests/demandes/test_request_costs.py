@@ -112,6 +112,32 @@ def test_a_save_writes_the_demande_and_its_summary_only(client, user, services, 
     assert f"tiers/{tiers['id']}" not in written  # the Tiers partition is not rewritten by a save
 
 
+def test_a_transmission_writes_no_partition_that_grows_with_the_total(client, user, services, tiers, recorder):
+    """Its own partitions, the number series, the index rows of its month (shard, postings of
+    its words that month, its locator), the index counters and vocabulary; never ``registry``."""
+    crowd(services)
+    demande_id = start(client)
+    fill_valid(client, demande_id)
+    recorder.reset()
+    assert transmit(client, demande_id).status_code == 302
+    month = stored(services, tiers, demande_id)["transmitted_at"][:7]
+    bounded = (f"numbers/quartier-{month[:4]}", "index/_counts", f"index/quartier/{month}",
+               f"index/_where/{demande_id}", f"index/_text/{month}/", "index/_vocab/", "outbox/")
+    shared = [name for name in recorder.writes if not owned(name, user["id"], tiers["id"], demande_id)
+              and not name.startswith(bounded)]
+    assert shared == []
+    assert "registry" not in recorder.writes
+
+
+def test_numbers_continue_the_series_kept_in_the_registry_before(client, user, services, tiers):
+    with services.store.transaction("registry") as part:  # a data folder of the previous layout
+        part.table("counters").insert({"id": "QUARTIER-2026", "value": 41})
+    demande_id = start(client)
+    fill_valid(client, demande_id)
+    transmit(client, demande_id)
+    assert stored(services, tiers, demande_id)["numero"] == "QUARTIER-2026-000042"
+
+
 def test_summaries_are_written_with_the_demande(client, user, services, tiers):
     demande_id = start(client)
     owner = f"tiers/{tiers['id']}"
@@ -269,4 +295,4 @@ def test_a_lost_double_submission_takes_no_number(client, user, services, tiers,
     assert {o.demande["numero"] for o in outcomes} == {"QUARTIER-2026-000001"}
     transmit(client, second)
     assert stored(services, tiers, second)["numero"] == "QUARTIER-2026-000002"  # 000002 was not burnt
-    assert services.store.read("registry").table("counters").get("QUARTIER-2026")["value"] == 2
+    assert services.store.read("numbers/quartier-2026").table("counters").get("QUARTIER-2026")["value"] == 2

@@ -9,7 +9,7 @@ from pypdf import PdfReader
 
 from runtime.domain.pdf import latin1
 from runtime.storage.repositories.demandes import DemandeRepository
-from tests.demandes.support import fill_valid, save_step, start, stored, text_of, transmit
+from tests.demandes.support import VALID, fill_valid, save_step, start, stored, text_of, transmit
 from tests.helpers import outbox, page_text
 
 
@@ -87,3 +87,33 @@ def test_numbers_unique_under_concurrency(services):
     for t in threads:
         t.join()
     assert sorted(numbers) == [f"PATRIMOINE-2026-{n:06d}" for n in range(1, 41)]
+
+
+def test_a_save_behind_a_held_lock_gets_the_french_retry_page_not_a_hang(client, user, services, tiers):
+    """Another worker holds the demande's partition past the wait budget: 503 « réessayez », nothing saved."""
+    from runtime.storage.repositories.demandes import demande_partition
+
+    demande_id = start(client)
+    services.store.lock_wait = 0.2
+    holding, release = threading.Event(), threading.Event()
+
+    def hold():
+        with services.store.transaction(demande_partition(demande_id)):
+            holding.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold, daemon=True)
+    holder.start()
+    assert holding.wait(30)
+    try:
+        response = save_step(client, demande_id, "projet", VALID["projet"], action="save")
+    finally:
+        release.set()
+        holder.join(30)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    page = text_of(response)
+    assert "Service très sollicité" in page and "réessayez dans quelques instants" in page
+    assert "intitule" not in (stored(services, tiers, demande_id).get("answers") or {})
+    assert save_step(client, demande_id, "projet", VALID["projet"], action="save").status_code == 302
+    assert stored(services, tiers, demande_id)["answers"]["intitule"] == "Fête de quartier"

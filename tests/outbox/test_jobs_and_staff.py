@@ -178,3 +178,33 @@ def test_a_job_whose_worker_died_is_taken_over(services, app, admin, demandes, c
 def test_effect_kinds_are_checked(app):
     with app.app_context(), pytest.raises(ValueError), effects.recording("tiers/x") as rec:
         rec.add("fax", {})
+
+
+def test_an_export_job_writes_its_file_as_the_rows_are_produced(app, services, monkeypatch):
+    """The file store reads the job's file as a stream: it has received data before the last
+    chunk exists, so the whole file is never held in memory."""
+    produced, seen_at_first_read = [], []
+    save = services.files.save
+
+    def chunks():
+        for n in range(5):
+            produced.append(n)
+            yield f"ligne {n}\n".encode() * 1000
+
+    def recording_save(stream, filename, content_type=None, max_bytes=None):
+        original_read = stream.read
+
+        def read(size=-1):
+            data = original_read(size)
+            if not seen_at_first_read:
+                seen_at_first_read.append(len(produced))
+            return data
+
+        stream.read = read
+        return save(stream, filename, content_type, max_bytes)
+
+    monkeypatch.setattr(services.files, "save", recording_save)
+    with app.app_context():
+        meta = jobs.save_result_file(chunks(), "demandes.csv", "text/csv")
+    assert seen_at_first_read == [1] and len(produced) == 5
+    assert meta["size"] == sum(len(f"ligne {n}\n".encode()) * 1000 for n in range(5))

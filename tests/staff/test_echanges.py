@@ -150,3 +150,18 @@ def test_staff_message_without_csrf_token_is_refused(services, agent, demande):
     response = agent.post(demande_url(demande) + "/messages", data={"body": "Sans jeton"})
     assert response.status_code == 400
     assert services.repos.messages.conversation(demande["tiers_id"], demande["id"]) == []
+
+
+def test_staff_echanges_lists_from_the_conversation_summaries_without_reading_demandes(
+        services, applicant, agent, demande, tiers):
+    from tests.demandes.test_request_costs import RecordingStore
+
+    assert write(applicant, conversation_url(demande), "Bonjour, une question.").status_code == 302
+    services.staff_index.reindex({**demande, "status": "en_instruction"})  # a staff decision, after the message
+    recording = RecordingStore(services.store.inner)
+    services.store.inner = recording
+    inbox = page_text(agent.get("/agents/echanges"))
+    assert demande["numero"] in inbox and tiers["raison_sociale"] in inbox
+    assert "En instruction" in inbox
+    read = [name for name in recording.reads if name.startswith(("demandes/", "index/", "tiers/"))]
+    assert read == []

@@ -11,7 +11,6 @@ import pytest
 
 from runtime.domain import export
 from runtime.domain.demandes import index_summary
-from runtime.storage import index as index_module
 from runtime.storage.index import DemandeIndex
 from tests.demandes.test_request_costs import RecordingStore
 from tests.staff.support import file_demande, staff_login
@@ -68,29 +67,54 @@ def test_export_streams_and_reads_each_demande_once_without_its_tiers(client, se
     assert f"tiers/{tiers['id']}" not in recorder.reads
 
 
-def test_text_search_answers_from_the_index_without_reading_shards(services, tiers, recorder):
+def test_text_search_answers_from_the_postings_reading_only_the_shard_of_the_row_shown(services, tiers, recorder):
     index = DemandeIndex(services.store)
     tiers = {**tiers, "representant_prenom": "Camille", "representant_nom": "Martin",
              "adresse": {"street": "1 rue", "postcode": "13600", "commune": "La Ciotat"}}
     demande = file_demande(services, tiers)
-    index.upsert(index_summary(demande, services.catalog.get("quartier"), tiers["raison_sociale"], tiers))
+    row = index.upsert(index_summary(demande, services.catalog.get("quartier"), tiers["raison_sociale"], tiers))
     recorder.reset()
     for text in ("pani", "Amis du Panier", "ciotat", "martin", demande["numero"], demande["numero"][-6:],
                  "AMIS"):
         rows, total = index.search({"text": text}, 1, 50)
         assert [r["id"] for r in rows] == [demande["id"]] and total == 1, text
-        assert not [n for n in recorder.reads if n.startswith("index/_counts")], text
     assert index.search({"text": "lyon"}, 1, 50) == ([], 0)
-    shards = [n for n in recorder.reads if n.startswith("index/") and not n.startswith(("index/_text/",
-                                                                                       "index/_vocab/"))]
-    assert shards == []
+    assert index.search({"text": "panier lyon"}, 1, 50) == ([], 0)
+    shards = {n for n in recorder.reads if n.startswith("index/") and not n.startswith(("index/_", "index/_counts"))}
+    assert shards == {f"index/quartier/{row['transmitted_at'][:7]}"}
 
 
-def test_a_common_word_falls_back_to_reading_the_shards(services, monkeypatch):
-    monkeypatch.setattr(index_module, "TEXT_CAP", 5)  # words found in more than 5 rows narrow nothing
+def test_a_word_of_every_row_is_still_answered_from_the_postings_of_each_month(services, recorder):
     index = DemandeIndex(services.store)
     for n in range(6):
+        month = "05" if n < 3 else "06"
         index.upsert({"id": f"d{n:05d}", "numero": f"Q-{n:06d}", "teleservice": "quartier", "statut": "transmise",
-                      "tiers_name": "Commune de Marseille", "transmitted_at": "2026-06-10T09:00:00+00:00"})
-    assert index.search({"text": "marseille"}, 1, 10)[1] == 6  # answered by reading the shards
-    assert index.search({"text": "marseille 000003"}, 1, 10)[1] == 1  # "000003" narrows: from the index
+                      "tiers_name": "Commune de Marseille", "transmitted_at": f"2026-{month}-10T09:00:0{n}+00:00"})
+    recorder.reset()
+    rows, total = index.search({"text": "marseille"}, 1, 2)
+    assert total == 6 and [r["id"] for r in rows] == ["d00005", "d00004"]  # newest first
+    assert not [n for n in recorder.reads if n.startswith("index/quartier/2026-05")]  # page 1 is all June
+    assert index.search({"text": "marseille 000003"}, 1, 10)[1] == 1
+    rows, total = index.search({"text": "marseille", "statut": "transmise"}, 2, 4)
+    assert total == 6 and [r["id"] for r in rows] == ["d00001", "d00000"]
+
+
+def test_a_write_rewrites_only_the_postings_of_its_month_and_a_status_change_none(services, recorder):
+    """A posting holds the demandes of one month: what a transmission rewrites does not grow with the total."""
+    index = DemandeIndex(services.store)
+    for n in range(5):
+        index.upsert({"id": f"d{n:05d}", "numero": f"Q-{n:06d}", "teleservice": "quartier", "statut": "transmise",
+                      "tiers_name": "Commune de Marseille", "transmitted_at": f"2026-0{n + 1}-10T09:00:00+00:00"})
+    recorder.reset()
+    index.upsert({"id": "d00009", "numero": "Q-000009", "teleservice": "quartier", "statut": "transmise",
+                  "tiers_name": "Commune de Marseille", "transmitted_at": "2026-06-11T09:00:00+00:00"})
+    text = {n for n in recorder.writes if n.startswith("index/_text/")}
+    assert text and all(n.startswith("index/_text/2026-06/") for n in text)
+    assert not [n for n in recorder.writes if n.startswith("index/_where/") and n != "index/_where/d00009"]
+    recorder.reset()
+    index.upsert({"id": "d00009", "numero": "Q-000009", "teleservice": "quartier", "statut": "en_instruction",
+                  "tiers_name": "Commune de Marseille", "transmitted_at": "2026-06-11T09:00:00+00:00"})
+    assert not [n for n in recorder.writes if n.startswith(("index/_text/", "index/_vocab/"))]
+    assert index.search({"text": "marseille", "statut": "en_instruction"}, 1, 10)[1] == 1
+    index.remove("d00009")
+    assert index.search({"text": "marseille"}, 1, 10)[1] == 5

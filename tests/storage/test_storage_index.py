@@ -128,6 +128,34 @@ def test_pages_match_a_brute_force_listing(index):
             assert found == expected[(page - 1) * 17 : page * 17], (filters, page)
 
 
+def test_text_search_pages_match_a_brute_force_listing(index):
+    """Across months and téléservices, alone and with other filters and a restriction."""
+    rng = random.Random(11)
+    pool = ["Lavoir", "Panier", "Calanque", "Joliette", "Rouet", "Goudes"]
+    rows = []
+    for n in range(150):
+        name = " ".join(rng.sample(pool, rng.randint(1, 3)))
+        rows.append(index.upsert(summary(
+            n, teleservice=rng.choice(["patrimoine", "sport", "culture"]),
+            statut=rng.choice(["transmise", "acceptee"]), month=f"2025-{rng.randint(1, 12):02d}",
+            day=rng.randint(1, 28), tiers_name=name)))
+    newest_first = sorted(rows, key=lambda r: (r["transmitted_at"], r["id"]), reverse=True)
+    cases = [({"text": "panier"}, None), ({"text": "pani"}, None), ({"text": "Lavoir calanque"}, None),
+             ({"text": "rouet", "teleservice": "sport"}, None), ({"text": "goudes"}, {"culture", "sport"}),
+             ({"text": "joliette", "statut": "acceptee"}, None), ({"text": "lavoir", "teleservice": "sport"},
+                                                                   {"culture"})]
+    for filters, allowed in cases:
+        typed = filters["text"].lower().split()
+        expected = [r for r in newest_first
+                    if all(any(w.lower().startswith(t) for w in r["tiers_name"].split()) for t in typed)
+                    and _brute_match(r, {k: v for k, v in filters.items() if k != "text"})
+                    and (allowed is None or r["teleservice"] in allowed)]
+        for page in (1, 2, 4):
+            found, total = index.search(filters, page=page, per_page=13, teleservices=allowed)
+            assert total == len(expected), filters
+            assert [r["id"] for r in found] == [r["id"] for r in expected[(page - 1) * 13: page * 13]], (filters, page)
+
+
 def _brute_match(row, filters):
     day = row["transmitted_at"][:10]
     return all(

@@ -17,8 +17,8 @@ every write of the demande (same method, under the demande's lock):
   "statuses": {status: n}}``) and table ``decisions`` (the latest decisions).
 
 Lock order: ``demandes/<id>``, then ``owners/<owner>/_counts``, then the
-month shard (then ``registry`` for a number). Demande numbers come from
-counters kept in the ``registry`` partition; the form data of an expired
+month shard (then ``numbers/<series>`` for a number). Demande numbers come from
+one counter partition per series and year, ``numbers/<prefix>-<year>``; the form data of an expired
 session waits in ``pending_drafts`` until the login.
 """
 from __future__ import annotations
@@ -38,6 +38,7 @@ TABLE = "demandes"
 STATUSES = tuple(Status)
 FINAL_STATUSES = (Status.ACCEPTEE, Status.REFUSEE, Status.CLASSEE_SANS_SUITE)
 PENDING_PARTITION = "pending_drafts"
+LEGACY_NUMBERS = "registry"  # where the counters were kept before ``numbers/<series>``
 PENDING_TTL = timedelta(hours=24)
 PREFIX = "demandes/"
 OWNERS = "owners/"
@@ -63,6 +64,12 @@ def account_partition(account_id: str) -> str:
 
 def demande_partition(demande_id: str) -> str:
     return PREFIX + demande_id
+
+
+def numbers_partition(key: str) -> str:
+    """The counter of one number series (``<prefix>-<year>``): a partition of its own, so a
+    transmission never rewrites a partition shared with every Tiers (the ``registry``)."""
+    return "numbers/" + (re.sub(r"[^a-z0-9_-]", "_", key.lower()) or "_")
 
 
 def counts_partition(owner: str) -> str:
@@ -191,14 +198,14 @@ class DemandeRepository(BaseRepository):
         checking the demande is not filed yet: a lost race then takes no number.
         """
         key = f"{prefix}-{year}"
-        with self.store.transaction("registry") as part:
+        with self.store.transaction(numbers_partition(key)) as part:
             counters = part.table("counters")
             counter = counters.get(key)
-            value = (counter["value"] if counter else 0) + 1
-            if counter:
-                counters.update(key, {"value": value})
-            else:
-                counters.insert({"id": key, "value": value})
+            if counter is None:  # first number of the year since the layout changed: continue the registry's
+                counter = self.store.read(LEGACY_NUMBERS).table("counters").get(key) or {"id": key, "value": 0}
+                counters.insert({"id": key, "value": counter["value"]})
+            value = counter["value"] + 1
+            counters.update(key, {"value": value})
         return f"{key}-{value:06d}"
 
     # Summaries: what lists read

@@ -14,8 +14,11 @@ small whatever it says to the Métropole):
   espace reads this one partition;
 - partition ``staff_inbox``, table ``inbox``: one document per demande with
   applicant messages, ``{"id": demande_id, "tiers_id", "teleservice",
-  "numero", "applicant_messages": [created_at...], "read_by": {staff_id: at}}``
-  so staff unread counts never scan every Tiers.
+  "numero", "tiers_name", "teleservice_title", "statut",
+  "applicant_messages": [created_at...], "read_by": {staff_id: at}}``
+  so staff unread counts never scan every Tiers, and the staff « Échanges »
+  page lists the conversations from it alone (``note_status`` keeps the
+  status current when the demande's index row changes).
 
 Lock order of ``post``: ``conversations/<id>``, then ``inboxes/<tiers_id>``,
 then ``staff_inbox``.
@@ -62,8 +65,10 @@ class MessageRepository(BaseRepository):
         author: Mapping[str, str],
         body: str,
         attachments: list[Mapping[str, Any]] | None = None,
+        tiers_name: str | None = None,
     ) -> Document:
-        """Add a message; the author has read their own conversation."""
+        """Add a message; the author has read their own conversation. ``tiers_name`` is
+        kept with the conversation for the staff list."""
         now = self._now()
         message = {
             "id": new_id(),
@@ -86,19 +91,17 @@ class MessageRepository(BaseRepository):
                     _upsert(inbox.table(READS), f"{author['id']}:{demande['id']}", {"at": now})
                 _upsert(conversations, demande["id"], doc)
         with self.store.transaction(STAFF_INBOX) as part:
-            self._touch_inbox(part.table(INBOX), tiers_id, demande, author, now)
+            self._touch_inbox(part.table(INBOX), tiers_id, demande, author, now, tiers_name)
         return message
 
     @staticmethod
-    def _touch_inbox(inbox, tiers_id, demande, author, now) -> None:
-        doc = inbox.get(demande["id"]) or {
-            "id": demande["id"],
-            "tiers_id": tiers_id,
-            "teleservice": demande.get("teleservice"),
-            "numero": demande.get("numero"),
-            "applicant_messages": [],
-            "read_by": {},
-        }
+    def _touch_inbox(inbox, tiers_id, demande, author, now, tiers_name=None) -> None:
+        doc = inbox.get(demande["id"]) or {"id": demande["id"], "tiers_id": tiers_id, "applicant_messages": [],
+                                            "read_by": {}}
+        doc.update(teleservice=demande.get("teleservice"), numero=demande.get("numero"),
+                   teleservice_title=demande.get("teleservice_title"), statut=demande.get("status"))
+        if tiers_name or "tiers_name" not in doc:
+            doc["tiers_name"] = tiers_name
         if author["kind"] == "applicant":
             doc["applicant_messages"].append(now)
         else:
@@ -150,6 +153,20 @@ class MessageRepository(BaseRepository):
         return counts
 
     # Staff side
+
+    def note_status(self, tiers_id: str, demande_id: str, statut: str, numero: str | None = None) -> None:
+        """Keep the status shown by the staff « Échanges » list current. Reads the
+        Tiers' small inbox first: ``staff_inbox`` is only opened for a demande with
+        a conversation whose status (or number) changed."""
+        if not _safe(tiers_id) or demande_id not in self.summaries(tiers_id):
+            return
+        known = self.store.read(STAFF_INBOX).table(INBOX).get(demande_id)
+        if known is None or (known.get("statut") == statut and known.get("numero") == (numero or known.get("numero"))):
+            return
+        with self.store.transaction(STAFF_INBOX) as part:
+            inbox = part.table(INBOX)
+            if inbox.get(demande_id) is not None:
+                inbox.update(demande_id, {"statut": statut, **({"numero": numero} if numero else {})})
 
     def mark_read_by_staff(self, staff_id: str, demande_id: str) -> None:
         with self.store.transaction(STAFF_INBOX) as part:

@@ -12,27 +12,34 @@ from .common import bp, current_staff, staff_required, teleservice_titles
 
 
 def _described(conversations: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Each conversation with the Tiers name, téléservice title and status of its demande
-    (from the demande's index row; from the demande itself when it has none)."""
-    from ...storage.index import DemandeIndex
-    from ...storage.repositories.tiers import tiers_name
-
-    index, repos, titles = DemandeIndex(services().store), services().repos, teleservice_titles()
+    """Each conversation with the Tiers name, téléservice title and status of its demande:
+    kept in the conversation's summary (``staff_inbox``); a summary written before they
+    were kept falls back to the demande's index row, or the demande itself."""
+    titles = teleservice_titles()
     described = []
     for item in conversations:
-        row = index.get(item["id"]) or {}
-        if not row:
-            demande = repos.demandes.get(f"tiers/{item['tiers_id']}", item["id"]) or {}
-            row = {"statut": demande.get("status"), "teleservice_title": demande.get("teleservice_title")}
-        name = row.get("tiers_name") or tiers_name(repos.tiers.get(item["tiers_id"]))
+        row = item if "statut" in item else _legacy_row(item)
         described.append({
             **item,
-            "tiers_name": name,
+            "tiers_name": row.get("tiers_name") or "",
             "teleservice_title": titles.get(item.get("teleservice") or "") or row.get("teleservice_title")
             or item.get("teleservice") or "",
             "statut": row.get("statut"),
         })
     return described
+
+
+def _legacy_row(item: Mapping[str, Any]) -> dict[str, Any]:
+    from ...storage.index import DemandeIndex
+    from ...storage.repositories.tiers import tiers_name
+
+    repos = services().repos
+    row = dict(DemandeIndex(services().store).get(item["id"]) or {})
+    if not row:
+        demande = repos.demandes.get(f"tiers/{item['tiers_id']}", item["id"]) or {}
+        row = {"statut": demande.get("status"), "teleservice_title": demande.get("teleservice_title")}
+    row["tiers_name"] = row.get("tiers_name") or tiers_name(repos.tiers.get(item["tiers_id"]))
+    return row
 
 
 @bp.get("/echanges")

@@ -13,7 +13,7 @@ streamed to the agent at once, a large one is a job.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from flask import Response, abort, redirect, render_template, request, stream_with_context, url_for
@@ -97,32 +97,37 @@ def export_name(filters: Mapping[str, str], fmt: str) -> str:
 
 
 def build_export(fmt: str, filters, titles, sort, allowed: list[str] | None | bool = False,
-                 report=None) -> tuple[bytes, int]:
-    """The file of the selection and its number of demandes; ``report(done, total)`` follows the reading.
+                 report=None) -> Iterator[bytes]:
+    """The file of the selection, chunk by chunk; ``report(done, total)`` follows the reading.
     The demandes are read one by one as the file is written (only the index rows are listed)."""
-    done = 0
     with uncached_reads():
         rows = list(matching_rows(filters, titles, tuple(sort), allowed))
         columns = _columns(rows, filters["teleservice"])
 
         def counted():
-            nonlocal done
             for done, demande in enumerate(_demandes(rows), start=1):
                 if report is not None:
                     report(done, len(rows))
                 yield demande
 
-        data = b"".join(exporter.stream(fmt, columns, counted()))
-    return data, done
+        yield from exporter.stream(fmt, columns, counted())
 
 
 @jobs.handler("export")
 def _export_job(job, report) -> dict[str, Any]:
-    """An export prepared by ``portail worker`` with the filters and rights of the agent who asked."""
+    """An export prepared by ``portail worker`` with the filters and rights of the agent who asked;
+    the file is written to the file store as its rows are produced (memory bounded)."""
     params = job["params"]
-    data, count = build_export(params["fmt"], params["filters"], params["titles"], params["sort"],
-                               params["allowed"], report)
-    meta = jobs.save_result_file(data, export_name(params["filters"], params["fmt"]),
+    count = 0
+
+    def progress(done: int, total: int) -> None:
+        nonlocal count
+        count = done
+        report(done, total)
+
+    chunks = build_export(params["fmt"], params["filters"], params["titles"], params["sort"],
+                          params["allowed"], progress)
+    meta = jobs.save_result_file(chunks, export_name(params["filters"], params["fmt"]),
                                  MIMETYPES[params["fmt"]].split(";")[0])
     return {"file": meta, "rows": count}
 

@@ -1,0 +1,106 @@
+"""Staff text search at 100,000 transmitted demandes, on the index alone (issue 11 goal: < 50 ms).
+
+    .venv/bin/python bench/text_search.py [--rows 100000]
+
+Writes index rows straight into a throwaway TinyDB store (8 téléservices over 36
+months, Tiers names drawn from a small vocabulary so that some words are in
+half the rows), builds the text index with ``DemandeIndex.rebuild_text``, then
+times searches (median / max of 7, ms) and one transmission's index write with
+the partitions it rewrote and their size. Printed, never asserted.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from runtime.storage.index import DERIVED_PREFIXES, DemandeIndex, shard_of
+from runtime.storage.tinydb_store import TinyDBStore
+
+TELESERVICES = ["patrimoine", "quartier", "sport", "culture", "jeunesse", "solidarite", "environnement", "ecole"]
+KINDS = ["Association", "Comité", "Amicale", "Club", "Collectif"]
+NAMES = ["du Panier", "des Lavandes", "de la Joliette", "du Vieux Port", "des Calanques", "Sainte-Marthe",
+         "de Belsunce", "du Rouet", "des Goudes", "de Mazargues", "de l'Estaque", "du Lavoir"]
+COMMUNES = ["Marseille", "Aubagne", "La Ciotat", "Allauch", "Cassis", "Gémenos", "Roquevaire"]
+FIRST = ["Camille", "Dominique", "Claude", "Sacha", "Alix", "Maxime"]
+LAST = ["Martin", "Bernard", "Moreau", "Fabre", "Garcia", "Roux", "Blanc", "Faure"]
+
+
+def rows(count: int, rng: random.Random):
+    for n in range(count):
+        month = 1 + n * 36 // count
+        year, month = 2024 + (month - 1) // 12, 1 + (month - 1) % 12
+        teleservice = rng.choice(TELESERVICES)
+        yield {"id": f"{n:012x}{rng.getrandbits(64):016x}", "numero": f"{teleservice[:3].upper()}-{year}-{n:06d}",
+               "teleservice": teleservice, "title": teleservice.capitalize(), "statut": "transmise",
+               "tiers_name": f"{rng.choice(KINDS)} {rng.choice(NAMES)} {n % 997}",
+               "applicant": f"{rng.choice(FIRST)} {rng.choice(LAST)}", "commune": rng.choice(COMMUNES),
+               "transmitted_at": f"{year}-{month:02d}-{1 + n % 28:02d}T10:00:00+00:00"}
+
+
+def fill(store: TinyDBStore, count: int) -> DemandeIndex:
+    shards: dict[str, list[dict]] = {}
+    for row in rows(count, random.Random(11)):
+        shards.setdefault(shard_of(row), []).append(row)
+    for shard, members in shards.items():
+        with store.transaction(f"index/{shard}") as part:
+            table = part.table("demandes")
+            for row in members:
+                table.insert(row)
+    index = DemandeIndex(store)
+    index.rebuild_counts()
+    index.rebuild_text()
+    return index
+
+
+def timed(action, repeat: int = 7) -> tuple[float, float]:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), max(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        store = TinyDBStore(Path(folder) / "db", fsync=False, derived=DERIVED_PREFIXES)
+        started = time.perf_counter()
+        index = fill(store, args.rows)
+        print(f"{args.rows} lignes indexées en {time.perf_counter() - started:.0f} s")
+        for text in ("association", "panier", "pani", "ciotat", "martin lavoir", "PAT-2026", "000123", "lyon"):
+            median, worst = timed(lambda text=text: index.search({"text": text}, 1, 50))
+            _rows, total = index.search({"text": text}, 1, 50)
+            print(f"  recherche « {text} » : {median:6.1f} ms médiane, {worst:6.1f} max ({total} résultats)  "
+                  f"objectif < 50 ms")
+        median, worst = timed(lambda: index.search({"text": "association", "teleservice": "quartier"}, 1, 50))
+        print(f"  recherche « association » + téléservice : {median:6.1f} ms médiane, {worst:6.1f} max")
+        written: list[str] = []
+        transaction = store.transaction
+
+        def counted(partition):
+            written.append(partition)
+            return transaction(partition)
+
+        store.transaction = counted
+        row = next(rows(1, random.Random(5)))
+        row.update(id="f" * 32, transmitted_at="2026-12-01T10:00:00+00:00")
+        started = time.perf_counter()
+        index.upsert(row)
+        elapsed = (time.perf_counter() - started) * 1000
+        size = sum(store.path(p).stat().st_size for p in set(written) if store.path(p).exists())
+        print(f"  une transmission indexée : {elapsed:.1f} ms, {len(set(written))} partitions réécrites, "
+              f"{size / 1e3:.0f} ko au total")
+
+
+if __name__ == "__main__":
+    main()
