@@ -98,7 +98,8 @@ PENDING_LOST = ("Votre session a expiré. Connectez-vous à nouveau : votre brou
 
 def demande_service() -> DemandeService:
     s = services()
-    return DemandeService(s.repos.demandes, s.catalog, s.clock, index=DemandeIndex(s.store), tiers_repo=s.repos.tiers)
+    return DemandeService(s.repos.demandes, s.catalog, s.clock, s.outbox, index=DemandeIndex(s.store),
+                          tiers_repo=s.repos.tiers)
 
 
 def applicant_actor() -> Actor:

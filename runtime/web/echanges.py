@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..domain import effects, workflow
+from ..domain import workflow
 from ..services import services
 from ..storage.repositories.messages import conversation_partition
 from ..storage.repositories.tiers import tiers_name
@@ -60,7 +60,7 @@ def send_message(tiers_id: str, demande: Mapping[str, Any], actor: workflow.Acto
     author = {"kind": actor.kind, "id": actor.id, "name": actor.name}
     # The message and its notification mails are stored together (runtime.domain.effects),
     # in the conversation's partition where the message is written.
-    with effects.recording(conversation_partition(demande["id"])) as rec:
+    with services().outbox.recording(conversation_partition(demande["id"])) as rec:
         name = tiers_name(services().repos.tiers.get(tiers_id))
         message = services().repos.messages.post(tiers_id, demande, author, text, attachments, tiers_name=name)
         if actor.kind == "staff":
@@ -73,7 +73,7 @@ def send_message(tiers_id: str, demande: Mapping[str, Any], actor: workflow.Acto
 
 
 def notify_applicants(rec, tiers_id: str, template: str, **context: Any) -> None:
-    """Mail every member account of the Tiers (effects of ``rec``, an ``effects.recording``)."""
+    """Mail every member account of the Tiers (effects of ``rec``, an ``outbox.recording``)."""
     repos = services().repos
     tiers = repos.tiers.get(tiers_id) or {}
     for member in repos.tiers.members(tiers_id):

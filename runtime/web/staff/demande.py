@@ -8,8 +8,8 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...domain import effects, workflow
 from ...domain import versions as versions_diff
+from ...domain import workflow
 from ...domain.demandes import STAFF_SET_ASIDE_INTRO, requested_amount, set_aside_answers
 from ...forms.wizard import visible_pages
 from ...services import services
@@ -158,7 +158,7 @@ def transition(tiers_id: str, demande_id: str):
 
     try:
         # The new status, its index row and its mails are stored together (runtime.domain.effects).
-        with effects.recording(demande_partition(demande_id)) as rec:  # the demande's own partition
+        with services().outbox.recording(demande_partition(demande_id)) as rec:  # the demande's own partition
             stored = services().repos.demandes.modify(current["partition"], demande_id, change)
             if stored is None:
                 abort(404)
