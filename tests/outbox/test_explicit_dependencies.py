@@ -40,7 +40,7 @@ def parts():
 
 
 def test_an_outbox_without_app_records_and_delivers_after_the_commit(parts):
-    store, clock, mailer, outbox, reindexed = parts
+    store, _clock, mailer, outbox, reindexed = parts
     with outbox.recording("tiers/t1") as rec:
         rec.part.table("demandes").insert({"id": "d1", "status": "transmise"})
         rec.index({"id": "d1", "status": "transmise"})
@@ -51,7 +51,7 @@ def test_an_outbox_without_app_records_and_delivers_after_the_commit(parts):
 
 
 def test_a_failed_delivery_waits_for_the_worker_pass_of_this_outbox(parts):
-    store, clock, mailer, outbox, reindexed = parts
+    store, clock, mailer, outbox, _reindexed = parts
     failures = ["SMTP down"]
 
     def flaky(message, effect_id, created_ns):
@@ -70,7 +70,7 @@ def test_a_failed_delivery_waits_for_the_worker_pass_of_this_outbox(parts):
 
 
 def test_an_unknown_kind_is_refused_and_a_registered_one_delivered(parts):
-    store, clock, mailer, outbox, reindexed = parts
+    _store, _clock, _mailer, outbox, _reindexed = parts
     seen = []
     with pytest.raises(ValueError), outbox.recording("tiers/t1") as rec:
         rec.add("fax", {})

@@ -69,6 +69,7 @@ def test_too_long_reason_is_shown_beside_the_field_and_kept(client, services, wo
     assert response.status_code == 400
     text = page_text(response)
     assert text.count("Le motif ne doit pas dépasser 1 000 caractères.") == 2  # summary and beside the field
+    assert f'<a href="#motif-{world.request["id"]}">Le motif' in response.get_data(as_text=True)
     assert "x" * 1001 in text
     assert services.repos.tiers.rattachement(world.tiers["id"], world.request["id"])["status"] == "pending"
 
