@@ -339,7 +339,7 @@ class FormsHelper:
         """The page's fields. A field in ``hidden_ids`` gets ``hidden``; one whose condition
         reads this same page and is false on ``answers`` stays in the page for whoever has
         no JavaScript, marked ``data-unasked``: the style sheet hides it from the first paint
-        when the page is scripted (``.js``), then portail.js takes over (no flash of a
+        when the page is scripted (``.js``), then static/js/portail/live_form.js takes over (no flash of a
         question that is not asked while the deferred scripts load)."""
         template = page_templates.get(current_app.jinja_env, spec, page)
         return Markup(template.render(form=form, page=page, spec=spec, fields=page.fields, errs=errs,

@@ -110,7 +110,7 @@ def create():
 @bp.route("/siret/<siret>")
 @applicant_required
 def siret_lookup(siret: str):
-    """JSON for portail.js: what the public company directory says of a SIRET,
+    """JSON for static/js/portail/siret_lookup.js: what the public company directory says of a SIRET,
     ``{"found": true, "raison_sociale", "adresse": {"street","postcode","commune"}}`` or
     ``{"found": false}``. 404 when the look-up is off; throttled per account and per IP."""
     lookup = get_siret_lookup(services().config)
