@@ -29,6 +29,7 @@ from tests.demandes.support import (
     text_of,
     transmit,
 )
+from tests.harness import STORES
 from tests.helpers import page_text
 
 
@@ -260,6 +261,7 @@ def test_a_table_keeps_at_most_max_rows_at_every_save(client, user, services, ti
     assert len(stored(services, tiers, demande_id)["answers"]["depenses"]) == 30
 
 
+@pytest.mark.parametrize("store_name", STORES)
 def test_a_lost_double_submission_takes_no_number(client, user, services, tiers, monkeypatch):
     from runtime.domain.effects import Outbox
 
