@@ -51,3 +51,11 @@ def test_every_script_module_is_loaded_once_core_first_start_last():
     header = (ROOT / "static" / "js" / "portail" / "core.js").read_text(encoding="utf-8").split("*/")[0]
     assert all(f"{name}.js" in header for name in modules)
     assert base.index("js/formulas.js") < base.index("{% for module in")  # computed.js calls Portail.formulas
+
+
+def test_the_layer_contracts_hold_without_exceptions():
+    """docs/architecture.md, rule 4: no ``ignore_imports`` parks a debt in the contracts."""
+    import tomllib
+
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    assert [c["name"] for c in contracts["contracts"] if c.get("ignore_imports")] == []
