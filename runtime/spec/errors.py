@@ -51,14 +51,16 @@ def messages_by_path(errors: Iterable[Error] | None) -> dict[str, str]:
 
 
 def summary_errors(errors: Iterable[Error] | None) -> list[Error]:
-    """What an error summary lists: the first error of each path (the one shown beside
-    its field), and every error about the whole (path "")."""
-    seen: set[str] = set()
+    """What an error summary lists: the first error of each place (a field's path: the one
+    shown beside it; a spec's path with its line and column), and every error about the
+    whole (path "")."""
+    seen: set[tuple] = set()
     shown = []
     for error in errors or ():
-        if error.path and error.path in seen:
+        place = (error.path, error.source, error.line, error.column)
+        if error.path and place in seen:
             continue
-        seen.add(error.path)
+        seen.add(place)
         shown.append(error)
     return shown
 
