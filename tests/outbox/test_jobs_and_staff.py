@@ -205,6 +205,6 @@ def test_an_export_job_writes_its_file_as_the_rows_are_produced(app, services, m
 
     monkeypatch.setattr(services.files, "save", recording_save)
     with app.app_context():
-        meta = jobs.save_result_file(chunks(), "demandes.csv", "text/csv")
+        meta = services.jobs.save_result_file(chunks(), "demandes.csv", "text/csv")
     assert seen_at_first_read == [1] and len(produced) == 5
     assert meta["size"] == sum(len(f"ligne {n}\n".encode()) * 1000 for n in range(5))
