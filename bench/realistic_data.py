@@ -293,7 +293,7 @@ class Generator:
         self.files: dict[str, dict[str, dict]] = {}
         self.manifest: dict[str, Any] = {"size": size, "password": PASSWORD}
         s = self.services
-        self.demandes = DemandeService(s.repos.demandes, s.catalog, s.clock, index=DemandeIndex(s.store),
+        self.demandes = DemandeService(s.repos.demandes, s.catalog, s.clock, s.outbox, index=DemandeIndex(s.store),
                                        tiers_repo=s.repos.tiers)
         self.specs = {spec.id: spec for spec in s.catalog.teleservices()}
         self.now = datetime.now(UTC)

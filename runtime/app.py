@@ -68,7 +68,9 @@ def log_damaged_partitions(store) -> None:
 
 def _build_services(config: dict[str, Any]) -> Services:
     from .captcha import make_captcha
+    from .domain.effects import Outbox, Timing
     from .domain.indexing import StaffIndexer
+    from .domain.jobs import Jobs
     from .domain.staff_accounts import StaffAccounts
     from .domain.tiers import TiersService
     from .mail import Mailer
@@ -86,16 +88,21 @@ def _build_services(config: dict[str, Any]) -> Services:
     repos = Repositories(store, clock)
     mailer = Mailer(config)
     catalog = Catalog.load(Path(config["SPECS_DIR"]), store=store)
+    files = open_file_store(config, store)
+    staff_index = StaffIndexer(store, repos, catalog)
+    outbox = Outbox(store, clock, mailer, Timing.from_config(config), staff_index.reindex_effect)
     return Services(
         config=config,
         clock=clock,
         store=store,
         repos=repos,
-        files=open_file_store(config, store),
+        files=files,
         mailer=mailer,
         catalog=catalog,
         captcha=make_captcha(config, clock, repos.tokens),
-        tiers_service=TiersService(repos, mailer),
+        tiers_service=TiersService(repos, outbox),
         staff_accounts=StaffAccounts(repos.staff, config),
-        staff_index=StaffIndexer(store, repos, catalog),
+        staff_index=staff_index,
+        outbox=outbox,
+        jobs=Jobs(store, clock, files, config, handlers={"index_rebuild": staff_index.rebuild_job}),
     )

@@ -5,7 +5,7 @@ dependencies (no Flask here: the web layer only renders the widget and passes th
 ``templates/accounts/_captcha.html``) and ``.verify(form_data, remote_ip)``.
 
 - ``altcha``: self-hosted proof of work in the style of ALTCHA. The server
-  issues an HMAC-signed challenge; ``static/js/portail.js`` finds the number
+  issues an HMAC-signed challenge; ``static/js/portail/accounts.js`` finds the number
   whose sha256 matches and fills a hidden field. Without JavaScript (or if
   the user prefers), a simple arithmetic question written in French words,
   signed in the same challenge, passes as well. Each challenge serves once.

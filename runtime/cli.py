@@ -283,12 +283,10 @@ def index() -> None:
 @click.option("--job", "as_job", is_flag=True, help="La confier à « portail worker » au lieu de l'attendre.")
 def index_rebuild(as_job: bool) -> None:
     """Rebuild the staff index of transmitted demandes, and the applicants' summaries, from demandes/*."""
-    from .domain import jobs
-
     app = _app_for_command()
     with app.app_context():
         if as_job:
-            job = jobs.submit("index_rebuild", {}, "cli")
+            job = app.extensions["portail"].jobs.submit("index_rebuild", {}, "cli")
             click.echo(f"Reconstruction confiée au worker (tâche {job['id']}).")
             return
         report = app.extensions["portail"].staff_index.rebuild()

@@ -3,7 +3,7 @@
 Shared by applicant accounts and staff accounts. The policy numbers come from
 the configuration (``PASSWORD_MIN_LENGTH``, ``PASSWORD_MAX_LENGTH``,
 ``PASSWORD_MIN_KINDS``); the same rule is checked live in the browser by
-``static/js/portail.js`` (reading them from ``data-*`` attributes).
+``static/js/portail/accounts.js`` (reading them from ``data-*`` attributes).
 """
 
 from __future__ import annotations

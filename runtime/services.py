@@ -15,7 +15,9 @@ from .clock import Clock
 
 if TYPE_CHECKING:
     from .captcha import AltchaCaptcha, FixedAnswerCaptcha, RecaptchaCaptcha
+    from .domain.effects import Outbox
     from .domain.indexing import StaffIndexer
+    from .domain.jobs import Jobs
     from .domain.staff_accounts import StaffAccounts
     from .domain.tiers import TiersService
     from .mail import Mailer
@@ -38,6 +40,8 @@ class Services:
     tiers_service: TiersService
     staff_accounts: StaffAccounts
     staff_index: StaffIndexer
+    outbox: Outbox
+    jobs: Jobs
 
 
 def services() -> Services:

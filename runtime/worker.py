@@ -30,14 +30,13 @@ class Pass:
 
 def run_once(app: Flask) -> Pass:
     """One pass: deliver the effects that are due, run the queued jobs."""
-    from .domain import effects, jobs
-
+    s = app.extensions["portail"]
     done = Pass()
-    with app.app_context():
-        done.effects = effects.deliver_due()
-        while jobs.run_next() is not None:
+    with app.app_context():  # mails are rendered with the app's templates
+        done.effects = s.outbox.deliver_due()
+        while s.jobs.run_next() is not None:
             done.jobs += 1
-        jobs.prune()
+        s.jobs.prune()
     return done
 
 

@@ -5,6 +5,10 @@
   only what differs (``STORE``, ``SPECS_DIR``, throttles...).
 - ``make_app`` fixture (``tests/conftest.py``): ``make_app(**overrides)`` builds a
   fresh app, each in its own data folder; ``app`` is ``make_app()``.
+- ``STORES`` and ``store_config(request, name)``: the stores a storage-sensitive behaviour
+  test is parametrised over (``@pytest.mark.parametrize("store_name", STORES)`` where the
+  suite's app fixture reads a ``store_name`` fixture), PostgreSQL on this run's database
+  (emptied for the test; skipped without a server), and ``close_store(app)`` after it.
 - ``sign_in(client, account)`` / ``sign_in_staff(client, staff)``: the session Flask-Login
   would write (fast; the login forms have their own tests), or through the login form
   with ``via_form=True`` (the response, a redirect, is checked).
@@ -35,6 +39,23 @@ def test_config(data_dir: Path | str, clock: Clock, **overrides: Any) -> dict[st
 
 
 test_config.__test__ = False  # not a test, whatever its name
+
+STORES = ("memory", "tinydb", "postgresql")
+
+
+def store_config(request, store_name: str) -> dict[str, Any]:
+    """The configuration of the store named: PostgreSQL on this run's database (the ``pg_url``
+    fixture empties it for the test, or skips it without a server)."""
+    if store_name == "postgresql":
+        return {"STORE": "postgresql", "DATABASE_URL": request.getfixturevalue("pg_url")}
+    return {"STORE": store_name}
+
+
+def close_store(app) -> None:
+    """Close the store's pool (PostgreSQL) at the end of a test."""
+    close = getattr(app.extensions["portail"].store, "close", None)
+    if close is not None:
+        close()
 
 
 def build_app(data_dir: Path | str, clock: Clock, **overrides: Any):

@@ -36,3 +36,26 @@ def test_the_recipes_name_the_places_that_exist():
                  "tests/harness.py", "tests/forms/parity_corpus.json"):
         assert f"`{path}`" in DOC, path
         assert (ROOT / path).exists(), path
+
+
+def test_every_script_module_is_loaded_once_core_first_start_last():
+    """static/js/portail/*.js are classic scripts on one namespace: base.html loads each once, in
+    the order core.js's header gives (core first, start last), and the header names each."""
+    import re
+
+    base = (ROOT / "templates" / "base.html").read_text(encoding="utf-8")
+    loaded = re.findall(r'"(\w+)"', re.search(r"{% for module in \[(.*?)\] %}", base, re.DOTALL)[1])
+    modules = sorted(p.stem for p in (ROOT / "static" / "js" / "portail").glob("*.js"))
+    assert sorted(loaded) == modules and len(set(loaded)) == len(loaded)
+    assert loaded[0] == "core" and loaded[-1] == "start"
+    header = (ROOT / "static" / "js" / "portail" / "core.js").read_text(encoding="utf-8").split("*/")[0]
+    assert all(f"{name}.js" in header for name in modules)
+    assert base.index("js/formulas.js") < base.index("{% for module in")  # computed.js calls Portail.formulas
+
+
+def test_the_layer_contracts_hold_without_exceptions():
+    """docs/architecture.md, rule 4: no ``ignore_imports`` parks a debt in the contracts."""
+    import tomllib
+
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    assert [c["name"] for c in contracts["contracts"] if c.get("ignore_imports")] == []

@@ -31,7 +31,7 @@ from ..spec.model import Field, Spec
 from ..storage.repositories.demandes import account_partition, demande_partition, tiers_partition
 from ..storage.repositories.tiers import tiers_name
 from ..vocabulary import EDITABLE_STATUSES, Status
-from . import effects
+from .effects import Outbox
 from .workflow import Actor, history_entry
 
 PORTAL_ACTOR = Actor(kind="system", id="portail", name="Portail des subventions")
@@ -76,8 +76,9 @@ def partition_for(spec: Spec, account_id: str, tiers: Mapping[str, Any] | None) 
 class DemandeService:
     """Domain operations over ``services().repos.demandes`` and the catalog."""
 
-    def __init__(self, repo, catalog, clock, index=None, tiers_repo=None):
+    def __init__(self, repo, catalog, clock, outbox: Outbox, index=None, tiers_repo=None):
         self.repo = repo
+        self.outbox = outbox  # the transmission's effects (index row, mails) are recorded with it
         self.catalog = catalog
         self.clock = clock
         self.index = index  # runtime.storage.index.DemandeIndex, or None
@@ -216,7 +217,7 @@ class DemandeService:
                 doc["complement"] = {**(doc.get("complement") or {}), "answered_at": now}
 
         # The demande's own partition: the transmission and its effects (index row, mails) commit together.
-        with effects.recording(demande_partition(demande["id"])) as rec:
+        with self.outbox.recording(demande_partition(demande["id"])) as rec:
             stored = self.repo.modify(demande["partition"], demande["id"], change)
             if stored is not None and outcome["first_time"]:
                 rec.index(stored)
@@ -239,7 +240,7 @@ class DemandeService:
 
     def redrive(self, demande: Mapping[str, Any]) -> None:
         """Deliver the effects still pending in the demande's partition."""
-        effects.redrive(demande_partition(demande["id"]))
+        self.outbox.redrive(demande_partition(demande["id"]))
 
     def move_to_tiers(self, demande: Mapping[str, Any], tiers_id: str) -> dict[str, Any]:
         """File a transmitted Tiers-creation demande under the Tiers it created."""
@@ -247,7 +248,7 @@ class DemandeService:
         if demande["partition"] == target:
             return dict(demande)
         # The outbox of a demande is in its own partition: the move and its index effect commit together.
-        with effects.recording(demande_partition(demande["id"])) as rec:
+        with self.outbox.recording(demande_partition(demande["id"])) as rec:
             moved = self.repo.move(demande["partition"], demande["id"], target, {"tiers_id": tiers_id})
             if moved is not None:
                 rec.index(moved)

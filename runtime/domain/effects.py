@@ -9,15 +9,16 @@ transaction** as the business change: the change and its effects are stored
 together or not at all, on every ``Store`` (a transaction is atomic for one
 partition only, which is all this needs).
 
-Usage (inside a request, a command or the worker: an application context)::
+Usage (``outbox`` is ``services().outbox``, an ``Outbox`` built once in ``Services``
+with its store, clock, mailer and timing; the domain services receive it in their constructor)::
 
-    with effects.recording("tiers/abc") as rec:        # hint first, then the partition's transaction
+    with outbox.recording("tiers/abc") as rec:         # hint first, then the partition's transaction
         stored = repo.modify("tiers/abc", demande_id, change)   # joins the same transaction
         rec.index(stored)                              # staff index row, recomputed at delivery
         rec.mail(address, "demandes/accuse_reception", **context)  # rendered now, sent at delivery
     # committed: the request tries to deliver right away (after-commit attempt)
 
-``record(part, kind, payload)`` is the low-level form for code that already
+``outbox.record(part, kind, payload)`` is the low-level form for code that already
 holds a partition handle.
 
 Finding pending effects without scanning every partition: before the
@@ -56,7 +57,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Self
 
-from ..services import services
 from ..storage.base import Store, new_id
 from ..tracing import current_request_id
 
@@ -69,6 +69,8 @@ BUCKETS = "0123456789abcdef"
 
 MAIL = "mail"
 INDEX = "index"
+
+Handler = Callable[[str, Mapping[str, Any]], None]
 
 
 @dataclass(frozen=True)
@@ -96,15 +98,8 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-def _timing() -> Timing:
-    return Timing.from_config(services().config)
-
-
 def hint_partition(partition: str) -> str:
     return HINTS_PREFIX + hashlib.sha1(partition.encode()).hexdigest()[0]
-
-
-# --------------------------------------------------------------------------- recording
 
 
 def touch_hint(store: Store, partition: str, now: datetime, lease: timedelta) -> None:
@@ -121,28 +116,156 @@ def touch_hint(store: Store, partition: str, now: datetime, lease: timedelta) ->
                                      "oldest": hint.get("oldest") or _iso(now)})
 
 
-def record(part, kind: str, payload: Mapping[str, Any], effect_id: str | None = None,
-           hint: bool = True) -> dict[str, Any]:
-    """Record one effect in the open transaction ``part`` (committed with it)."""
-    if kind not in HANDLERS:
-        raise ValueError(f"effet inconnu : {kind}")
-    s = services()
-    timing, now = _timing(), s.clock.now()
-    if hint:
-        touch_hint(s.store, part.name, now, timing.lease)
-    effect = {
-        "id": effect_id or new_id(),
-        "kind": kind,
-        "payload": dict(payload),
-        "created_at": _iso(now),
-        "created_ns": time.time_ns(),
-        "next_attempt_at": _iso(now + timing.lease),
-        "attempts": 0,
-        "last_error": None,
-        "request_id": current_request_id(),
-    }
-    part.table(OUTBOX).insert(effect)
-    return effect
+# --------------------------------------------------------------------------- the outbox
+
+
+class Outbox:
+    """Records effects with the business writes and delivers them.
+
+    Built once in ``Services`` with what delivering needs: the store, the clock,
+    the mailer (``build``/``deliver``), the timing (``Timing.from_config``), and
+    ``reindex(demande_id, demande_or_None)`` which refreshes a staff index row
+    (``StaffIndexer.reindex_effect``). ``register(kind, handler)`` adds a kind."""
+
+    def __init__(self, store: Store, clock: Any, mailer: Any, timing: Timing,
+                 reindex: Callable[[str, Mapping[str, Any] | None], None]):
+        self.store, self.clock, self.mailer, self.timing = store, clock, mailer, timing
+        self._reindex = reindex
+        self.handlers: dict[str, Handler] = {MAIL: self._deliver_mail, INDEX: self._deliver_index}
+
+    def register(self, kind: str, handler: Handler) -> None:
+        """Add a kind of effect (e.g. webhooks): ``handler(partition, effect)``, idempotent."""
+        self.handlers[kind] = handler
+
+    # ----------------------------------------------------------------------- recording
+
+    def recording(self, partition: str) -> Recording:
+        """``with outbox.recording(partition) as rec:`` (see the module's documentation)."""
+        return Recording(self, partition)
+
+    def record(self, part, kind: str, payload: Mapping[str, Any], effect_id: str | None = None,
+               hint: bool = True) -> dict[str, Any]:
+        """Record one effect in the open transaction ``part`` (committed with it)."""
+        if kind not in self.handlers:
+            raise ValueError(f"effet inconnu : {kind}")
+        now = self.clock.now()
+        if hint:
+            touch_hint(self.store, part.name, now, self.timing.lease)
+        effect = {
+            "id": effect_id or new_id(),
+            "kind": kind,
+            "payload": dict(payload),
+            "created_at": _iso(now),
+            "created_ns": time.time_ns(),
+            "next_attempt_at": _iso(now + self.timing.lease),
+            "attempts": 0,
+            "last_error": None,
+            "request_id": current_request_id(),
+        }
+        part.table(OUTBOX).insert(effect)
+        return effect
+
+    def render_mail(self, to: str, template: str, effect_id: str, **context: Any) -> str:
+        from ..mail.backends import WIRE_POLICY
+
+        message = self.mailer.build(to, template, message_id=effect_id, **context)
+        return message.as_bytes(policy=WIRE_POLICY).decode("utf-8")
+
+    # ----------------------------------------------------------------------- handlers
+
+    def _deliver_mail(self, partition: str, effect: Mapping[str, Any]) -> None:
+        from ..mail import MailError
+
+        message = email.message_from_bytes(effect["payload"]["message"].encode("utf-8"),
+                                           policy=email.policy.default)
+        try:
+            self.mailer.deliver(message, effect["id"], effect["created_ns"])
+        except MailError:
+            log.warning("Courriel %s non transmis au serveur SMTP (copie dans l'outbox) : nouvel essai plus tard",
+                        effect["id"])
+            raise
+
+    def _deliver_index(self, partition: str, effect: Mapping[str, Any],
+                       demande: Mapping[str, Any] | None = None) -> None:
+        # without ``demande`` the row is computed from the demande read again (it may have moved)
+        self._reindex(effect["payload"]["demande_id"], demande)
+
+    # ----------------------------------------------------------------------- delivery
+
+    def _attempt(self, partition: str, batch: Iterable[Mapping[str, Any]], outcome: Outcome,
+                 written: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+        for effect in batch:
+            try:
+                if written and effect["id"] in written:
+                    self._deliver_index(partition, effect, written[effect["id"]])
+                else:
+                    self.handlers[effect["kind"]](partition, effect)
+            except Exception as error:  # noqa: BLE001 - kept and retried; the request or the loop goes on
+                outcome.failed[effect["id"]] = f"{type(error).__name__}: {error}"[:500]
+                log.warning("Effet %s (%s) de %s en échec, tentative %s (requête %s) : %s", effect["id"],
+                            effect["kind"], partition, effect["attempts"] or 1, effect.get("request_id"), error)
+            else:
+                outcome.delivered.append(effect["id"])
+                log.info("Effet %s (%s) de %s livré (requête %s)", effect["id"], effect["kind"], partition,
+                         effect.get("request_id"))
+
+    def deliver_recorded(self, partition: str, recorded: list[Mapping[str, Any]],
+                         written: Mapping[str, Mapping[str, Any]] | None = None) -> Outcome:
+        """The after-commit attempt of the request that recorded these effects."""
+        outcome = Outcome()
+        self._attempt(partition, recorded, outcome, written)
+        try:
+            _complete(self.store, partition, outcome, self.clock.now(), self.timing, claimed=False)
+            if outcome.failed:  # the worker must come back at the first retry, not at the end of the lease
+                _bring_forward(self.store, partition, outcome.next_due)
+        except Exception:  # the business write stands; the worker finishes the job
+            log.exception("Effets de %s livrés mais non soldés (le worker s'en chargera)", partition)
+        return outcome
+
+    def deliver_partition(self, partition: str) -> Outcome:
+        """Claim the effects of ``partition`` that are due, deliver them, settle them."""
+        store, timing, now = self.store, self.timing, self.clock.now()
+        due = [e for e in store.read(partition).table(OUTBOX).all() if e["next_attempt_at"] <= _iso(now)]
+        claimed: list[dict[str, Any]] = []
+        if due:
+            with store.transaction(partition) as part:
+                table = part.table(OUTBOX)
+                for effect in table.all():
+                    if effect["next_attempt_at"] <= _iso(now):  # not claimed by someone else meanwhile
+                        attempts = effect["attempts"] + 1
+                        claimed.append(table.update(effect["id"], {
+                            "attempts": attempts, "next_attempt_at": _iso(now + timing.backoff(attempts))}))
+        outcome = Outcome()
+        self._attempt(partition, claimed, outcome)
+        _complete(store, partition, outcome, now, timing, claimed=True)
+        return outcome
+
+    def redrive(self, partition: str) -> Outcome:
+        """Deliver what is pending and due in one partition now (the "already
+        transmitted" path: the user retried, maybe after a crash)."""
+        try:
+            return self.deliver_partition(partition)
+        except Exception:  # a retry never fails because of a late effect
+            log.exception("Relance des effets de %s impossible", partition)
+            return Outcome()
+
+    def deliver_due(self) -> int:
+        """One pass of the worker over the hints; returns the number of effects delivered."""
+        store = self.store
+        delivered = 0
+        for bucket in sorted(store.partitions(HINTS_PREFIX)):
+            now = self.clock.now()
+            for hint in store.read(bucket).table(HINTS).all():
+                if hint["due"] > _iso(now):
+                    continue
+                try:
+                    outcome = self.deliver_partition(hint["partition"])
+                except Exception:  # one damaged partition must not stop the others
+                    log.exception("Livraison des effets de %s impossible", hint["partition"])
+                    continue
+                delivered += len(outcome.delivered)
+                _settle_hint(store, bucket, hint["partition"], outcome, now, self.timing)
+        return delivered
 
 
 _open = threading.local()
@@ -153,9 +276,10 @@ class Recording:
     business change, then delivered right after the commit. A recording
     opened inside another one on the same partition joins it."""
 
-    def __init__(self, partition: str, store: Store | None = None):
+    def __init__(self, outbox: Outbox, partition: str):
+        self.outbox = outbox
         self.partition = partition
-        self.store = store or services().store
+        self.store = outbox.store
         self.effects: list[dict[str, Any]] = []
         self.written: dict[str, dict[str, Any]] = {}  # effect id → document as written (index effects)
         self.part = None
@@ -181,12 +305,12 @@ class Recording:
             self._outer.effects.extend(self.effects)
             self._outer._hinted = self._outer._hinted or self._hinted
         elif exc_type is None and self.effects:
-            deliver_recorded(self.partition, self.effects, self.written)
+            self.outbox.deliver_recorded(self.partition, self.effects, self.written)
         return result
 
     def add(self, kind: str, payload: Mapping[str, Any], effect_id: str | None = None) -> dict[str, Any]:
         owner = self._outer or self
-        effect = record(self.part, kind, payload, effect_id, hint=not owner._hinted)
+        effect = self.outbox.record(self.part, kind, payload, effect_id, hint=not owner._hinted)
         owner._hinted = self._hinted = True
         self.effects.append(effect)
         return effect
@@ -205,55 +329,11 @@ class Recording:
             log.warning("Courriel %s non envoyé : adresse inconnue", template)
             return None
         effect_id = new_id()
-        message = services().mailer.build(to, template, message_id=effect_id, **context)
-        text = message.as_bytes(policy=_wire_policy()).decode("utf-8")
+        text = self.outbox.render_mail(to, template, effect_id, **context)
         return self.add(MAIL, {"to": to, "template": template, "message": text}, effect_id)
 
 
-def recording(partition: str, store: Store | None = None) -> Recording:
-    """``with effects.recording(partition) as rec:`` (see the module's documentation)."""
-    return Recording(partition, store)
-
-
-def _wire_policy():
-    from ..mail.backends import WIRE_POLICY
-
-    return WIRE_POLICY
-
-
-# --------------------------------------------------------------------------- handlers
-
-
-def _deliver_mail(partition: str, effect: Mapping[str, Any]) -> None:
-    from ..mail import MailError
-
-    message = email.message_from_bytes(effect["payload"]["message"].encode("utf-8"), policy=email.policy.default)
-    try:
-        services().mailer.deliver(message, effect["id"], effect["created_ns"])
-    except MailError:
-        log.warning("Courriel %s non transmis au serveur SMTP (copie dans l'outbox) : nouvel essai plus tard",
-                    effect["id"])
-        raise
-
-
-def _deliver_index(partition: str, effect: Mapping[str, Any], demande: Mapping[str, Any] | None = None) -> None:
-    from . import indexing
-
-    if demande is None:  # the effect sits in the demande's own partition (demandes/<id>)
-        demande = services().repos.demandes.find_anywhere(effect["payload"]["demande_id"])
-    if demande is not None and indexing.is_transmitted(demande):  # moved or deleted since: nothing to do
-        services().staff_index.reindex(demande)
-
-
-HANDLERS: dict[str, Callable[[str, Mapping[str, Any]], None]] = {MAIL: _deliver_mail, INDEX: _deliver_index}
-
-
-def register(kind: str, handler: Callable[[str, Mapping[str, Any]], None]) -> None:
-    """Add a kind of effect (e.g. webhooks): ``handler(partition, effect)``, idempotent."""
-    HANDLERS[kind] = handler
-
-
-# --------------------------------------------------------------------------- delivery
+# --------------------------------------------------------------------------- settling
 
 
 @dataclass
@@ -269,24 +349,6 @@ class Outcome:
     @property
     def oldest(self) -> str | None:
         return min((e["created_at"] for e in self.remaining), default=None)
-
-
-def _attempt(partition: str, batch: Iterable[Mapping[str, Any]], outcome: Outcome,
-             written: Mapping[str, Mapping[str, Any]] | None = None) -> None:
-    for effect in batch:
-        try:
-            if written and effect["id"] in written:
-                _deliver_index(partition, effect, written[effect["id"]])
-            else:
-                HANDLERS[effect["kind"]](partition, effect)
-        except Exception as error:  # noqa: BLE001 - kept and retried; the request or the loop goes on
-            outcome.failed[effect["id"]] = f"{type(error).__name__}: {error}"[:500]
-            log.warning("Effet %s (%s) de %s en échec, tentative %s (requête %s) : %s", effect["id"],
-                        effect["kind"], partition, effect["attempts"] or 1, effect.get("request_id"), error)
-        else:
-            outcome.delivered.append(effect["id"])
-            log.info("Effet %s (%s) de %s livré (requête %s)", effect["id"], effect["kind"], partition,
-                     effect.get("request_id"))
 
 
 def _complete(store: Store, partition: str, outcome: Outcome, now: datetime, timing: Timing,
@@ -312,21 +374,6 @@ def _complete(store: Store, partition: str, outcome: Outcome, now: datetime, tim
         outcome.remaining = store.read(partition).table(OUTBOX).all()
 
 
-def deliver_recorded(partition: str, recorded: list[Mapping[str, Any]],
-                     written: Mapping[str, Mapping[str, Any]] | None = None) -> Outcome:
-    """The after-commit attempt of the request that recorded these effects."""
-    s, timing = services(), _timing()
-    outcome = Outcome()
-    _attempt(partition, recorded, outcome, written)
-    try:
-        _complete(s.store, partition, outcome, s.clock.now(), timing, claimed=False)
-        if outcome.failed:  # the worker must come back at the first retry, not at the end of the lease
-            _bring_forward(s.store, partition, outcome.next_due)
-    except Exception:  # the business write stands; the worker finishes the job
-        log.exception("Effets de %s livrés mais non soldés (le worker s'en chargera)", partition)
-    return outcome
-
-
 def _bring_forward(store: Store, partition: str, due: str | None) -> None:
     if due is None:
         return
@@ -334,57 +381,6 @@ def _bring_forward(store: Store, partition: str, due: str | None) -> None:
         hint = part.table(HINTS).get(partition)
         if hint is not None and hint["due"] > due:
             part.table(HINTS).update(partition, {"due": due})
-
-
-def deliver_partition(partition: str, store: Store | None = None) -> Outcome:
-    """Claim the effects of ``partition`` that are due, deliver them, settle them."""
-    s, timing = services(), _timing()
-    store = store or s.store
-    now = s.clock.now()
-    due = [e for e in store.read(partition).table(OUTBOX).all() if e["next_attempt_at"] <= _iso(now)]
-    claimed: list[dict[str, Any]] = []
-    if due:
-        with store.transaction(partition) as part:
-            table = part.table(OUTBOX)
-            for effect in table.all():
-                if effect["next_attempt_at"] <= _iso(now):  # not claimed by someone else meanwhile
-                    attempts = effect["attempts"] + 1
-                    claimed.append(table.update(effect["id"], {
-                        "attempts": attempts, "next_attempt_at": _iso(now + timing.backoff(attempts))}))
-    outcome = Outcome()
-    _attempt(partition, claimed, outcome)
-    _complete(store, partition, outcome, now, timing, claimed=True)
-    return outcome
-
-
-def redrive(partition: str) -> Outcome:
-    """Deliver what is pending and due in one partition now (the "already
-    transmitted" path: the user retried, maybe after a crash)."""
-    try:
-        return deliver_partition(partition)
-    except Exception:  # a retry never fails because of a late effect
-        log.exception("Relance des effets de %s impossible", partition)
-        return Outcome()
-
-
-def deliver_due(store: Store | None = None) -> int:
-    """One pass of the worker over the hints; returns the number of effects delivered."""
-    s, timing = services(), _timing()
-    store = store or s.store
-    delivered = 0
-    for bucket in sorted(store.partitions(HINTS_PREFIX)):
-        now = s.clock.now()
-        for hint in store.read(bucket).table(HINTS).all():
-            if hint["due"] > _iso(now):
-                continue
-            try:
-                outcome = deliver_partition(hint["partition"], store)
-            except Exception:  # one damaged partition must not stop the others
-                log.exception("Livraison des effets de %s impossible", hint["partition"])
-                continue
-            delivered += len(outcome.delivered)
-            _settle_hint(store, bucket, hint["partition"], outcome, now, timing)
-    return delivered
 
 
 def _settle_hint(store: Store, bucket: str, partition: str, outcome: Outcome, now: datetime,

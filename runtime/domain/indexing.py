@@ -5,7 +5,8 @@ raison sociale), so the listing's text search finds a demande by its Tiers
 even when the row written at transmission lacked it. ``StaffIndexer.rebuild`` (the
 ``portail index rebuild`` command) rewrites the whole index, and the applicants'
 summaries, from the ``demandes/*`` partitions. ``StaffIndexer(store, repos, catalog)``
-is built once in ``Services`` (``services().staff_index``).
+is built once in ``Services`` (``services().staff_index``); it delivers the outbox's index
+effects (``reindex_effect``) and runs the ``index_rebuild`` job (``rebuild_job``).
 """
 from __future__ import annotations
 
@@ -57,6 +58,19 @@ class StaffIndexer:
         if tiers_id:  # the staff « Échanges » list shows the status from the conversation's summary
             self.repos.messages.note_status(tiers_id, demande["id"], row["statut"], row.get("numero"))
 
+    def reindex_effect(self, demande_id: str, demande: Mapping[str, Any] | None = None) -> None:
+        """Deliver an index effect of the outbox: ``demande`` as written, else read again
+        (it may have moved or been deleted since: then nothing to do)."""
+        if demande is None:
+            demande = self.repos.demandes.find_anywhere(demande_id)
+        if demande is not None and is_transmitted(demande):
+            self.reindex(demande)
+
+    def rebuild_job(self, job: Mapping[str, Any], report) -> dict[str, Any]:
+        """The ``index_rebuild`` job (``runtime.domain.jobs``)."""
+        result = self.rebuild(report)
+        return {"indexed": result.indexed, "removed": result.removed}
+
     def rebuild(self, report=None) -> RebuildReport:
         """Upsert every transmitted demande, drop the rows of demandes that no
         longer exist (or are drafts again), recount the shards, and rewrite the
@@ -106,19 +120,3 @@ def index_problems(store) -> IndexProblems:
                     demande.get("status"), demande.get("numero"), partition):
                 stale.append(label)
     return IndexProblems(missing=missing, stale=stale)
-
-
-def _rebuild_job(job, report) -> dict[str, Any]:
-    from ..services import services
-
-    result = services().staff_index.rebuild(report)
-    return {"indexed": result.indexed, "removed": result.removed}
-
-
-def _register() -> None:
-    from .jobs import handler
-
-    handler("index_rebuild")(_rebuild_job)
-
-
-_register()

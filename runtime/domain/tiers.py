@@ -1,6 +1,6 @@
 """Domain logic of the Tiers: creation from a demande, attachment decisions and their mails.
 
-``TiersService(repos, mailer)`` is built once in ``Services`` (``services().tiers_service``);
+``TiersService(repos, outbox)`` is built once in ``Services`` (``services().tiers_service``);
 the web layer turns its results and errors into pages (the HTML explaining a taken
 SIRET, the session's current Tiers: ``runtime/web/context.py``).
 """
@@ -18,15 +18,16 @@ from ..storage.repositories.tiers import (
     TiersError,
     normalise_siret,
 )
-from . import effects
+from .effects import Outbox
 
 log = logging.getLogger("portail.tiers")
 
 class TiersService:
-    """Tiers operations over the repositories (``repos.tiers``, ``repos.accounts``) and the mailer."""
+    """Tiers operations over the repositories (``repos.tiers``, ``repos.accounts``); mails go
+    through the outbox, with the write that causes them."""
 
-    def __init__(self, repos: Any, mailer: Any):
-        self.repos, self.mailer = repos, mailer
+    def __init__(self, repos: Any, outbox: Outbox):
+        self.repos, self.outbox = repos, outbox
 
     def create_from_demande(self, account: Mapping[str, Any], answers: Mapping[str, Any]) -> dict:
         """Create the Tiers described by a transmitted Tiers-creation demande.
@@ -43,7 +44,7 @@ class TiersService:
     def request_rattachement(self, account: Mapping[str, Any], tiers: Mapping[str, Any],
                              answers: Mapping[str, Any], piece: Mapping[str, Any] | None) -> tuple[dict, bool]:
         """File the account's attachment request and notify the Tiers' administrators (on creation only)."""
-        with effects.recording(f"tiers/{tiers['id']}") as rec:  # the request and its mails, stored together
+        with self.outbox.recording(f"tiers/{tiers['id']}") as rec:  # the request and its mails, stored together
             request, created = self.repos.tiers.request_rattachement(
                 tiers["id"], account["id"], str(answers.get("famille") or ""), tiers["siret"], piece
             )
@@ -57,8 +58,8 @@ class TiersService:
     def decide_rattachement(self, tiers: Mapping[str, Any], request_id: str, accept: bool, reason: str,
                             by: str) -> dict:
         """Record the administrator's decision and tell the requester by mail."""
-        # The decision and its mail are stored together (runtime.domain.effects).
-        with effects.recording(f"tiers/{tiers['id']}") as rec:
+        # The decision and its mail are stored together (the outbox, runtime.domain.effects).
+        with self.outbox.recording(f"tiers/{tiers['id']}") as rec:
             request = self.repos.tiers.decide_rattachement(tiers["id"], request_id, accept, reason, by)
             requester = self.repos.accounts.get(request["account_id"]) or {}
             template = "tiers/rattachement_accepte" if accept else "tiers/rattachement_refuse"

@@ -16,6 +16,7 @@ from jinja2.runtime import markup_join, str_join
 from markupsafe import Markup
 
 from ..formatting import paragraphs, quote
+from ..spec.errors import Error, messages_by_path, summary_errors
 from ..spec.model import Field, Page, Spec
 from .registry import FieldType, field_type
 from .uploads import accept_attribute
@@ -338,7 +339,7 @@ class FormsHelper:
         """The page's fields. A field in ``hidden_ids`` gets ``hidden``; one whose condition
         reads this same page and is false on ``answers`` stays in the page for whoever has
         no JavaScript, marked ``data-unasked``: the style sheet hides it from the first paint
-        when the page is scripted (``.js``), then portail.js takes over (no flash of a
+        when the page is scripted (``.js``), then static/js/portail/live_form.js takes over (no flash of a
         question that is not asked while the deferred scripts load)."""
         template = page_templates.get(current_app.jinja_env, spec, page)
         return Markup(template.render(form=form, page=page, spec=spec, fields=page.fields, errs=errs,
@@ -358,17 +359,13 @@ class FormsHelper:
     def ftype(self, name: str) -> FieldType:
         return field_type(name)
 
-    def errors_by_path(self, errors: Iterable[Any] | None) -> dict[str, str]:
-        """First message per path; accepts FieldError objects, ``(path, message)``
-        pairs, or WTForms' ``form.errors`` (``{name: [messages]}``)."""
-        result: dict[str, str] = {}
-        if isinstance(errors, Mapping):
-            errors = [(name, messages[0] if isinstance(messages, list) else messages)
-                      for name, messages in errors.items() if messages]
-        for error in errors or ():
-            path, message = (error.path, error.message) if hasattr(error, "path") else error
-            result.setdefault(path, message)
-        return result
+    def errors_by_path(self, errors: Iterable[Error] | None) -> dict[str, str]:
+        """First message per path of a list of ``Error`` (the one error type)."""
+        return messages_by_path(errors)
+
+    def summary_errors(self, errors: Iterable[Error] | None) -> list[Error]:
+        """The errors an error summary lists (``runtime.spec.errors.summary_errors``)."""
+        return summary_errors(errors)
 
     def display(self, field: Field, value: Any) -> str:
         if value is None or value == "" or value == []:

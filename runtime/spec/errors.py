@@ -42,6 +42,35 @@ class Error:
 FieldError = Error
 
 
+def messages_by_path(errors: Iterable[Error] | None) -> dict[str, str]:
+    """The first message of each path, in order (what a page shows beside each field)."""
+    result: dict[str, str] = {}
+    for error in errors or ():
+        result.setdefault(error.path, error.message)
+    return result
+
+
+def summary_errors(errors: Iterable[Error] | None) -> list[Error]:
+    """What an error summary lists: the first error of each place (a field's path: the one
+    shown beside it; a spec's path with its line and column), and every error about the
+    whole (path "")."""
+    seen: set[tuple] = set()
+    shown = []
+    for error in errors or ():
+        place = (error.path, error.source, error.line, error.column)
+        if error.path and place in seen:
+            continue
+        seen.add(place)
+        shown.append(error)
+    return shown
+
+
+def message_at(errors: Iterable[Error] | None, element_id: str) -> str | None:
+    """The first message of the error about the HTML element ``element_id`` (its ``anchor``:
+    ``acceptee-amount`` for the path ``acceptee/amount``), or None; the template filter ``error_at``."""
+    return next((error.message for error in errors or () if error.anchor == element_id), None)
+
+
 class SpecError(Error):
     """An error located in a spec file."""
 

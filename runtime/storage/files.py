@@ -30,6 +30,35 @@ CHUNK = 64 * 1024
 MAX_NAME_LENGTH = 120
 
 
+class Measured:
+    """What every file store does to a stream it saves: read it in chunks (``read(stream)``),
+    count and hash them, refuse it past ``max_bytes``; then the metadata to keep
+    (``FileStore`` on disk, ``PgFileStore`` in PostgreSQL)."""
+
+    def __init__(self, max_bytes: int | None):
+        self.max_bytes = max_bytes
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def chunks(self, stream: BinaryIO, read=lambda stream: stream.read(CHUNK)) -> Iterator[bytes]:
+        while chunk := read(stream):
+            self.size += len(chunk)
+            if self.max_bytes is not None and self.size > self.max_bytes:
+                raise FileTooLarge(self.max_bytes)
+            self.digest.update(chunk)
+            yield chunk
+
+    def metadata(self, file_id: str, filename: str, content_type: str) -> dict[str, Any]:
+        """The reference kept in the document (``content_type`` read from the stored bytes)."""
+        return {
+            "file_id": file_id,
+            "filename": safe_filename(filename),
+            "size": self.size,
+            "content_type": content_type,
+            "sha256": self.digest.hexdigest(),
+        }
+
+
 class FileTooLarge(ValueError):
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
@@ -51,15 +80,11 @@ class FileStore:
         self.root.mkdir(parents=True, exist_ok=True)
         file_id = secrets.token_urlsafe(24)
         tmp = self.root / f".upload.{secrets.token_hex(8)}{TEMP_SUFFIX}"
-        digest, size = hashlib.sha256(), 0
+        measured = Measured(max_bytes)
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             try:
-                while chunk := stream.read(CHUNK):
-                    size += len(chunk)
-                    if max_bytes is not None and size > max_bytes:
-                        raise FileTooLarge(max_bytes)
-                    digest.update(chunk)
+                for chunk in measured.chunks(stream):
                     write_all(fd, chunk)
                 os.fsync(fd)
             finally:
@@ -75,13 +100,7 @@ class FileStore:
         except FileTooLarge:
             discard(tmp)
             raise
-        return {
-            "file_id": file_id,
-            "filename": safe_filename(filename),
-            "size": size,
-            "content_type": detected,
-            "sha256": digest.hexdigest(),
-        }
+        return measured.metadata(file_id, filename, detected)
 
     def path(self, file_id: str) -> Path:
         """Where the file is; ``NotFound`` for an id that is malformed or unknown."""

@@ -116,10 +116,10 @@ class DemandeIndex:
         """Rows matching ``filters`` (``teleservice``, ``statut``, ``tiers_id``,
         ``date_from``, ``date_to``, ``text``), newest transmission first, and
         their total. ``teleservices`` restricts to a set (instructeurs)."""
-        filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+        filters = given_filters(filters)
         exact = set(filters) <= EXACT_FILTERS
         matches = _matcher(filters)
-        offset, rows, total = (max(page, 1) - 1) * per_page, [], 0
+        offset, rows, total = page_offset(page, per_page), [], 0
         answered = self._text_search(filters, teleservices, offset, per_page) if "text" in filters else None
         if answered is not None:  # from the postings: only the shards holding the rows shown are read
             return answered
@@ -362,6 +362,17 @@ class DemandeIndex:
 
 def shard_of(row: Mapping[str, Any]) -> str:
     return f"{row['teleservice']}/{row['transmitted_at'][:7]}"
+
+
+def given_filters(filters: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The filters of a search that were given (an empty or None value filters nothing);
+    the same for every index (``DemandeIndex``, ``PgDemandeIndex``)."""
+    return {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+
+
+def page_offset(page: int, per_page: int) -> int:
+    """Rows before ``page`` (numbered from 1; 0 or less is the first)."""
+    return (max(page, 1) - 1) * per_page
 
 
 def _normalise(summary: Mapping[str, Any]) -> Document:

@@ -10,7 +10,6 @@ download holds no connection. One backup of the database then covers every file.
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import secrets
 from collections.abc import Iterable
@@ -19,7 +18,7 @@ from typing import Any, BinaryIO
 
 from ..filetypes import sniff
 from .base import NotFound
-from .files import FILE_ID, FileTooLarge, safe_filename
+from .files import FILE_ID, Measured, safe_filename
 from .postgres_store import PostgresStore
 
 CHUNK = 256 * 1024
@@ -35,32 +34,21 @@ class PgFileStore:
         """As ``FileStore.save``: the recorded content type is read from the stored bytes,
         never the one the client declared."""
         file_id = secrets.token_urlsafe(24)
-        digest, size, n = hashlib.sha256(), 0, 0
+        measured = Measured(max_bytes)
         with self.store.sql_transaction() as conn:
             conn.execute(
                 "INSERT INTO portail_files (id, filename, size, content_type, sha256) VALUES (%s, %s, 0, %s, '')",
                 (file_id, safe_filename(filename), "application/octet-stream"),
             )
-            while chunk := _read_chunk(stream):
-                size += len(chunk)
-                if max_bytes is not None and size > max_bytes:
-                    raise FileTooLarge(max_bytes)  # rolls the whole file back
-                digest.update(chunk)
+            for n, chunk in enumerate(measured.chunks(stream, _read_chunk)):  # FileTooLarge rolls it all back
                 conn.execute("INSERT INTO portail_file_chunks (file_id, n, data) VALUES (%s, %s, %s)",
                              (file_id, n, chunk))
-                n += 1
             conn.execute("UPDATE portail_files SET size = %s, sha256 = %s WHERE id = %s",
-                         (size, digest.hexdigest(), file_id))
+                         (measured.size, measured.digest.hexdigest(), file_id))
         with self.open(file_id) as stored:  # seekable: the sniffer may look into a zip's directory
             detected = sniff(stored, filename)
         self.store.query("UPDATE portail_files SET content_type = %s WHERE id = %s", (detected, file_id))
-        return {
-            "file_id": file_id,
-            "filename": safe_filename(filename),
-            "size": size,
-            "content_type": detected,
-            "sha256": digest.hexdigest(),
-        }
+        return measured.metadata(file_id, filename, detected)
 
     def exists(self, file_id: str) -> bool:
         return _valid(file_id) and bool(self.store.query("SELECT 1 FROM portail_files WHERE id = %s", (file_id,)))

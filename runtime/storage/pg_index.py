@@ -17,7 +17,16 @@ from datetime import date, timedelta
 from typing import Any
 
 from .base import Document
-from .index import EXACT_FILTERS, TEXT_FIELDS, DemandeIndex, _day, _fold, _normalise
+from .index import (
+    EXACT_FILTERS,
+    TEXT_FIELDS,
+    DemandeIndex,
+    _day,
+    _fold,
+    _normalise,
+    given_filters,
+    page_offset,
+)
 from .postgres_store import dump_document, load_document
 
 COLUMNS = "id, numero, teleservice, tiers_id, statut, transmitted_at, search, row"
@@ -57,9 +66,9 @@ class PgDemandeIndex(DemandeIndex):
         per_page: int = 50,
         teleservices: Iterable[str] | None = None,
     ) -> tuple[list[Document], int]:
-        filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+        filters = given_filters(filters)
         where, params = _where(filters, teleservices)
-        offset = (max(page, 1) - 1) * per_page
+        offset = page_offset(page, per_page)
         rows = self.store.query(
             f"SELECT row FROM portail_demande_index WHERE {where} "
             "ORDER BY transmitted_at DESC, id DESC LIMIT %s OFFSET %s",

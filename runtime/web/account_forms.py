@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length, StopValidation, ValidationE
 
 from ..passwords import password_error
 from ..services import services
+from ..spec.errors import Error
 
 CIVILITES = [("madame", "Madame"), ("monsieur", "Monsieur")]
 IDENTIFIANT_PATTERN = re.compile(r"[A-Za-z0-9]+")
@@ -177,12 +178,13 @@ class ChangeEmailForm(FlaskForm):
     email_password = typed_password_field("Mot de passe actuel", "Saisissez votre mot de passe actuel.")
 
 
-def form_errors(form: FlaskForm, extra: dict[str, str] | None = None) -> list[tuple[str, str]]:
-    """``(field id, message)`` pairs in page order, for the error summary."""
+def form_errors(form: FlaskForm, extra: list[Error] | None = None) -> list[Error]:
+    """The first error of each WTForms field in page order (path: the HTML id the summary links
+    to, the first radio of a group), then ``extra``."""
     errors = []
     for field in form:
         if field.errors:
             anchor = f"{field.id}-0" if field.type == "RadiosField" else field.id
-            errors.append((anchor, field.errors[0]))
-    errors.extend((extra or {}).items())
+            errors.append(Error(anchor, field.errors[0], code="field"))
+    errors.extend(extra or ())
     return errors

@@ -16,6 +16,7 @@ from flask_login import current_user, logout_user
 from ..mail import MailError
 from ..passwords import burn_time, hash_password, needs_rehash, password_rule, verify_password
 from ..services import services
+from ..spec.errors import Error, message_at
 from ..storage.repositories.accounts import DuplicateAccount, email_key, identifiant_key, normalise_email
 from . import throttle
 from .account_forms import (
@@ -225,12 +226,12 @@ def register():
     wait = throttle.retry_after("THROTTLE_REGISTER", [f"ip:{throttle.client_ip()}"])
     if wait:
         return throttle.too_many_attempts(wait, action="register")
-    extra = {}
+    extra: list[Error] = []
     if not session.get("captcha_passed"):
         if services().captcha.verify(request.form, throttle.client_ip()):
             session["captcha_passed"] = True
         else:
-            extra["captcha_answer"] = CAPTCHA_FAILED
+            extra.append(Error("captcha_answer", CAPTCHA_FAILED, code="captcha"))
     valid = form.validate()
     if valid and not extra:
         if form.site_web.data:
@@ -252,7 +253,7 @@ def register():
         form=form,
         errors=form_errors(form, extra),
         captcha=_captcha_context(),
-        captcha_error=extra.get("captcha_answer"),
+        captcha_error=message_at(extra, "captcha_answer"),
         password_rule=password_rule(services().config),
     )
 

@@ -98,7 +98,8 @@ PENDING_LOST = ("Votre session a expiré. Connectez-vous à nouveau : votre brou
 
 def demande_service() -> DemandeService:
     s = services()
-    return DemandeService(s.repos.demandes, s.catalog, s.clock, index=DemandeIndex(s.store), tiers_repo=s.repos.tiers)
+    return DemandeService(s.repos.demandes, s.catalog, s.clock, s.outbox, index=DemandeIndex(s.store),
+                          tiers_repo=s.repos.tiers)
 
 
 def applicant_actor() -> Actor:
@@ -250,6 +251,12 @@ def _folded(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def searched_text(spec: Spec) -> str:
+    """What the words typed are looked for in: title, description and theme, folded (also
+    written in the page as ``data-search`` for the live filter, static/js/portail/teleservice_filter.js)."""
+    return _folded(" ".join(filter(None, (spec.title, spec.description, spec.theme))))
+
+
 def filter_teleservices(offered: list[tuple[Spec, str]], words: str, theme: str) -> list[tuple[Spec, str]]:
     """The téléservices whose title, description or theme hold every word, of the theme chosen."""
     wanted = _folded(words).split()
@@ -257,8 +264,7 @@ def filter_teleservices(offered: list[tuple[Spec, str]], words: str, theme: str)
     for spec, state in offered:
         if theme and spec.theme != theme:
             continue
-        text = _folded(" ".join(filter(None, (spec.title, spec.description, spec.theme))))
-        if all(word in text for word in wanted):
+        if all(word in searched_text(spec) for word in wanted):
             kept.append((spec, state))
     return kept
 
@@ -272,10 +278,15 @@ def choose():
     filterable = len(offered) >= FILTER_FROM
     words = request.args.get("mots", "").strip()[:200] if filterable else ""
     theme = request.args.get("theme", "").strip() if filterable else ""
+    shown = filter_teleservices(offered, words, theme) if filterable else offered
+    # Every téléservice is in the page, those the filter leaves out ``hidden``: the live filter
+    # (JS) can bring them back as the words change.
     return render_template(
         "demandes/choose.html",
         page_title="Choix du téléservice",
-        teleservices=filter_teleservices(offered, words, theme) if filterable else offered,
+        teleservices=offered,
+        shown={spec.id for spec, _ in shown},
+        searched={spec.id: searched_text(spec) for spec, _ in offered} if filterable else {},
         filterable=filterable,
         themes=sorted({spec.theme for spec, _ in offered if spec.theme}),
         words=words,
@@ -541,7 +552,7 @@ def autosave(demande_id: str, page_id: str):
         return jsonify(saved=False, message=AUTOSAVE_FAILED), 503
     return jsonify(
         saved=True,
-        saved_at=services().clock.now().astimezone().strftime("%H:%M"),  # shown as is by portail.js
+        saved_at=services().clock.now().astimezone().strftime("%H:%M"),  # shown as is by static/js/portail/autosave.js
         message="Brouillon enregistré automatiquement.",
         states=saved.get("page_states") or {},
         errors=[{"path": e.path, "message": e.message} for e in result.errors],

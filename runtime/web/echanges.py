@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..domain import effects, workflow
+from ..domain import workflow
 from ..services import services
+from ..spec.errors import Error
 from ..storage.repositories.messages import conversation_partition
 from ..storage.repositories.tiers import tiers_name
 from ..vocabulary import StaffRole
@@ -36,7 +38,7 @@ ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 
 
 def send_message(tiers_id: str, demande: Mapping[str, Any], actor: workflow.Actor,
-                 body: str | None, upload) -> dict[str, str]:
+                 body: str | None, upload) -> list[Error]:
     """Post a message (with an optional attachment) and notify the other side.
 
     Returns the French error of each invalid field (nothing is stored then).
@@ -44,23 +46,23 @@ def send_message(tiers_id: str, demande: Mapping[str, Any], actor: workflow.Acto
     from ..forms.uploads import check_upload
 
     text = (body or "").strip()
-    errors: dict[str, str] = {}
+    errors: list[Error] = []
     if not text:
-        errors["body"] = "Saisissez votre message."
+        errors.append(Error("body", "Saisissez votre message."))
     elif len(text) > MAX_MESSAGE:
-        errors["body"] = "Le message ne doit pas dépasser 5 000 caractères."
+        errors.append(Error("body", "Le message ne doit pas dépasser 5 000 caractères."))
     has_file = upload is not None and upload.filename
     if has_file:
         refused = check_upload(upload, ATTACHMENT_ACCEPT, ATTACHMENT_MAX_BYTES)
         if refused:
-            errors["attachment"] = refused.message
+            errors.append(replace(refused, path="attachment"))
     if errors:
         return errors
     attachments = [services().files.save(upload.stream, upload.filename)] if has_file else []
     author = {"kind": actor.kind, "id": actor.id, "name": actor.name}
     # The message and its notification mails are stored together (runtime.domain.effects),
     # in the conversation's partition where the message is written.
-    with effects.recording(conversation_partition(demande["id"])) as rec:
+    with services().outbox.recording(conversation_partition(demande["id"])) as rec:
         name = tiers_name(services().repos.tiers.get(tiers_id))
         message = services().repos.messages.post(tiers_id, demande, author, text, attachments, tiers_name=name)
         if actor.kind == "staff":
@@ -69,11 +71,11 @@ def send_message(tiers_id: str, demande: Mapping[str, Any], actor: workflow.Acto
                               path=path)
         else:
             notify_staff(rec, demande, message)
-    return {}
+    return []
 
 
 def notify_applicants(rec, tiers_id: str, template: str, **context: Any) -> None:
-    """Mail every member account of the Tiers (effects of ``rec``, an ``effects.recording``)."""
+    """Mail every member account of the Tiers (effects of ``rec``, an ``outbox.recording``)."""
     repos = services().repos
     tiers = repos.tiers.get(tiers_id) or {}
     for member in repos.tiers.members(tiers_id):
@@ -174,7 +176,7 @@ def complement_steps(demande: Mapping[str, Any]) -> list[tuple[str, str]]:
     return [(page.id, page.title) for page in (spec.pages if spec else ()) if page.id in named]
 
 
-def _render_conversation(demande: dict[str, Any], errors: dict[str, str] | None = None,
+def _render_conversation(demande: dict[str, Any], errors: list[Error] | None = None,
                          body: str = "", status: int = 200):
     tiers_id = _current_tiers_id()
     messages = services().repos.messages.conversation(tiers_id, demande["id"])
@@ -186,7 +188,7 @@ def _render_conversation(demande: dict[str, Any], errors: dict[str, str] | None 
         demande=demande,
         messages=messages,
         complement_steps=complement_steps(demande),
-        errors=errors or {},
+        errors=errors or [],
         body=body,
         max_message=MAX_MESSAGE,
     ), status

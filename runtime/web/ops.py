@@ -25,7 +25,7 @@ from datetime import datetime
 from flask import Blueprint, Flask, g, jsonify, request
 from flask_login import current_user
 
-from ..domain import effects
+from ..domain.effects import oldest_pending
 from ..services import services
 from ..tracing import accept_request_id, reset_request_id, set_request_id
 
@@ -40,7 +40,7 @@ def healthz():
     body: dict = {"status": "ok"}
     code = 200
     try:
-        oldest = effects.oldest_pending(s.store)
+        oldest = oldest_pending(s.store)
         body["store"] = "ok"
     except Exception as error:  # noqa: BLE001 - any failure of the store means "do not send me traffic"
         log.error("Santé : stockage injoignable : %s", error)

@@ -1,7 +1,8 @@
 """Every filter and global the templates see, registered in this one place.
 
 Filters: the French formatting of ``runtime.formatting`` (``euros``, ``date_fr``, ``short_date``,
-``datetime_fr``, ``display_name``, ``guillemets``, ``paragraphs``).
+``datetime_fr``, ``display_name``, ``guillemets``, ``paragraphs``); ``error_at(html_id)``: the message
+of the ``runtime.spec.errors.Error`` of a list about that element (``errors | error_at("acceptee-amount")``).
 
 Globals set once at start-up (constants and functions):
 
@@ -29,6 +30,7 @@ def init_app(app: Flask) -> None:
     from .. import formatting
     from ..domain import workflow
     from ..forms import templating as forms_templating
+    from ..spec.errors import message_at
     from .context import account_tiers
     from .echanges import unread_total as echanges_unread
     from .staff.common import unread_total as staff_unread_total
@@ -43,6 +45,7 @@ def init_app(app: Flask) -> None:
         display_name=formatting.display_name,
         guillemets=formatting.quote,
         paragraphs=formatting.paragraphs,
+        error_at=message_at,
     )
     env.globals.update(
         portal_name=app.config["PORTAL_NAME"],

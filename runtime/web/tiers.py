@@ -24,7 +24,7 @@ from ..formatting import display_name
 from ..forms.wizard import page_form, validate_page
 from ..services import services
 from ..siret_lookup import get_siret_lookup
-from ..spec.errors import FieldError
+from ..spec.errors import Error, FieldError
 from ..storage.repositories.tiers import ADMIN, PENDING, InvalidSiret, TiersError, normalise_siret
 from . import throttle
 from .accounts import safe_next
@@ -89,7 +89,9 @@ def select():
         return redirect(safe_next(request.values.get("next")) or url_for("espace.dashboard"))
     if not own:
         return redirect(url_for("espace.dashboard"))
-    return render_template("tiers/select.html", page_title="Sélectionner le Tiers", own=own,
+    # the summary links to the first choice
+    errors = [Error(f"tiers_id/{own[0]['id']}", message, code="field") for message in form.tiers_id.errors[:1]]
+    return render_template("tiers/select.html", page_title="Sélectionner le Tiers", own=own, errors=errors,
                            form=form, next_url=safe_next(request.values.get("next"))), 400 if form.errors else 200
 
 
@@ -108,7 +110,7 @@ def create():
 @bp.route("/siret/<siret>")
 @applicant_required
 def siret_lookup(siret: str):
-    """JSON for portail.js: what the public company directory says of a SIRET,
+    """JSON for static/js/portail/siret_lookup.js: what the public company directory says of a SIRET,
     ``{"found": true, "raison_sociale", "adresse": {"street","postcode","commune"}}`` or
     ``{"found": false}``. 404 when the look-up is off; throttled per account and per IP."""
     lookup = get_siret_lookup(services().config)
@@ -275,8 +277,10 @@ def _members_page(tiers: dict, decision_form: DecisionForm | None = None, decide
     members_list = [{**m, "account": person(m["account_id"])} for m in repo.members(tiers["id"])]
     audit = [{**e, "label": ACTION_LABELS.get(e["action"], e["action"]), "who": person(e["by"]),
               "whom": person(e["target"])} for e in reversed(repo.audit(tiers["id"]))]
+    errors = [Error(f"motif/{decided_id}", message, code="field")
+              for message in (decision_form.motif.errors[:1] if decision_form else ())]
     return render_template(
-        "tiers/members.html", page_title="Comptes rattachés", tiers=tiers, pending=pending,
+        "tiers/members.html", page_title="Comptes rattachés", tiers=tiers, pending=pending, errors=errors,
         members=members_list, audit=audit, decision_form=decision_form, decided_id=decided_id,
         action_form=ActionForm(), blank_decision=DecisionForm(formdata=None),
     ), status

@@ -1,7 +1,7 @@
 /* Formulas in the browser: evaluates the SAME AST as runtime/spec/formulas.py (serialised by the
  * server into the page), with the same fixed-point decimal arithmetic: numbers are BigInt counts of
  * 10^-10, products and quotients rounded half away from zero, additions exact. No float, no eval.
- * Loaded before portail.js, which calls Portail.formulas for computed values and conditions.
+ * Loaded before static/js/portail/*.js, whose computed.js and conditions call Portail.formulas for computed values and conditions.
  * tests/formulas_corpus.json runs here (tests/browser/test_browser_formulas.py) and in pytest. */
 (function () {
   "use strict";
@@ -228,7 +228,7 @@
   Portail.formulas = {
     /* Any result as the shared corpus writes it (numbers as text, true/false, text, null). */
     evaluate: function (ast, values) { return canonical(evaluate(ast, values)); },
-    /* A computed value for portail.js: a JS number (for display only) or null. */
+    /* A computed value for static/js/portail/computed.js: a JS number (for display only) or null. */
     number: function (ast, values) {
       var result = evaluate(ast, values);
       return typeof result === "bigint" ? Number(canonical(result)) : null;

@@ -280,10 +280,10 @@ class Screens:
         return self.folder / f"{self.count:02d}-{slug(label)}.png"
 
 
-# portail.js sets data-portail-ready on <html> once every module has run (conditions, formulas,
-# tables...); a page without portail.js (one a test serves itself) has nothing to wait for.
+# static/js/portail/start.js sets data-portail-ready on <html> once every module has run (conditions, formulas,
+# tables...); a page without the modules (one a test serves itself) has nothing to wait for.
 PORTAIL_READY = """() => document.documentElement.hasAttribute('data-portail-ready')
-    || !document.querySelector('script[src*="/js/portail.js"]')"""
+    || !document.querySelector('script[src*="/js/portail/start.js"]')"""
 
 
 def wait_until_ready(page, js: bool) -> None:

@@ -289,7 +289,7 @@ def patrimoine_eligibilite(j: Journey, protege: bool = True) -> None:
     yes_no(j, "L'édifice ou l'objet est-il protégé", protege)
     yes_no(j, "Les travaux ont-ils déjà commencé", False)
     if protege and j.js:
-        protection.wait_for(state="visible")  # shown at once, from the same spec, by portail.js
+        protection.wait_for(state="visible")  # shown at once, from the same spec, by static/js/portail/live_form.js
         j.step("eligibilite condition affichee")
     if protege:
         protection.get_by_label("Classé monument historique", exact=True).check()

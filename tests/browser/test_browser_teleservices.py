@@ -62,7 +62,7 @@ def test_subvention_de_fonctionnement_de_bout_en_bout(new_journey, screens, live
     # With JavaScript a conditional question appears when the answer calls for it; without,
     # it is shown with a note saying when to answer it.
     if js:
-        agrement_type.wait_for(state="hidden")  # hidden by portail.js once it has run
+        agrement_type.wait_for(state="hidden")  # hidden by static/js/portail/live_form.js once it has run
     else:
         assert agrement_type.is_visible()
     yes_no(j, "L'association bénéficie-t-elle d'un agrément administratif", True)
@@ -124,7 +124,7 @@ def test_subvention_de_fonctionnement_de_bout_en_bout(new_journey, screens, live
     )
     accueil = page.get_by_label(label("Comment les personnes en situation de handicap sont-elles accueillies ?"))
     if js:
-        accueil.wait_for(state="hidden")  # hidden by portail.js once it has run (no race with the load)
+        accueil.wait_for(state="hidden")  # hidden by static/js/portail/live_form.js once it has run (no race with the load)
     else:
         assert accueil.is_visible()
     group(j, "Publics visés").get_by_label("Enfants", exact=True).check()

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from runtime import ROOT
-from tests.harness import build_app, sign_in
+from tests.harness import build_app, close_store, sign_in, store_config
 from tests.helpers import csrf_token, page_text
 from tests.pg_support import suite_store
 
@@ -45,9 +45,11 @@ def store_name() -> str:
 
 
 @pytest.fixture
-def app(tmp_path, clock, specs_dir, store_name):
+def app(tmp_path, clock, specs_dir, store_name, request):
     set_today(clock)
-    return build_app(tmp_path / "data", clock, STORE=store_name, SPECS_DIR=str(specs_dir))
+    app = build_app(tmp_path / "data", clock, SPECS_DIR=str(specs_dir), **store_config(request, store_name))
+    yield app
+    close_store(app)
 
 
 def make_tiers(services, account, siret=SIRET, name="Les Amis du Panier", famille="association", **extra):

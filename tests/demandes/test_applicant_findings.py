@@ -141,13 +141,21 @@ def test_ten_teleservices_filter_by_words_and_theme(client, user, services, spec
     add_teleservices(services, specs_dir, 9)
     page = text_of(client.get("/demandes/"))
     assert "Mots recherchés" in page and "10 téléservices sur 10" in page
-    words = text_of(client.get("/demandes/?mots=equipements+sportifs+3"))
-    assert "1 téléservice sur 10" in words and "Équipements sportifs n° 3" in words
-    assert "Aide aux projets de quartier" not in words
-    themed = page_text(client.get("/demandes/?theme=Sport"))
-    assert "9 téléservices sur 10" in text_of(client.get("/demandes/?theme=Sport"))
-    assert 'id="ts-quartier"' not in themed
-    assert "Aucun téléservice ne correspond" in text_of(client.get("/demandes/?mots=piscine"))
+    assert "Aucun téléservice ne correspond" not in shown_text(client.get("/demandes/"))
+    words = client.get("/demandes/?mots=equipements+sportifs+3")
+    assert "1 téléservice sur 10" in text_of(words) and "Équipements sportifs n° 3" in shown_text(words)
+    assert "Aide aux projets de quartier" not in shown_text(words)  # in the page, hidden (the live filter's)
+    themed = client.get("/demandes/?theme=Sport")
+    assert "9 téléservices sur 10" in text_of(themed)
+    assert 'id="ts-quartier"' not in shown_text(themed) and 'id="ts-sport-0"' in shown_text(themed)
+    assert "Aucun téléservice ne correspond" in shown_text(client.get("/demandes/?mots=piscine"))
+
+
+def shown_text(response) -> str:
+    """The page without its elements marked ``hidden`` (what a reader without JS sees)."""
+    html = page_text(response)
+    html = re.sub(r'<li class="portail-teleservices__item"[^>]* hidden>.*?</li>', " ", html, flags=re.DOTALL)
+    return re.sub(r'<p class="govuk-body" data-filter-none hidden>.*?</p>', " ", html, flags=re.DOTALL)
 
 
 # --- 20. Autosave under a storage error ------------------------------------------------------

@@ -29,6 +29,7 @@ from tests.demandes.support import (
     text_of,
     transmit,
 )
+from tests.harness import STORES
 from tests.helpers import page_text
 
 
@@ -260,8 +261,9 @@ def test_a_table_keeps_at_most_max_rows_at_every_save(client, user, services, ti
     assert len(stored(services, tiers, demande_id)["answers"]["depenses"]) == 30
 
 
+@pytest.mark.parametrize("store_name", STORES)
 def test_a_lost_double_submission_takes_no_number(client, user, services, tiers, monkeypatch):
-    from runtime.domain import effects
+    from runtime.domain.effects import Outbox
 
     first, second = start(client), start(client, force=True)
     for demande_id in (first, second):
@@ -270,18 +272,18 @@ def test_a_lost_double_submission_takes_no_number(client, user, services, tiers,
     actor = Actor(kind="applicant", id=user["id"], name="Camille")
     prefill = {"tiers": tiers, "account": user}
     snapshot = stored(services, tiers, first)  # both submissions start from the same draft
-    barrier, outcomes, recording = threading.Barrier(2), [], effects.recording
+    barrier, outcomes, recording = threading.Barrier(2), [], Outbox.recording
 
-    def racing(partition, store=None):
+    def racing(outbox, partition):
         """Both submissions have checked the draft; they meet, then race for the demande's lock."""
         barrier.wait(timeout=10)
-        return recording(partition, store)
+        return recording(outbox, partition)
 
-    monkeypatch.setattr(effects, "recording", racing)
+    monkeypatch.setattr(Outbox, "recording", racing)
 
     def submit():
         with client.application.app_context():
-            service = DemandeService(services.repos.demandes, services.catalog, services.clock,
+            service = DemandeService(services.repos.demandes, services.catalog, services.clock, services.outbox,
                                      index=DemandeIndex(services.store), tiers_repo=services.repos.tiers)
             outcomes.append(service.transmit(snapshot, spec, actor, prefill))
 

@@ -142,7 +142,7 @@ def test_autosave_saves_partial_answers_and_answers_the_time(client, user, servi
 
 
 def test_autosave_accepts_the_token_in_the_header_as_portail_js_sends_it(client, user, services, tiers):
-    script = (ROOT / "static" / "js" / "portail.js").read_text(encoding="utf-8")
+    script = (ROOT / "static" / "js" / "portail" / "autosave.js").read_text(encoding="utf-8")
     assert '"X-CSRFToken": token ? token.value' in script and "body.saved_at" in script  # the client's side
     demande_id = start(client)
     token = csrf_token(client.get(step_url(demande_id, "projet")))

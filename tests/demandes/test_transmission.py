@@ -24,6 +24,7 @@ from tests.demandes.support import (
     text_of,
     transmit,
 )
+from tests.harness import STORES
 from tests.helpers import outbox, page_text
 
 
@@ -39,7 +40,7 @@ def test_recap_shows_answers_and_links_to_each_step(client, user):
     assert "Je certifie exactes les informations de la présente demande." in text
 
 
-@pytest.mark.parametrize("store_name", ["tinydb"])
+@pytest.mark.parametrize("store_name", STORES)
 def test_transmission_numbers_and_confirms(client, user, services, tiers):
     demande_id = start(client)
     fill_valid(client, demande_id)

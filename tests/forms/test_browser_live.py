@@ -147,7 +147,7 @@ def test_autosave_posts_the_form(page, draft):
 
 
 def test_browser_means_what_the_server_means(page):
-    """The shared corpus (parity_corpus.json, also run in Python by test_parity.py) in portail.js."""
+    """The shared corpus (parity_corpus.json, also run in Python by test_parity.py) in static/js/portail/."""
     page.goto(f"{BASE}/essai/choix")
     numeric = list(kind_names(numeric=True))
     got = page.evaluate("""([corpus, numeric]) => ({

@@ -4,6 +4,8 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
+
 
 def html_of(response) -> str:
     assert response.status_code == 200
@@ -211,13 +213,42 @@ def test_file_of_a_hidden_page_field_is_not_stored(ctx, spec):
     assert saved == [] and result.errors == [] and "statuts" not in result.answers
 
 
-def test_error_summary_accepts_wtforms_errors(ctx):
+def test_error_summary_lists_errors_of_the_one_type(ctx):
     from flask import render_template_string
 
-    html = render_template_string('{% import "macros/forms.html" as forms %}{{ forms.error_summary(errors) }}',
-                                  errors={"email": ["Saisissez votre adresse e-mail."]})
-    assert '<a href="#email">Saisissez votre adresse e-mail.</a>' in html
+    from runtime.spec.errors import Error
+
+    summary = '{% import "macros/forms.html" as forms %}{{ forms.error_summary(errors) }}'
+    errors = [Error("email", "Saisissez votre adresse e-mail."), Error("email", "Second message, shown beside."),
+              Error("", "Le téléservice est fermé."), Error("", "La demande est déjà transmise."),
+              Error("depenses/2/montant", "Saisissez un montant.")]
+    html = render_template_string(summary, errors=errors)
+    assert '<a href="#email">Saisissez votre adresse e-mail.</a>' in html and "Second message" not in html
+    assert "<li>Le téléservice est fermé.</li>" in html and "<li>La demande est déjà transmise.</li>" in html
+    assert '<a href="#depenses-2-montant">Saisissez un montant.</a>' in html
     assert render_template_string('{% import "macros/forms.html" as forms %}{{ forms.error_summary([]) }}') == ""
+    with pytest.raises(AttributeError):  # no other shape: a dict of field → message is not an error list
+        render_template_string(summary, errors={"email": ["Saisissez votre adresse e-mail."]})
+
+
+def test_error_summary_takes_links_labels_and_an_introduction(ctx):
+    from flask import render_template_string
+
+    from runtime.spec.errors import Error
+
+    html = render_template_string(
+        '{% import "macros/forms.html" as forms %}'
+        '{% macro href(e) %}/etape/{{ e.page_id }}#{{ e.anchor }}{% endmacro %}'
+        '{% macro label(e) %}Étape {{ e.page_id }} : {{ e.message }}{% endmacro %}'
+        '{% call forms.error_summary(errors, title="Refusée", href=href, label=label, always=True) %}'
+        '<p>Le service a refusé.</p>{% endcall %}',
+        errors=[Error("nom", "Saisissez le nom.", page_id="identite")])
+    assert "Refusée" in html and "<p>Le service a refusé.</p>" in html
+    assert '<a href="/etape/identite#nom">Étape identite : Saisissez le nom.</a>' in html
+    intro_only = render_template_string(
+        '{% import "macros/forms.html" as forms %}{% call forms.error_summary([], always=True) %}'
+        '<p>Refus.</p>{% endcall %}')
+    assert "<p>Refus.</p>" in intro_only and "<ul" not in intro_only
 
 
 def test_recap_shows_a_value_that_could_not_be_read_as_typed(fclient, draft):

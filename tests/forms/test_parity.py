@@ -1,6 +1,6 @@
 """The shared corpus (parity_corpus.json) evaluated in Python: conditions, computed values
 and the normalisation of typed values. The same corpus runs in Chromium against
-static/js/portail.js (test_browser_live.py): both must give the expected values."""
+static/js/portail/ (conditions.js, computed.js, values.js; test_browser_live.py): both must give the expected values."""
 from __future__ import annotations
 
 import json

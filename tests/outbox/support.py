@@ -23,7 +23,8 @@ def index_row(services, demande_id: str):
 
 def crash_after_commit(monkeypatch) -> None:
     """The process dies right after the business write committed: no after-commit delivery."""
-    monkeypatch.setattr(effects, "deliver_recorded", lambda partition, recorded, written=None: effects.Outcome())
+    monkeypatch.setattr(effects.Outbox, "deliver_recorded",
+                        lambda self, partition, recorded, written=None: effects.Outcome())
 
 
 def restarted_app(app):

@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from runtime.domain import effects, jobs
+from runtime.domain import jobs
 from runtime.worker import run_once
 from tests.helpers import outbox, page_text
 from tests.outbox.support import crash_after_commit, index_row, pending
@@ -99,18 +99,18 @@ def test_a_large_export_is_a_job_with_progress_and_a_download(client, services, 
 def test_progress_is_stored_while_the_job_runs(client, services, app, agent, demandes, monkeypatch):
     seen = []
     monkeypatch.setattr(jobs, "REPORT_EVERY", 0)
-    real_update = jobs._update
+    real_update = services.jobs._update
 
     def spy(job_id, changes):
         if "progress" in changes and changes.get("status") is None:
             seen.append(changes["progress"])
         real_update(job_id, changes)
 
-    monkeypatch.setattr(jobs, "_update", spy)
+    monkeypatch.setattr(services.jobs, "_update", spy)
     services.config["EXPORT_INLINE_MAX_ROWS"] = 0
     job_url = post(client, "/agents/export.xlsx?status=transmise", token_from="/agents/demandes").headers["Location"]
     with app.app_context():
-        finished = jobs.run_next()
+        finished = services.jobs.run_next()
     assert seen == [33, 66, 99]  # then 100 with the result
     assert finished["status"] == "done" and finished["progress"] == 100
     assert finished["result"]["file"]["filename"].endswith(".xlsx") and finished["result"]["rows"] == 3
@@ -129,8 +129,8 @@ def test_an_instructeur_s_export_job_keeps_to_their_teleservices(client, service
 
 def test_someone_else_s_job_and_file_are_404(client, services, agent, other_admin, demandes, app):
     with app.app_context():
-        job = jobs.submit("export", {"teleservice": "quartier", "fmt": "csv"}, other_admin["id"])
-        jobs.run_next()
+        job = services.jobs.submit("export", {"teleservice": "quartier", "fmt": "csv"}, other_admin["id"])
+        services.jobs.run_next()
     assert client.get(f"/agents/taches/{job['id']}").status_code == 404
     assert client.get(f"/agents/taches/{job['id']}/fichier").status_code == 404
     client.post("/agents/deconnexion", data={"csrf_token": ""})
@@ -167,16 +167,16 @@ def test_index_rebuild_is_a_job_for_administrators(client, services, agent, dema
 
 def test_a_job_whose_worker_died_is_taken_over(services, app, admin, demandes, clock):
     with app.app_context():
-        job = jobs.submit("index_rebuild", {}, admin["id"])
-        jobs._claim()  # a worker took it, then was killed
-        assert jobs.run_next() is None
+        job = services.jobs.submit("index_rebuild", {}, admin["id"])
+        services.jobs._claim()  # a worker took it, then was killed
+        assert services.jobs.run_next() is None
         clock.advance(seconds=services.config["JOB_LEASE_SECONDS"] + 1)
-        assert jobs.run_next()["status"] == "done"
-        assert jobs.get(job["id"])["result"]["indexed"] == 3
+        assert services.jobs.run_next()["status"] == "done"
+        assert services.jobs.get(job["id"])["result"]["indexed"] == 3
 
 
-def test_effect_kinds_are_checked(app):
-    with app.app_context(), pytest.raises(ValueError), effects.recording("tiers/x") as rec:
+def test_effect_kinds_are_checked(app, services):
+    with app.app_context(), pytest.raises(ValueError), services.outbox.recording("tiers/x") as rec:
         rec.add("fax", {})
 
 
@@ -205,6 +205,6 @@ def test_an_export_job_writes_its_file_as_the_rows_are_produced(app, services, m
 
     monkeypatch.setattr(services.files, "save", recording_save)
     with app.app_context():
-        meta = jobs.save_result_file(chunks(), "demandes.csv", "text/csv")
+        meta = services.jobs.save_result_file(chunks(), "demandes.csv", "text/csv")
     assert seen_at_first_read == [1] and len(produced) == 5
     assert meta["size"] == sum(len(f"ligne {n}\n".encode()) * 1000 for n in range(5))

@@ -9,6 +9,7 @@ from runtime.domain import effects
 from runtime.mail import Mailer, MailError
 from runtime.worker import run_once
 from tests.demandes.support import fill_valid, start, stored, transmit
+from tests.harness import STORES
 from tests.outbox.support import crash_after_commit, index_row, pending, receipts, restarted_app
 
 
@@ -20,6 +21,7 @@ def transmitted(client, services, tiers):
     return stored(services, tiers, demande_id)
 
 
+@pytest.mark.parametrize("store_name", STORES)
 def test_transmission_delivers_its_index_row_and_mails_at_once(client, user, services, tiers):
     demande = transmitted(client, services, tiers)
     assert demande["status"] == "transmise"
@@ -66,6 +68,7 @@ def test_a_new_process_delivers_what_a_killed_one_left_exactly_once(client, user
     assert pending(services, f"demandes/{demande['id']}") == []
 
 
+@pytest.mark.parametrize("store_name", STORES)
 def test_already_transmitted_path_redrives_pending_effects(client, user, services, tiers, clock, monkeypatch):
     crash_after_commit(monkeypatch)
     demande = transmitted(client, services, tiers)
@@ -79,6 +82,7 @@ def test_already_transmitted_path_redrives_pending_effects(client, user, service
     assert len(receipts(services, demande["numero"])) == 2
 
 
+@pytest.mark.parametrize("store_name", STORES)
 def test_a_double_submission_does_not_steal_the_first_request_s_effects(client, user, services, tiers,
                                                                        monkeypatch):
     crash_after_commit(monkeypatch)
@@ -89,6 +93,7 @@ def test_a_double_submission_does_not_steal_the_first_request_s_effects(client, 
     assert len(pending(services, f"demandes/{demande['id']}")) == 3
 
 
+@pytest.mark.parametrize("store_name", STORES)
 def test_mail_failures_are_retried_with_backoff_and_sent_once(client, user, services, tiers, clock, monkeypatch,
                                                              app):
     real_deliver = Mailer.deliver
@@ -155,6 +160,7 @@ def test_effects_carry_the_request_id_into_their_delivery(client, user, services
     assert len(delivered) == 3 and all("requête lb-4242" in line for line in delivered)
 
 
+@pytest.mark.parametrize("store_name", STORES)
 def test_hints_lead_the_worker_and_are_dropped_when_nothing_is_pending(client, user, services, tiers, clock, app):
     demande = transmitted(client, services, tiers)
     bucket = effects.hint_partition(f"demandes/{demande['id']}")  # effects live in the demande's partition

@@ -63,7 +63,7 @@ def test_ok_page_redirect_and_static_file(client):
         client.get("/connexion"),
         client.get("/"),
         client.get("/static/css/portail.css"),
-        client.get("/static/js/portail.js"),
+        client.get("/static/js/portail/core.js"),
     ):
         assert response.status_code in (200, 302), response.request.path
         assert_security_headers(response)

@@ -54,7 +54,7 @@ def test_the_template_scan_finds_what_it_looks_for():
     for kind, sample in samples.items():
         assert TEMPLATE_PATTERNS[kind].search(sample), kind
     assert not TEMPLATE_PATTERNS["script en ligne"].search(
-        '<script src="/static/js/portail.js" defer></script>'
+        '<script src="/static/js/portail/core.js" defer></script>'
     )
     assert not TEMPLATE_PATTERNS["attribut style="].search('<p class="govuk-body" data-style="x">')
     problems, lang = csp_problems(

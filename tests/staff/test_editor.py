@@ -60,6 +60,10 @@ def test_check_shows_each_error_at_its_line_and_column(client, services, admin):
     assert response.status_code == 400
     body = page_text(response)
     assert re.search(rf"Ligne {line}, colonne \d+ : ", body), body
+    # the one error summary, its links leading editor.js to the line and column
+    assert "Le texte contient 1 erreur : il ne peut pas être publié" in body
+    assert re.search(rf'<div data-lint-errors>.*<a href="#yaml" data-line="{line}" data-column="\d+">Ligne {line}',
+                     body, re.DOTALL), body
     assert "action" in body
     assert 'id: action' in body  # the text typed is shown again
     ok = client.post(EDITOR, data={"csrf_token": csrf_token(editor_page(client)), "yaml": served_text(services),

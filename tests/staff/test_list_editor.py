@@ -64,6 +64,7 @@ def test_check_reports_the_lists_errors_and_those_it_causes_in_a_teleservice(cli
     assert response.status_code == 400
     line = bad.splitlines().index('  - {value: "1300", label: "Aix-en-Provence"}') + 1
     assert f"Ligne {line}, colonne 5 : « 1300 » n'est pas un code INSEE de commune" in page_text(response)
+    assert f'<a href="#yaml" data-line="{line}" data-column="5">Ligne {line}' in page_text(response)  # the summary
     without_marseille = "\n".join(row for row in text.splitlines() if '"13055"' not in row) + "\n"
     live = client.post(f"{LIST}/verifier.json", data={"yaml": without_marseille}, headers={"X-CSRFToken": token})
     [error] = live.get_json()["errors"]
@@ -103,6 +104,7 @@ def test_publish_shows_the_diff_asks_a_reason_and_versions_the_teleservices(clie
                if not v["reason"]]
     refused = client.post(f"{LIST}/revenir", data={"csrf_token": token, "version": first["id"], "raison": ""})
     assert refused.status_code == 400
+    assert 'class="govuk-error-message"' in page_text(refused)  # beside the reason of that version
     back = client.post(f"{LIST}/revenir", data={"csrf_token": token, "version": first["id"], "raison": "Retour"})
     assert back.status_code == 302
     assert 'label: "Allauch"}' in served_list_text(specs_dir)

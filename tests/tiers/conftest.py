@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from runtime.mail import Outbox
-from tests.harness import build_app, sign_in, sign_out
+from tests.harness import build_app, close_store, sign_in, sign_out, store_config
 from tests.pg_support import suite_store
 
 SIRET = "73282932000074"
@@ -91,7 +91,15 @@ def forged_csrf(client, app) -> str:
 
 
 @pytest.fixture
-def app(tmp_path, clock):
-    """The shared app fixture on the memory store: these tests check access rules and pages, not
-    durability (the duplicate-SIRET race test runs two processes on the TinyDB store)."""
-    return build_app(tmp_path / "data", clock, STORE=suite_store("memory"))
+def store_name() -> str:
+    """The memory store: most of these tests check access rules and pages, not durability (the
+    duplicate-SIRET race test runs two processes on TinyDB); the decisions are parametrised
+    over every store (``tests.harness.STORES``)."""
+    return suite_store("memory")
+
+
+@pytest.fixture
+def app(tmp_path, clock, store_name, request):
+    app = build_app(tmp_path / "data", clock, **store_config(request, store_name))
+    yield app
+    close_store(app)

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import html
 
+import pytest
+
+from tests.harness import STORES
 from tests.tiers.conftest import csrf_token, login, outbox
 
 ACCEPTED_MAIL = (
@@ -37,6 +40,7 @@ def test_administrator_sees_pending_requests_members_and_audit(client, world):
     assert "Demande de rattachement" in text and "Création du tiers" in text
 
 
+@pytest.mark.parametrize("store_name", STORES)
 def test_acceptance_sends_the_guide_mail_word_for_word(client, services, world):
     login(client, world.admin)
     response = decide(client, world, "accepter")
@@ -51,6 +55,7 @@ def test_acceptance_sends_the_guide_mail_word_for_word(client, services, world):
     assert "Aucune demande de rattachement en attente." in followed
 
 
+@pytest.mark.parametrize("store_name", STORES)
 def test_refusal_sends_a_mail_with_the_reason(client, services, world):
     login(client, world.admin)
     assert decide(client, world, "refuser", motif="Personne inconnue du bureau").status_code == 302
@@ -69,6 +74,7 @@ def test_too_long_reason_is_shown_beside_the_field_and_kept(client, services, wo
     assert response.status_code == 400
     text = page_text(response)
     assert text.count("Le motif ne doit pas dépasser 1 000 caractères.") == 2  # summary and beside the field
+    assert f'<a href="#motif-{world.request["id"]}">Le motif' in response.get_data(as_text=True)
     assert "x" * 1001 in text
     assert services.repos.tiers.rattachement(world.tiers["id"], world.request["id"])["status"] == "pending"
 
@@ -80,6 +86,7 @@ def test_extra_posted_fields_are_ignored(client, services, world):
     assert services.repos.tiers.member_role(world.other_tiers["id"], world.requester["id"]) is None
 
 
+@pytest.mark.parametrize("store_name", STORES)
 def test_a_decided_request_cannot_be_decided_again(client, services, world):
     login(client, world.admin)
     decide(client, world, "accepter")
@@ -128,6 +135,7 @@ def test_transfer_administrator_role(client, services, world):
     assert repo.audit(world.tiers["id"])[-1]["action"] == "transfert_administration"
 
 
+@pytest.mark.parametrize("store_name", STORES)
 def test_administrator_is_notified_of_a_new_request_by_mail(app, services, world):
     with app.test_request_context():
         services.tiers_service.request_rattachement(world.outsider, world.tiers, {"famille": "association"}, None)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 
 import pytest
 
@@ -77,6 +78,8 @@ def test_choosing_nothing_gives_a_french_error(client, two_tiers):
     response = client.post("/tiers/choisir", data={"csrf_token": token})
     assert response.status_code == 400
     assert text(response).count("Sélectionnez le tiers pour lequel vous souhaitez agir.") == 2
+    first = re.search(r'id="(tiers_id-[^"]+)" name="tiers_id"', response.get_data(as_text=True))[1]
+    assert f'<a href="#{first}">Sélectionnez le tiers' in response.get_data(as_text=True)  # the summary's link
 
 
 def test_choosing_a_foreign_tiers_is_404_and_logged(app, client, services, two_tiers, caplog):

@@ -13,6 +13,7 @@ from flask_login import current_user, logout_user
 
 from ...domain import staff_accounts as accounts_service
 from ...services import services
+from ...spec.errors import Error
 from ...storage.repositories.staff import LastAdministrateur
 from ...vocabulary import StaffRole
 from .common import ADMIN, SAFE_ID, actor, bp, log, staff_required, teleservice_titles
@@ -21,37 +22,38 @@ IDENTIFIANT = re.compile(r"[a-z0-9][a-z0-9._-]{2,39}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
-def _check_assignment(form: Mapping[str, Any], teleservices: Mapping[str, str]) -> tuple[dict, dict[str, str]]:
+def _check_assignment(form: Mapping[str, Any], teleservices: Mapping[str, str]) -> tuple[dict, list[Error]]:
     """Role and téléservices of an account, with a French error per invalid one."""
     values = {"role": form.get("role") or "", "teleservices": [t for t in form.getlist("teleservices") if t]}
-    errors: dict[str, str] = {}
+    errors: list[Error] = []
     if values["role"] not in tuple(StaffRole):
-        errors["role"] = "Choisissez le rôle de l'agent."
+        errors.append(Error("role", "Choisissez le rôle de l'agent."))
     if any(t not in teleservices for t in values["teleservices"]):
-        errors["teleservices"] = "Choisissez des téléservices dans la liste."
+        errors.append(Error("teleservices", "Choisissez des téléservices dans la liste."))
     elif values["role"] == StaffRole.INSTRUCTEUR and not values["teleservices"]:
-        errors["teleservices"] = "Choisissez au moins un téléservice à instruire."
+        errors.append(Error("teleservices", "Choisissez au moins un téléservice à instruire."))
     return values, errors
 
 
-def _check_staff_form(form: Mapping[str, Any], teleservices: Mapping[str, str]) -> tuple[dict, dict[str, str]]:
+def _check_staff_form(form: Mapping[str, Any], teleservices: Mapping[str, str]) -> tuple[dict, list[Error]]:
     values = {
         "identifiant": (form.get("identifiant") or "").strip().lower(),
         "email": (form.get("email") or "").strip(),
         "nom": (form.get("nom") or "").strip(),
     }
-    errors: dict[str, str] = {}
+    errors: list[Error] = []
     if not IDENTIFIANT.fullmatch(values["identifiant"]):
-        errors["identifiant"] = ("L'identifiant doit compter de 3 à 40 caractères : lettres minuscules, chiffres, "
-                                 "point, tiret ou tiret bas.")
+        errors.append(Error("identifiant", "L'identifiant doit compter de 3 à 40 caractères : lettres "
+                                           "minuscules, chiffres, point, tiret ou tiret bas."))
     elif services().repos.staff.find_by_identifiant(values["identifiant"]):
-        errors["identifiant"] = "Cet identifiant est déjà utilisé."
+        errors.append(Error("identifiant", "Cet identifiant est déjà utilisé."))
     if not EMAIL.fullmatch(values["email"]):
-        errors["email"] = "Saisissez une adresse électronique valide, par exemple prenom.nom@ampmetropole.fr."
+        errors.append(Error("email", "Saisissez une adresse électronique valide, par exemple "
+                                     "prenom.nom@ampmetropole.fr."))
     if not values["nom"]:
-        errors["nom"] = "Saisissez le nom de l'agent."
+        errors.append(Error("nom", "Saisissez le nom de l'agent."))
     assignment, assignment_errors = _check_assignment(form, teleservices)
-    return {**values, **assignment}, {**errors, **assignment_errors}
+    return {**values, **assignment}, errors + assignment_errors
 
 
 def _auditactor() -> dict[str, str]:
@@ -64,7 +66,7 @@ def accounts():
     """Staff accounts: list and creation; the generated password is shown once, never stored in clear."""
     titles = teleservice_titles()
     values: dict[str, Any] = {"teleservices": []}
-    errors: dict[str, str] = {}
+    errors: list[Error] = []
     created = None
     if request.method == "POST":
         values, errors = _check_staff_form(request.form, titles)
@@ -96,7 +98,7 @@ def _load_account(staff_id: str) -> dict[str, Any]:
 
 
 def _render_account(doc: Mapping[str, Any], values: Mapping[str, Any] | None = None,
-                    errors: Mapping[str, str] | None = None, new_password: str | None = None, status: int = 200):
+                    errors: list[Error] | None = None, new_password: str | None = None, status: int = 200):
     response = render_template(
         "staff/compte.html",
         page_title=f"Compte de {doc.get('nom') or doc['identifiant']}",
@@ -105,7 +107,7 @@ def _render_account(doc: Mapping[str, Any], values: Mapping[str, Any] | None = N
         titles=teleservice_titles(),
         role_labels=accounts_service.ROLE_LABELS,
         values=values or {"role": doc.get("role"), "teleservices": doc.get("teleservices") or []},
-        errors=errors or {},
+        errors=errors or [],
         new_password=new_password,
         audit=services().repos.staff.audit(doc["id"]),
     ), status
@@ -145,7 +147,7 @@ def account(staff_id: str):
         changed = services().staff_accounts.change_assignment(staff_id, values["role"], values["teleservices"],
                                                               _auditactor())
     except LastAdministrateur as error:
-        return _render_account(doc, values, {"role": str(error)}, status=400)
+        return _render_account(doc, values, [Error("role", str(error), code="staff")], status=400)
     log.info("Agent %s : rôle et téléservices modifiés par %s", doc["identifiant"], current_user.id)
     return _after_change(changed, "Rôle et téléservices enregistrés.")
 
@@ -155,7 +157,7 @@ def _set_active(staff_id: str, active: bool):
     try:
         changed = services().staff_accounts.set_active(staff_id, active, _auditactor())
     except LastAdministrateur as error:
-        return _render_account(doc, errors={"desactiver": str(error)}, status=400)
+        return _render_account(doc, errors=[Error("desactiver", str(error), code="staff")], status=400)
     log.info("Agent %s %s par %s", doc["identifiant"], "réactivé" if active else "désactivé", current_user.id)
     message = "Le compte est réactivé." if active else \
         "Le compte est désactivé : l'agent ne peut plus se connecter et ses sessions sont fermées."

@@ -9,7 +9,9 @@ from wtforms.validators import InputRequired
 
 from ...passwords import burn_time, verify_password
 from ...services import services
+from ...spec.errors import Error
 from .. import throttle
+from ..account_forms import form_errors
 from ..identity import StaffUser, start_session
 from .common import bp, current_staff, log, staff_required
 
@@ -28,7 +30,7 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/connexion", methods=["GET", "POST"])
 def login():
     form = LoginForm()
-    errors: dict[str, str] = {}
+    errors: list[Error] = []
     if form.validate_on_submit():
         identifiant = form.identifiant.data.strip().lower()
         keys = [f"staff:{identifiant}", f"staff-ip:{throttle.client_ip()}"]
@@ -45,9 +47,9 @@ def login():
             log.info("Connexion agent %s", doc["identifiant"])
             return redirect(_safe_next(request.args.get("next")))
         throttle.record("THROTTLE_LOGIN", keys)
-        errors["identifiant"] = "Identifiant ou mot de passe incorrect."
+        errors.append(Error("identifiant", "Identifiant ou mot de passe incorrect."))
     elif request.method == "POST":
-        errors = {name: field.errors[0] for name, field in form._fields.items() if field.errors}
+        errors = form_errors(form)
     status = 400 if errors else 200
     return render_template("staff/login.html", form=form, errors=errors, page_title="Connexion agents"), status
 

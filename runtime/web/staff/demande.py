@@ -3,16 +3,18 @@ decision, notes, messages with the applicant and the files."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...domain import effects, workflow
 from ...domain import versions as versions_diff
+from ...domain import workflow
 from ...domain.demandes import STAFF_SET_ASIDE_INTRO, requested_amount, set_aside_answers
 from ...forms.wizard import visible_pages
 from ...services import services
+from ...spec.errors import Error
 from ...storage.files import file_refs
 from ...storage.repositories.demandes import demande_partition
 from ...storage.repositories.staff import can_see
@@ -98,7 +100,7 @@ def _chosen_action(transitions: tuple[str, ...], values: Mapping[str, Any]) -> s
     return chosen if chosen in transitions else None
 
 
-def _render_demande(tiers_id: str, demande: dict[str, Any], errors: dict[str, str] | None = None,
+def _render_demande(tiers_id: str, demande: dict[str, Any], errors: list[Error] | None = None,
                     values: Mapping[str, Any] | None = None, status: int = 200):
     repos = services().repos
     messages = repos.messages.conversation(tiers_id, demande["id"])
@@ -126,7 +128,7 @@ def _render_demande(tiers_id: str, demande: dict[str, Any], errors: dict[str, st
         files=demande_files(demande, messages),
         notes=repos.staff.notes(tiers_id, demande["id"]),
         messages=messages,
-        errors=errors or {},
+        errors=errors or [],
         values=values,
         set_aside=set_aside_answers(demande),
         set_aside_intro=STAFF_SET_ASIDE_INTRO,
@@ -158,14 +160,15 @@ def transition(tiers_id: str, demande_id: str):
 
     try:
         # The new status, its index row and its mails are stored together (runtime.domain.effects).
-        with effects.recording(demande_partition(demande_id)) as rec:  # the demande's own partition
+        with services().outbox.recording(demande_partition(demande_id)) as rec:  # the demande's own partition
             stored = services().repos.demandes.modify(current["partition"], demande_id, change)
             if stored is None:
                 abort(404)
             rec.index(stored)
             _notify_status(rec, tiers_id, stored)
     except workflow.TransitionError as error:
-        field_errors = {f"{target}-{e.path}": e.message for e in error.errors}
+        # the fields of each decision form are named after it: ``acceptee/amount`` (HTML id acceptee-amount)
+        field_errors = [replace(e, path=f"{target}/{e.path}") for e in error.errors]
         return _render_demande(tiers_id, current, field_errors, {target: details}, status=400)
     flash(f"La demande est maintenant « {workflow.status_label(stored['status'])} ».", "success")
     return redirect(url_for(".demande", tiers_id=tiers_id, demande_id=demande_id))
@@ -201,7 +204,7 @@ def add_note(tiers_id: str, demande_id: str):
     demande = load_demande(tiers_id, demande_id)
     body = (request.form.get("note") or "").strip()
     if not body:
-        return _render_demande(tiers_id, demande, {"note": "Saisissez le texte de la note."}, status=400)
+        return _render_demande(tiers_id, demande, [Error("note", "Saisissez le texte de la note.")], status=400)
     services().repos.staff.add_note(tiers_id, demande_id, actor().__dict__, body)
     _record(demande, "Note interne ajoutée")
     flash("Note enregistrée.", "success")

@@ -9,7 +9,7 @@ import secrets
 from flask import abort, flash, jsonify, make_response, redirect, render_template, request, url_for
 
 from ...domain import spec_editor
-from ...spec.errors import SpecErrors
+from ...spec.errors import Error, SpecErrors
 from ..setup import CSP
 from .common import ADMIN, bp, current_staff, log, staff_required
 from .specs import fresh_catalog
@@ -127,7 +127,7 @@ def editor_history(spec_id: str):
     spec = served_or_404(spec_id)
     return render_template("staff/editor_history.html", page_title=f"Historique : {spec.title}", active_menu="specs",
                            spec=spec, versions=spec_editor.history(fresh_catalog(), spec_id),
-                           errors={}, reverting=request.args.get("version"))
+                           errors=[], reverting=request.args.get("version"))
 
 
 @bp.post("/editeur/<spec_id>/revenir")
@@ -143,7 +143,7 @@ def editor_revert(spec_id: str):
             "Cette version n'est plus acceptée par les vérifications : " + "; ".join(map(str, problem.errors))
         return render_template("staff/editor_history.html", page_title=f"Historique : {spec.title}",
                                active_menu="specs", spec=spec, versions=spec_editor.history(fresh_catalog(), spec_id),
-                               errors={version_key: message}, reverting=version_key, reason=reason), 400
+                               errors=[Error(version_key, message, code="editor")], reverting=version_key, reason=reason), 400
     flash(f"La version {published.spec.version} reprend le texte d'une version précédente : elle est en service.",
           "success")
     return redirect(url_for(".editor_history", spec_id=spec_id))

@@ -19,7 +19,7 @@ from typing import Any
 from flask import Response, abort, redirect, render_template, request, stream_with_context, url_for
 
 from ...domain import export as exporter
-from ...domain import jobs
+from ...domain.jobs import DONE
 from ...services import services
 from ...storage.cache import uncached_reads
 from ...storage.repositories.staff import can_see
@@ -74,7 +74,7 @@ def export_job(fmt: str, teleservice: str | None = None):
     filters, titles, sort = _selection(fmt, teleservice)
     params = {"fmt": fmt, "filters": filters, "titles": titles, "sort": list(sort),
               "allowed": allowed_teleservices(titles)}
-    job = jobs.submit("export", params, current_staff()["id"])
+    job = services().jobs.submit("export", params, current_staff()["id"])
     return redirect(url_for(".job", job_id=job["id"]))
 
 
@@ -113,7 +113,6 @@ def build_export(fmt: str, filters, titles, sort, allowed: list[str] | None | bo
         yield from exporter.stream(fmt, columns, counted())
 
 
-@jobs.handler("export")
 def _export_job(job, report) -> dict[str, Any]:
     """An export prepared by ``portail worker`` with the filters and rights of the agent who asked;
     the file is written to the file store as its rows are produced (memory bounded)."""
@@ -127,9 +126,13 @@ def _export_job(job, report) -> dict[str, Any]:
 
     chunks = build_export(params["fmt"], params["filters"], params["titles"], params["sort"],
                           params["allowed"], progress)
-    meta = jobs.save_result_file(chunks, export_name(params["filters"], params["fmt"]),
-                                 MIMETYPES[params["fmt"]].split(";")[0])
+    meta = services().jobs.save_result_file(chunks, export_name(params["filters"], params["fmt"]),
+                                            MIMETYPES[params["fmt"]].split(";")[0])
     return {"file": meta, "rows": count}
+
+
+# The export job runs in the app (it reads through services()): registered with the blueprint.
+bp.record_once(lambda state: state.app.extensions["portail"].jobs.register("export", _export_job))
 
 
 def _exportable(teleservice: str) -> bool:
@@ -170,13 +173,13 @@ JOB_TITLES = {"export": "Export des demandes", "index_rebuild": "Reconstruction 
 @bp.post("/index/reconstruire")
 @staff_required(ADMIN)
 def rebuild_index():
-    job = jobs.submit("index_rebuild", {}, current_staff()["id"])
+    job = services().jobs.submit("index_rebuild", {}, current_staff()["id"])
     return redirect(url_for(".job", job_id=job["id"]))
 
 
 def _own_job(job_id: str) -> dict[str, Any]:
     """A job of this staff member; 404 for anyone else's."""
-    job = jobs.get(job_id) if SAFE_ID.fullmatch(job_id) else None
+    job = services().jobs.get(job_id) if SAFE_ID.fullmatch(job_id) else None
     if job is None or job["requested_by"] != current_staff()["id"]:
         access_log.warning("Agent %s : tâche %s refusée", current_staff()["id"], job_id)
         abort(404)
@@ -197,6 +200,6 @@ def job(job_id: str):
 @staff_required()
 def job_file(job_id: str):
     job = _own_job(job_id)
-    if job["status"] != jobs.DONE:
+    if job["status"] != DONE:
         abort(404)
     return send_stored_file((job.get("result") or {}).get("file"), "export")

@@ -8,7 +8,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 
 from ...domain import list_editor
 from ...domain.spec_editor import EditorError, diff_lines
-from ...spec.errors import SpecErrors
+from ...spec.errors import Error, SpecErrors
 from ...spec.lists import load_list_text
 from .common import ADMIN, bp, log, staff_required
 from .editor import author, now, posted_text, render_with_code_editor
@@ -106,11 +106,11 @@ def list_schema():
 
 @bp.get("/listes/<list_id>/historique")
 @staff_required(ADMIN)
-def list_history(list_id: str, errors: dict | None = None, reason: str = "", status: int = 200):
+def list_history(list_id: str, errors: list[Error] | None = None, reason: str = "", status: int = 200):
     shared = _served_or_404(list_id)
     return render_template("staff/list_history.html", page_title=f"Historique : {shared.title}", active_menu="specs",
                            shared=shared, versions=list_editor.list_history(fresh_catalog(), list_id),
-                           uses=list_editor.uses(fresh_catalog(), list_id), errors=errors or {}, reason=reason), status
+                           uses=list_editor.uses(fresh_catalog(), list_id), errors=errors or [], reason=reason), status
 
 
 @bp.post("/listes/<list_id>/revenir")
@@ -124,6 +124,6 @@ def list_revert(list_id: str):
     except (EditorError, SpecErrors) as problem:
         message = str(problem) if isinstance(problem, EditorError) else \
             "Ce texte n'est plus accepté par les vérifications : " + "; ".join(e.message for e in problem.errors)
-        return list_history(list_id, errors={version_id: message}, reason=reason, status=400)
+        return list_history(list_id, errors=[Error(version_id, message, code="editor")], reason=reason, status=400)
     flash("La liste reprend le texte d'une version précédente : elle est en service.", "success")
     return redirect(url_for(".list_history", list_id=list_id))

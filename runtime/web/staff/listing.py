@@ -17,6 +17,7 @@ from flask import render_template, request
 
 from ...domain import workflow
 from ...services import services
+from ...spec.errors import Error
 from ...storage.repositories.staff import visible_teleservices
 from ...storage.repositories.tiers import tiers_name
 from .common import bp, current_staff, staff_required, visible_titles
@@ -30,22 +31,22 @@ SORTS = {"date": ("desc", "Transmise le"), "montant": ("desc", "Montant demandé
 DEFAULT_SORT = ("date", "desc")
 
 
-def parse_filters(args: Mapping[str, str], titles: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+def parse_filters(args: Mapping[str, str], titles: Mapping[str, str]) -> tuple[dict[str, str], list[Error]]:
     """Filters from the query string, and a French error per invalid one.
     Dates are taken as the date field sends them (2026-03-31) or as typed (31/03/2026)."""
     filters = {key: (args.get(key) or "").strip() for key in FILTER_KEYS}
-    errors: dict[str, str] = {}
+    errors: list[Error] = []
     if filters["teleservice"] and filters["teleservice"] not in titles:
-        errors["teleservice"] = "Choisissez un téléservice dans la liste."
+        errors.append(Error("teleservice", "Choisissez un téléservice dans la liste."))
     if filters["status"] and filters["status"] not in workflow.STATUS_LABELS:
-        errors["status"] = "Choisissez un statut dans la liste."
+        errors.append(Error("status", "Choisissez un statut dans la liste."))
     if filters["tiers"] and not re.fullmatch(r"\d{14}", filters["tiers"].replace(" ", "")):
-        errors["tiers"] = "Le SIRET doit comporter 14 chiffres."
+        errors.append(Error("tiers", "Le SIRET doit comporter 14 chiffres."))
     for key, label in (("date_from", "de début"), ("date_to", "de fin")):
         if filters[key]:
             day = _parse_day(filters[key])
             if day is None:
-                errors[key] = f"La date {label} doit être une date réelle, par exemple 31/03/2026."
+                errors.append(Error(key, f"La date {label} doit être une date réelle, par exemple 31/03/2026."))
             else:
                 filters[key] = day.isoformat()
     return filters, errors
