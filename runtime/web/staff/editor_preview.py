@@ -131,12 +131,16 @@ def _step(spec, page_id: str | None):
     if text is not None and len(text) > MAX_TEXT:
         abort(413)
     text = text.replace("\r\n", "\n") if text is not None else _stored_text(spec_id)
-    if text is None:  # nothing previewed yet: back to the editor
+    if text is None:  # nothing previewed yet: back to the editor, unless the step exists nowhere
+        if page_id is not None and (spec is None or page_id not in [p.id for p in spec.pages]):
+            abort(404)
         return redirect(url_for(".editor", spec_id=spec_id) if spec_id else url_for(".editor_new"))
     draft = load_draft(spec_id, text)
     if draft is None:
         return _shown(spec, text, _errors(spec, text), status=400)
     if page_id is not None and page_id not in [p.id for p in draft.pages]:
+        if request.method == "GET":
+            abort(404)
         return from_editor(spec, text, _errors(spec, text), None)
     if request.method == "GET" or page_id is None:
         return _shown(spec, text, _errors(spec, text), preview_context(spec_id, draft, page_id))
