@@ -14,8 +14,7 @@
 - The staff index partitions (``index/…``) become rows of the SQL index (``COPY`` into a
   temporary table, then one upsert that leaves identical rows untouched).
 - It ends by reading the target back: the number of documents and the checksum of every
-  partition copied by this run must equal the source's (a partition found up to date was
-  compared, under its lock, the same way); per file, the stored size.
+  partition must equal the source's; per file, the stored size.
 
 Each document is serialised once (canonical JSON, keys sorted): that text is both what is
 checksummed and what is copied (jsonb does not keep key order anyway).
@@ -141,7 +140,7 @@ def _batches(store: TinyDBStore, names: list[str]) -> Iterator[list[_Source]]:
 
 @dataclass
 class _Copied:
-    sums: dict[str, tuple[int, str]] = field(default_factory=dict)  # copied partition -> (documents, checksum)
+    sums: dict[str, tuple[int, str]] = field(default_factory=dict)  # partition -> (documents, checksum)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id -> its reference
 
 
@@ -179,7 +178,7 @@ def _copy_partitions(source, target: PostgresStore, names, report: MigrationRepo
                 conn.execute("INSERT INTO portail_partitions (name) SELECT unnest(%s::text[]) ON CONFLICT DO NOTHING",
                              ([p.name for p in changed if p.name not in held],))
                 report.copied += len(changed)
-        copied.sums.update((p.name, (p.documents, p.checksum)) for p in changed)
+        copied.sums.update((p.name, (p.documents, p.checksum)) for p in batch)
         report.documents += sum(p.documents for p in batch)
         done += len(batch)
         echo(f"  {done}/{len(names)} partition(s)")
@@ -257,8 +256,8 @@ def _copy_files(metadata, uploads: Path, target: PostgresStore, report: Migratio
 
 def _verify(sums: dict[str, tuple[int, str]], target: PostgresStore, uploads: Path,
             report: MigrationReport) -> None:
-    """Read back every partition this run copied: the number of documents and the checksum of
-    what was copied; per file, the stored size."""
+    """Read every partition back: the number of documents and the checksum of what the source
+    holds; per file, the stored size."""
     names = sorted(sums)
     with target.connection() as conn:
         for start in range(0, len(names), VERIFY_BATCH):
