@@ -299,28 +299,19 @@ def _pair(figures: tuple[float, float]) -> str:
     return f"{figures[0]:.2f}/{figures[1]:.2f}"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000,1000000")
-    parser.add_argument("--ops", type=int, default=200)
-    parser.add_argument("--throughput-size", type=int, default=10_000)
-    parser.add_argument("--throughput-seconds", type=float, default=15)
-    parser.add_argument("--throughput", action=argparse.BooleanOptionalAction, default=True)
-    parser.add_argument("--migrate-size", type=int, default=100_000, help="0: no portail migrate figure")
-    parser.add_argument("--migrate-from", type=Path, help="migrate this TinyDB data folder instead (read only)")
-    args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",") if s]
+def store_figures(sizes: list[int], ops: int) -> None:
+    """Draft saves, transmissions and listings on a data set of each size, interleaved."""
     datasets: list[PgDataSet] = []
     try:
         for n in sizes:
             print(f"{n} demandes : chargement…", flush=True)
-            datasets.append(PgDataSet(n, args.ops))
+            datasets.append(PgDataSet(n, ops))
             d = datasets[-1]
             with psycopg.connect(d.url) as conn:
                 size = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))").fetchone()[0]
             print(f"{n} demandes : chargées en {d.load_s:.0f} s ({size}), commune de {len(d.commune[2])} demandes, "
                   f"{len(d.single)} Tiers d'une seule demande", flush=True)
-        figures = interleaved(datasets, ["draft_single", "draft_typical", "draft_commune", "transmit"], args.ops)
+        figures = interleaved(datasets, ["draft_single", "draft_typical", "draft_commune", "transmit"], ops)
         figures.update(interleaved(datasets, ["listing", "listing_page5"], 50))
         figures.update(interleaved(datasets, ["listing_text"], 10))
         print("\nms, médiane/p95, mesures entrelacées entre tailles ; liste = 1re page de 50, "
@@ -343,6 +334,21 @@ def main() -> None:
     finally:
         for d in datasets:
             d.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,1000000")
+    parser.add_argument("--ops", type=int, default=200)
+    parser.add_argument("--throughput-size", type=int, default=10_000)
+    parser.add_argument("--throughput-seconds", type=float, default=15)
+    parser.add_argument("--throughput", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--migrate-size", type=int, default=100_000, help="0: no portail migrate figure")
+    parser.add_argument("--migrate-from", type=Path, help="migrate this TinyDB data folder instead (read only)")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    if sizes:
+        store_figures(sizes, args.ops)
     if args.throughput:
         side_by_side(args.throughput_size, args.throughput_seconds)
     if args.migrate_size or args.migrate_from:
