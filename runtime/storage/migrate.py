@@ -34,7 +34,7 @@ from .index import _normalise
 from .pg_files import PgFileStore, read_chunk
 from .pg_index import COLUMNS, _values
 from .pg_schema import upgrade
-from .postgres_store import PostgresStore, dump_document, load_document
+from .postgres_store import PostgresStore, dump_document, load_document, stored_id
 from .tinydb_store import TinyDBStore
 
 BATCH_DOCUMENTS = 5000  # partitions are grouped in transactions of about this many documents
@@ -173,7 +173,7 @@ def _copy_partitions(source, target: PostgresStore, names, report: MigrationRepo
                         for tbl, docs in part.tables.items():
                             for doc, text in zip(docs, part.texts[tbl], strict=True):
                                 # jsonb refuses U+0000: such a document takes the store's escaping
-                                copy.write_row((part.name, tbl, doc["id"],
+                                copy.write_row((part.name, tbl, stored_id(doc["id"]),
                                                 dump_document(doc) if "\\u0000" in text else text))
                 conn.execute("INSERT INTO portail_partitions (name) SELECT unnest(%s::text[]) ON CONFLICT DO NOTHING",
                              ([p.name for p in changed if p.name not in held],))
