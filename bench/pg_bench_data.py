@@ -29,6 +29,7 @@ from runtime.storage.repositories.demandes import (
     DemandeRepository,
     counts_partition,
     demande_partition,
+    numbers_partition,
     shard_partition,
     summary_of,
     tiers_partition,
@@ -177,7 +178,8 @@ def generate(root: Path, n: int, rng: random.Random, plan=tiers_plan, pieces: bo
     write_partition(root, COUNTS, {"shards": counts})
     for bucket, entries in buckets.items():
         write_partition(root, bucket, {"demandes": entries})
-    write_partition(root, "registry", {"counters": [{"id": f"{NUMERO_PREFIX}-2026", "value": n}]})
+    series = f"{NUMERO_PREFIX}-2026"  # transmissions of the bench number after every generated demande
+    write_partition(root, numbers_partition(series), {"counters": [{"id": series, "value": n}]})
     return {"typical": typical, "communes": communes}
 
 

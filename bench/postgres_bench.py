@@ -58,6 +58,7 @@ from runtime.storage.index import DemandeIndex
 from runtime.storage.pg_index import _values
 from runtime.storage.pg_schema import upgrade
 from runtime.storage.postgres_store import PostgresStore, dump_document
+from runtime.storage.repositories.demandes import numbers_partition
 
 SERVER = os.environ.get("PORTAIL_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 COMMUNE_SIZE = 600
@@ -136,9 +137,10 @@ class PgDataSet:
                          "SELECT teleservice, statut, count(*) FROM portail_demande_index GROUP BY 1, 2")
             conn.execute("ALTER TABLE portail_demande_index ENABLE TRIGGER portail_demande_count")
             # transmissions of the bench number after every generated demande
-            conn.execute("INSERT INTO portail_documents (partition, tbl, id, doc) VALUES "
-                         "('registry', 'counters', %s, %s)",
-                         (f"{NUMERO_PREFIX}-2026", json.dumps({"id": f"{NUMERO_PREFIX}-2026", "value": loaded})))
+            series = f"{NUMERO_PREFIX}-2026"
+            conn.execute("INSERT INTO portail_documents (partition, tbl, id, doc) VALUES (%s, 'counters', %s, %s)",
+                         (numbers_partition(series), series, json.dumps({"id": series, "value": loaded})))
+            conn.execute("INSERT INTO portail_partitions (name) VALUES (%s)", (numbers_partition(series),))
             conn.commit()
         with psycopg.connect(self.url, autocommit=True) as conn:
             conn.execute("VACUUM ANALYZE")
