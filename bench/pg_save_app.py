@@ -1,13 +1,13 @@
 """A tiny WSGI app for the throughput figures of bench/postgres_bench.py:
 ``POST /save/<tiers_id>/<demande_id>`` saves a draft step, ``POST /transmit/<tiers_id>`` creates a
-draft and transmits it (numero, status, index row), in the store at $BENCH_STORE (a TinyDB folder)
+draft and transmits it (numero, status, summary, index row) through the real demandes repository, in the store at $BENCH_STORE (a TinyDB folder)
 or $BENCH_DATABASE_URL (PostgreSQL)."""
 from __future__ import annotations
 
 import os
 import random
 
-from pg_bench_data import create_draft, save_draft_step, transmit
+from pg_bench_data import create_draft, repository, save_draft_step, transmit
 
 from runtime.storage.index import DemandeIndex
 from runtime.storage.tinydb_store import TinyDBStore
@@ -19,6 +19,7 @@ if os.environ.get("BENCH_DATABASE_URL"):
 else:
     store = TinyDBStore(os.environ["BENCH_STORE"])
 index = DemandeIndex(store)
+repo = repository(store)
 
 
 def application(environ, start_response):
@@ -27,8 +28,8 @@ def application(environ, start_response):
         start_response("404 Not Found", [("Content-Length", "0")])
         return [b""]
     if action == "save":
-        save_draft_step(store, tiers_id, demande_id, random.Random())
+        save_draft_step(repo, tiers_id, demande_id, random.Random())
     else:
-        transmit(store, index, *create_draft(store, tiers_id, "Association"))
+        transmit(repo, index, *create_draft(repo, tiers_id, "Association"))
     start_response("204 No Content", [])
     return [b""]

@@ -5,10 +5,13 @@ by side, and ``portail migrate`` of 100,000 demandes with their pieces.
 
     .venv/bin/python bench/postgres_bench.py                       # 1,000 and 1,000,000
     .venv/bin/python bench/postgres_bench.py --sizes 1000,100000 --throughput-seconds 10 --migrate-size 10000
+    .venv/bin/python bench/postgres_bench.py --sizes "" --no-throughput                 # portail migrate only
+    .venv/bin/python bench/postgres_bench.py --sizes "" --no-throughput --migrate-from /tmp/portail-bench/100000
 
 Each data set goes into a throwaway database (``portail_bench_<n>_<random>`` on
 $PORTAIL_TEST_DATABASE_URL's server, default 127.0.0.1:5432), dropped at the end. The
-documents are those of ``bench/pg_bench_data.py`` (kept from the former storage bench) (about 2 KB of answers per demande,
+documents are those of ``bench/pg_bench_data.py``, in the current layout (a partition per
+demande, its summary and its owner's counters; about 2 KB of answers per demande,
 75 % transmitted, 8 téléservices over 36 months), bulk-loaded with COPY over realistic
 Tiers: most with 1–10 demandes, a few communes with 500+, one of exactly 600. Operations
 go through the real store and index (``PostgresStore``, ``DemandeIndex``), interleaved
@@ -37,22 +40,25 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import psycopg
 from pg_bench_data import (
+    NUMERO_PREFIX,
     TYPICAL_SIZES,
     _wait_for,
     create_draft,
-    demande,
+    data_set,
     free_port,
     generate,
+    piece_id,
+    repository,
     save_draft_step,
     summary,
     transmit,
 )
 
-from runtime.storage.base import new_id
 from runtime.storage.index import DemandeIndex
 from runtime.storage.pg_index import _values
 from runtime.storage.pg_schema import upgrade
-from runtime.storage.postgres_store import PostgresStore
+from runtime.storage.postgres_store import PostgresStore, dump_document
+from runtime.storage.repositories.demandes import numbers_partition
 
 SERVER = os.environ.get("PORTAIL_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 COMMUNE_SIZE = 600
@@ -92,11 +98,14 @@ class PgDataSet:
         self.load_s = time.perf_counter() - start
         self.store = PostgresStore(self.url, max_size=4)
         self.index = DemandeIndex(self.store)
-        self.drafts = [create_draft(self.store, *self.rng.choice(self.typical)[:2]) for _ in range(2 * ops)]
+        self.repo = repository(self.store)
+        self.drafts = [create_draft(self.repo, *self.rng.choice(self.typical)[:2]) for _ in range(2 * ops)]
 
     def _load(self):
-        """COPY the documents, the partitions and the index rows; counters by one GROUP BY."""
-        single, commune, typical, counter = [], None, [], 0
+        """COPY the partitions of ``bench/pg_bench_data.py`` (current layout) and the index rows;
+        the partition list and the counters by one statement each."""
+        single, commune, typical = [], None, []
+        loaded = 0
         with psycopg.connect(self.url) as conn, psycopg.connect(self.url) as index_conn:
             index_conn.execute("ALTER TABLE portail_demande_index DISABLE TRIGGER portail_demande_count")
             index_conn.commit()
@@ -104,40 +113,34 @@ class PgDataSet:
                     index_conn.cursor().copy(
                         "COPY portail_demande_index (id, numero, teleservice, tiers_id, statut, transmitted_at, "
                         "search, row) FROM STDIN") as rows:
-                for number, (kind, size) in enumerate(tiers_plan(self.n, self.rng)):
-                    tiers_id = new_id()
-                    partition = f"tiers/{tiers_id}"
-                    name = f"{'Commune' if kind == 'commune' else 'Association'} {number}"
-                    docs.write_row((partition, "tiers", tiers_id, json.dumps(
-                        {"id": tiers_id, "raison_sociale": name, "famille": kind, "siret": f"{number:014d}"})))
-                    docs.write_row((partition, "members", "m1", json.dumps(
-                        {"id": "m1", "account_id": new_id(), "role": "administrateur"})))
-                    ids = []
-                    for _ in range(size):
-                        counter += 1
-                        doc, row = demande(self.rng, tiers_id, name, counter)
-                        docs.write_row((partition, "demandes", doc["id"], json.dumps(doc, ensure_ascii=False)))
-                        ids.append(doc["id"])
-                        if row:
-                            values = _values(row)
-                            rows.write_row(values)
-                    entry = (tiers_id, name, ids)
-                    if kind == "commune" and size == min(COMMUNE_SIZE, self.n // 2) and commune is None:
+                for tiers in data_set(self.n, self.rng, tiers_plan):
+                    for name, tables in tiers.partitions.items():
+                        for tbl, documents in tables.items():
+                            for doc in documents:
+                                docs.write_row((name, tbl, doc["id"], dump_document(doc)))
+                    for row in tiers.index_rows:
+                        rows.write_row(_values(row))
+                    entry = (tiers.tiers_id, tiers.name, tiers.demande_ids)
+                    size = len(tiers.demande_ids)
+                    if tiers.kind == "commune" and size == min(COMMUNE_SIZE, self.n // 2) and commune is None:
                         commune = entry
-                    elif kind == "association":
+                    elif tiers.kind == "association":
                         typical.append(entry)
                         if size == 1:
                             single.append(entry)
-                    if counter and counter % 100_000 < size:
-                        print(f"    {counter} demandes chargées", flush=True)
+                    loaded += size
+                    if loaded % 100_000 < size:
+                        print(f"    {loaded} demandes chargées", flush=True)
             index_conn.commit()
             conn.execute("INSERT INTO portail_partitions (name) SELECT DISTINCT partition FROM portail_documents")
             conn.execute("INSERT INTO portail_demande_counts (teleservice, statut, n) "
                          "SELECT teleservice, statut, count(*) FROM portail_demande_index GROUP BY 1, 2")
             conn.execute("ALTER TABLE portail_demande_index ENABLE TRIGGER portail_demande_count")
             # transmissions of the bench number after every generated demande
-            conn.execute("INSERT INTO portail_documents (partition, tbl, id, doc) VALUES "
-                         "('registry', 'counters', 'SUB-2026', %s)", (json.dumps({"id": "SUB-2026", "value": counter}),))
+            series = f"{NUMERO_PREFIX}-2026"
+            conn.execute("INSERT INTO portail_documents (partition, tbl, id, doc) VALUES (%s, 'counters', %s, %s)",
+                         (numbers_partition(series), series, json.dumps({"id": series, "value": loaded})))
+            conn.execute("INSERT INTO portail_partitions (name) VALUES (%s)", (numbers_partition(series),))
             conn.commit()
         with psycopg.connect(self.url, autocommit=True) as conn:
             conn.execute("VACUUM ANALYZE")
@@ -151,17 +154,17 @@ class PgDataSet:
     # operations ------------------------------------------------------------
     def draft_single(self) -> None:
         tiers_id, _, ids = self.rng.choice(self.single)
-        save_draft_step(self.store, tiers_id, ids[0], self.rng)
+        save_draft_step(self.repo, tiers_id, ids[0], self.rng)
 
     def draft_typical(self) -> None:
         tiers_id, _, ids = self.rng.choice(self.typical)
-        save_draft_step(self.store, tiers_id, self.rng.choice(ids), self.rng)
+        save_draft_step(self.repo, tiers_id, self.rng.choice(ids), self.rng)
 
     def draft_commune(self) -> None:
-        save_draft_step(self.store, self.commune[0], self.rng.choice(self.commune[2]), self.rng)
+        save_draft_step(self.repo, self.commune[0], self.rng.choice(self.commune[2]), self.rng)
 
     def transmit(self) -> None:
-        transmit(self.store, self.index, *self.drafts.pop())
+        transmit(self.repo, self.index, *self.drafts.pop())
 
     def listing(self) -> None:
         self.index.search({"teleservice": "patrimoine", "statut": "en_instruction"})
@@ -256,30 +259,37 @@ def interleaved(datasets: list[PgDataSet], operations: list[str], rounds: int) -
     return {op: {n: summary(values) for n, values in per_size.items()} for op, per_size in durations.items()}
 
 
-def migrate_figure(n: int) -> None:
-    """``portail migrate`` of a TinyDB folder of n demandes, each with a 4 KB piece."""
+def migrate_figure(n: int, source: Path | None = None) -> None:
+    """``portail migrate`` of a TinyDB data folder: ``source`` (read only, e.g. the realistic
+    data set of bench/realistic_data.py), else one of n demandes written here, each with a 4 KB
+    piece. Two passes: the copy, then a run that finds everything up to date."""
     from runtime.storage.migrate import migrate
 
     workdir = Path(tempfile.mkdtemp(prefix="pg-bench-migrate-"))
     name = f"portail_bench_migrate_{secrets.token_hex(3)}"
     try:
-        start = time.perf_counter()
-        generate(workdir / "db", n, random.Random(7))
-        uploads, rng = workdir / "uploads", random.Random(8)
-        for number in range(n):
-            file_id = f"{number:032d}"
-            folder = uploads / file_id[:2]
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / file_id).write_bytes(rng.randbytes(4096))
-        print(f"\nMigration : {n} demandes et {n} pièces de 4 Ko écrites en {time.perf_counter() - start:.0f} s",
-              flush=True)
+        if source is None:
+            start = time.perf_counter()
+            generate(workdir / "db", n, random.Random(7), pieces=True)
+            uploads, rng = workdir / "uploads", random.Random(8)
+            for number in range(1, n + 1):
+                file_id = piece_id(number)
+                folder = uploads / file_id[:2]
+                folder.mkdir(parents=True, exist_ok=True)
+                (folder / file_id).write_bytes(rng.randbytes(4096))
+            print(f"\nMigration : {n} demandes et {n} pièces de 4 Ko écrites en {time.perf_counter() - start:.0f} s",
+                  flush=True)
+            source = workdir
+        else:
+            print(f"\nMigration de {source}", flush=True)
         with psycopg.connect(SERVER, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         for attempt in ("première passe", "seconde passe (rien à copier)"):
             start = time.perf_counter()
-            report = migrate(workdir, database_url(name), echo=lambda _line: None)
-            print(f"  portail migrate, {attempt} : {time.perf_counter() - start:.0f} s ({report.copied} partitions "
-                  f"copiées, {report.skipped} à jour, {report.files_copied} pièces, "
+            report = migrate(source, database_url(name), echo=lambda _line: None)
+            print(f"  portail migrate, {attempt} : {time.perf_counter() - start:.0f} s ({report.partitions} partitions, "
+                  f"{report.documents} documents : {report.copied} copiées, {report.skipped} à jour ; "
+                  f"{report.index_rows} lignes d'index ; {report.files} pièces dont {report.files_copied} copiées ; "
                   f"{len(report.mismatches)} écart)", flush=True)
     finally:
         with psycopg.connect(SERVER, autocommit=True) as conn:
@@ -291,27 +301,19 @@ def _pair(figures: tuple[float, float]) -> str:
     return f"{figures[0]:.2f}/{figures[1]:.2f}"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000,1000000")
-    parser.add_argument("--ops", type=int, default=200)
-    parser.add_argument("--throughput-size", type=int, default=10_000)
-    parser.add_argument("--throughput-seconds", type=float, default=15)
-    parser.add_argument("--throughput", action=argparse.BooleanOptionalAction, default=True)
-    parser.add_argument("--migrate-size", type=int, default=100_000, help="0: no portail migrate figure")
-    args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
+def store_figures(sizes: list[int], ops: int) -> None:
+    """Draft saves, transmissions and listings on a data set of each size, interleaved."""
     datasets: list[PgDataSet] = []
     try:
         for n in sizes:
             print(f"{n} demandes : chargement…", flush=True)
-            datasets.append(PgDataSet(n, args.ops))
+            datasets.append(PgDataSet(n, ops))
             d = datasets[-1]
             with psycopg.connect(d.url) as conn:
                 size = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))").fetchone()[0]
             print(f"{n} demandes : chargées en {d.load_s:.0f} s ({size}), commune de {len(d.commune[2])} demandes, "
                   f"{len(d.single)} Tiers d'une seule demande", flush=True)
-        figures = interleaved(datasets, ["draft_single", "draft_typical", "draft_commune", "transmit"], args.ops)
+        figures = interleaved(datasets, ["draft_single", "draft_typical", "draft_commune", "transmit"], ops)
         figures.update(interleaved(datasets, ["listing", "listing_page5"], 50))
         figures.update(interleaved(datasets, ["listing_text"], 10))
         print("\nms, médiane/p95, mesures entrelacées entre tailles ; liste = 1re page de 50, "
@@ -334,10 +336,25 @@ def main() -> None:
     finally:
         for d in datasets:
             d.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,1000000")
+    parser.add_argument("--ops", type=int, default=200)
+    parser.add_argument("--throughput-size", type=int, default=10_000)
+    parser.add_argument("--throughput-seconds", type=float, default=15)
+    parser.add_argument("--throughput", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--migrate-size", type=int, default=100_000, help="0: no portail migrate figure")
+    parser.add_argument("--migrate-from", type=Path, help="migrate this TinyDB data folder instead (read only)")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    if sizes:
+        store_figures(sizes, args.ops)
     if args.throughput:
         side_by_side(args.throughput_size, args.throughput_seconds)
-    if args.migrate_size:
-        migrate_figure(args.migrate_size)
+    if args.migrate_size or args.migrate_from:
+        migrate_figure(args.migrate_size, args.migrate_from)
 
 
 if __name__ == "__main__":

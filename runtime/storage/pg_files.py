@@ -40,7 +40,7 @@ class PgFileStore:
                 "INSERT INTO portail_files (id, filename, size, content_type, sha256) VALUES (%s, %s, 0, %s, '')",
                 (file_id, safe_filename(filename), "application/octet-stream"),
             )
-            for n, chunk in enumerate(measured.chunks(stream, _read_chunk)):  # FileTooLarge rolls it all back
+            for n, chunk in enumerate(measured.chunks(stream, read_chunk)):  # FileTooLarge rolls it all back
                 conn.execute("INSERT INTO portail_file_chunks (file_id, n, data) VALUES (%s, %s, %s)",
                              (file_id, n, chunk))
             conn.execute("UPDATE portail_files SET size = %s, sha256 = %s WHERE id = %s",
@@ -86,20 +86,6 @@ class PgFileStore:
     def ids(self) -> list[str]:
         return [r[0] for r in self.store.query("SELECT id FROM portail_files ORDER BY id")]
 
-def store_file(conn, meta: dict[str, Any], stream: BinaryIO, created_at=None) -> None:
-    """Store a file under a given id inside the caller's transaction (``portail migrate``)."""
-    conn.execute(
-        "INSERT INTO portail_files (id, filename, size, content_type, sha256, created_at) "
-        "VALUES (%s, %s, %s, %s, %s, coalesce(%s, now()))",
-        (meta["file_id"], meta.get("filename") or "fichier", meta.get("size") or 0,
-         meta.get("content_type") or "application/octet-stream", meta.get("sha256") or "", created_at),
-    )
-    n = 0
-    while chunk := _read_chunk(stream):
-        conn.execute("INSERT INTO portail_file_chunks (file_id, n, data) VALUES (%s, %s, %s)",
-                     (meta["file_id"], n, chunk))
-        n += 1
-
 
 class _ChunkReader(io.RawIOBase):
     """A read-only, seekable raw stream over the chunks of one file, one query per chunk read."""
@@ -139,7 +125,7 @@ class _ChunkReader(io.RawIOBase):
         return count
 
 
-def _read_chunk(stream: BinaryIO) -> bytes:
+def read_chunk(stream: BinaryIO) -> bytes:
     """Up to CHUNK bytes (a socket or upload stream may return less per read)."""
     parts, size = [], 0
     while size < CHUNK:

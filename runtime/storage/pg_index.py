@@ -139,8 +139,12 @@ def _where(filters: Mapping[str, Any], teleservices: Iterable[str] | None) -> tu
         params.append(sorted(set(teleservices)))
     for key in ("teleservice", "statut", "tiers_id"):
         if key in filters:
+            value = str(filters[key])
+            if "\x00" in value:  # no stored value holds U+0000 (text cannot): no row matches
+                clauses.append("FALSE")
+                continue
             clauses.append(f"{key} = %s")
-            params.append(str(filters[key]))
+            params.append(value)
     if "date_from" in filters:
         clauses.append("transmitted_at >= %s")
         params.append(_day(filters["date_from"]))
@@ -152,7 +156,7 @@ def _where(filters: Mapping[str, Any], teleservices: Iterable[str] | None) -> tu
         except ValueError:
             clauses[-1] = "left(transmitted_at, 10) <= %s"
             params.append(last)
-    for word in _fold(filters.get("text", "")).split():
+    for word in _fold(filters.get("text", "")).replace("\x00", "").split():  # as the search column
         clauses.append("search LIKE %s")
         params.append("%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
     return " AND ".join(clauses), params

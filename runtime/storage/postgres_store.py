@@ -91,6 +91,12 @@ def load_document(doc: Document) -> Document:
     return _map_strings(doc, _unescape_nul)
 
 
+def stored_id(doc_id: str) -> str:
+    """The ``id`` column of a document: text cannot hold U+0000 either (an identifiant typed
+    with one is looked up like any other), so ids take the same escaping as documents."""
+    return _escape_nul(doc_id)
+
+
 def _escape_nul(text: str) -> str:
     return text.replace("\ue000", "\ue000\ue000").replace("\x00", "\ue0000")
 
@@ -128,7 +134,7 @@ class PgTable(Table):
                 return _MISSING
             row = self._part.fetchone(
                 "SELECT doc FROM portail_documents WHERE partition = %s AND tbl = %s AND id = %s",
-                (self._part.name, self.name, doc_id),
+                (self._part.name, self.name, stored_id(doc_id)),
             )
             self._known[doc_id] = load_document(row[0]) if row else _MISSING
         return self._known[doc_id]
@@ -140,7 +146,8 @@ class PgTable(Table):
                 (self._part.name, self.name),
             )
             order = []
-            for doc_id, doc in rows:
+            for row_id, doc in rows:
+                doc_id = _unescape_nul(row_id)
                 if self.changes.get(doc_id) not in ("delete", "reinsert"):  # else gone or moved to the end
                     self._known.setdefault(doc_id, load_document(doc))
                     order.append(doc_id)
@@ -254,12 +261,12 @@ class PgPartition(Partition):
         for table in self._tables.values():
             for doc_id, change in table.changes.items():
                 if change in ("delete", "reinsert"):
-                    deletes.append((self.name, table.name, doc_id))
+                    deletes.append((self.name, table.name, stored_id(doc_id)))
                 if change == "update":
-                    updates.append((dump_document(table._known[doc_id]), self.name, table.name, doc_id))
+                    updates.append((dump_document(table._known[doc_id]), self.name, table.name, stored_id(doc_id)))
             for doc_id in table._appended:
                 if table.changes.get(doc_id) in ("insert", "reinsert"):
-                    inserts.append((self.name, table.name, doc_id, dump_document(table._known[doc_id])))
+                    inserts.append((self.name, table.name, stored_id(doc_id), dump_document(table._known[doc_id])))
         if not (deletes or updates or inserts):
             return False
         cur = self._conn.cursor()

@@ -195,6 +195,13 @@ class TinyDBStore(Store):
         path = self.path(partition)
         return TinyDBPartition(partition, _parse(partition, path, _read_bytes(path)), snapshot=True)
 
+    def tables(self, partition: str) -> dict[str, list[Document]]:
+        """The partition's non-empty tables, documents in stored order, parsed once without
+        TinyDB objects (bulk readers: ``portail migrate``); a damaged file raises ``CorruptPartition``."""
+        path = self.path(partition)
+        data = _parse(partition, path, _read_bytes(path))
+        return {name: list(docs.values()) for name, docs in data.items() if docs}
+
     def partitions(self, prefix: str = "") -> Iterator[str]:
         folder_part = prefix.rpartition("/")[0]
         if folder_part and not PARTITION_NAME.fullmatch(folder_part):

@@ -22,6 +22,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.pg_support import ON_POSTGRES, PgTestDatabase
+
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 A11Y_REPORTS = ROOT / "artifacts" / "a11y"
@@ -93,6 +95,7 @@ class LiveServer:
     log_path: Path
     process: subprocess.Popen | None = None
     env: dict = field(default_factory=dict, repr=False)
+    database: PgTestDatabase | None = field(default=None, repr=False)
     _log_file: object = field(default=None, repr=False)
 
     @classmethod
@@ -122,13 +125,13 @@ class LiveServer:
             PORTAIL_BASE_URL=server.url,
             PORTAIL_SPECS_DIR=str(specs_dir),
             PORTAIL_SECRET_KEY="browser-tests-secret",
-            PORTAIL_STORE="tinydb",  # shared by the two workers, whatever the caller's environment
             PORTAIL_MAIL_BACKEND="outbox",
             PYTHONUNBUFFERED="1",
             # Every journey registers from 127.0.0.1: lift the per-IP registration limit
             # (5 an hour by default), which the accounts tests check on their own.
             PORTAIL_THROTTLE_REGISTER="500,3600",
         )
+        env.update(server._backend())
         # The real self-hosted anti-robot check (ALTCHA-like) is kept: with JavaScript the
         # browser solves its proof of work, without it the journeys answer its French question.
         env["PORTAIL_CAPTCHA_BACKEND"] = os.environ.get("PORTAIL_BROWSER_CAPTCHA", "altcha")
@@ -149,6 +152,16 @@ class LiveServer:
             server.stop()
             raise
         return server
+
+    def _backend(self) -> dict[str, str]:
+        """TinyDB files shared by the workers; with PORTAIL_DATABASE_URL set (the suite on
+        PostgreSQL), a database of this server's own, migrated here and dropped by ``stop``
+        (the run's database is emptied before every test, this server's data lives across tests)."""
+        if not ON_POSTGRES:
+            return {"PORTAIL_STORE": "tinydb"}
+        self.database = PgTestDatabase()
+        return {"PORTAIL_STORE": "postgresql", "PORTAIL_DATABASE_URL": self.database.require(),
+                "PORTAIL_FILE_STORE": "postgresql"}
 
     def wait_until_up(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
@@ -177,6 +190,9 @@ class LiveServer:
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None
+        if self.database is not None:
+            self.database.drop()
+            self.database = None
 
     def portail(self, *args: str) -> str:
         """Run the ``portail`` command on this server's data folder and specs; return its output."""

@@ -9,6 +9,7 @@ from hostile_support import make_tiers, sign_in
 
 from tests.harness import build_app
 from tests.helpers import create_account
+from tests.pg_support import suite_store
 
 # A day when every shipped téléservice is open (patrimoine: 2026-09-01 → 2027-03-31).
 TODAY = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
@@ -18,7 +19,7 @@ FAST = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 8192, "ARGON2_PARALLELISM":
 @pytest.fixture
 def app(tmp_path, clock):
     clock.offset = TODAY - datetime.now(UTC)
-    return build_app(tmp_path / "data", clock, STORE="memory", THROTTLE_REGISTER=(10_000, 3600),
+    return build_app(tmp_path / "data", clock, STORE=suite_store("memory"), THROTTLE_REGISTER=(10_000, 3600),
                      THROTTLE_LOGIN=(10_000, 60), **FAST)
 
 

@@ -50,6 +50,7 @@ def old_layout(services, spec):
 def test_upgrade_moves_the_round_2_layout(tmp_path, specs_dir, clock, monkeypatch):
     monkeypatch.setenv("PORTAIL_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("PORTAIL_SPECS_DIR", str(specs_dir))
+    monkeypatch.setenv("PORTAIL_STORE", "tinydb")  # the data folder written below, whatever the suite's store
     app = make_app(tmp_path / "data", clock, specs_dir, store="tinydb")
     services = app.extensions["portail"]
     with app.app_context():

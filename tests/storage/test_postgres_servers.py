@@ -1,7 +1,10 @@
-"""Two app servers on one PostgreSQL database, under 20 clients, while workers are
-killed with SIGKILL and the database kills the app's connections: every draft save
-and every transmission a client saw acknowledged is in the database (and in the staff
-index), and a client's session works on either server (one secret key, in the database).
+"""Two app servers (gunicorn, 4 workers each) on one PostgreSQL database, under 20 clients,
+while workers are killed with SIGKILL and the database kills the app's connections: every
+draft save and every transmission a client saw acknowledged is in the database, every
+transmitted demande is in the staff index, and every accusé de réception was delivered
+exactly once per recipient (one ``Message-ID``, the mail's idempotency key, whatever the
+server or the worker that delivered it). A client's session works on either server (one
+secret key, in the database).
 """
 from __future__ import annotations
 
@@ -26,8 +29,8 @@ from tests.demandes.support import PDF
 from tests.helpers import PASSWORD
 
 CLIENTS = 20
-WORKERS = 3
-LOAD_SECONDS = (20, 240)  # at least, at most: until enough transmissions were acknowledged
+WORKERS = 4
+LOAD_SECONDS = (20, 180)  # at least, at most: until enough transmissions were acknowledged
 ENOUGH_TRANSMISSIONS = 10
 
 
@@ -103,6 +106,7 @@ class Journal:
         self.lock = threading.Lock()
         self.saves: dict[str, int] = {}
         self.transmitted: set[str] = set()
+        self.owners: dict[str, int] = {}  # every demande started -> its client's number
         self.failures = 0
 
     def saved(self, demande_id, n):
@@ -151,6 +155,8 @@ def applicant(client: Client, number: int, journal: Journal, stop: threading.Eve
         attempt(log_in)
         while not stop.is_set():
             demande_id = attempt(start)
+            with journal.lock:
+                journal.owners[demande_id] = number
             for n in range(3):
                 fields = {"intitule": f"client{number}-{n}", "participants": "120", "partenaire": "false"}
                 attempt(save, demande_id, "projet", fields)
@@ -185,7 +191,9 @@ def chaos(servers, url, stop: threading.Event, done: list):
     import psycopg
 
     rng = random.Random(14)
-    while not stop.wait(rng.uniform(0.4, 1.0)):
+    # a fault every 1–2 s: a killed worker takes seconds to come back (no --preload: each worker
+    # opens its own connections), so a faster pace leaves the servers mostly restarting
+    while not stop.wait(rng.uniform(1.0, 2.0)):
         if rng.random() < 0.6:
             pids = worker_pids(rng.choice(servers))
             if pids:
@@ -211,6 +219,7 @@ def start_server(tmp_path, name, url, specs_dir, port):
         PORTAIL_ARGON2_TIME_COST="1", PORTAIL_ARGON2_MEMORY_COST="1024", PORTAIL_ARGON2_PARALLELISM="1",
         PORTAIL_THROTTLE_LOGIN="100000,60", PORTAIL_DATABASE_POOL_SIZE="4",
         PORTAIL_OUTBOX_LEASE_SECONDS="2",  # effects of a killed request are the worker's after 2 s
+        PORTAIL_OUTBOX_RETRY_BASE_SECONDS="1",  # a failed delivery is due again within seconds
     )
     log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 - closed with the server
     process = subprocess.Popen(
@@ -237,7 +246,8 @@ def run_worker_once(tmp_path, url, specs_dir):
     last_due = max((datetime.fromisoformat(e["next_attempt_at"]) for e in left), default=datetime.now(UTC))
     time.sleep(max(0.0, (last_due - datetime.now(UTC)).total_seconds()) + 2.5)
     env = dict(os.environ, PORTAIL_DATABASE_URL=url, PORTAIL_DATA=str(tmp_path / "worker"),
-               PORTAIL_SPECS_DIR=str(specs_dir), PORTAIL_MAIL_BACKEND="outbox", PORTAIL_OUTBOX_LEASE_SECONDS="2")
+               PORTAIL_SPECS_DIR=str(specs_dir), PORTAIL_MAIL_BACKEND="outbox", PORTAIL_OUTBOX_LEASE_SECONDS="2",
+               PORTAIL_OUTBOX_RETRY_BASE_SECONDS="1")
     result = subprocess.run([sys.executable, "-c", "from runtime.cli import main; main()", "worker", "--once"],
                             check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -268,22 +278,39 @@ def seed(url, specs_dir, tmp_path):
                       "SPECS_DIR": str(specs_dir), "SECRET_KEY": "seed", "CAPTCHA_BACKEND": "test",
                       "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024, "ARGON2_PARALLELISM": 1})
     services = app.extensions["portail"]
+    recipients = {}
     with app.app_context():
         for number in range(CLIENTS):
             account = create_account(services, identifiant=f"client{number:02d}", email=f"c{number}@exemple.fr")
-            make_tiers(services, account, siret=siret(number), name=f"Association {number}")
+            tiers = make_tiers(services, account, siret=siret(number), name=f"Association {number}")
+            recipients[number] = sorted({account["email"], tiers["email"]})
     services.store.close()
+    return recipients
+
+
+def receipts(tmp_path) -> dict[tuple[str, str], list[str]]:
+    """(subject, recipient) -> the Message-ID of each copy of an accusé de réception, across the
+    outbox folders of both servers and of the worker."""
+    from runtime.mail.backends import Outbox
+
+    found: dict[tuple[str, str], list[str]] = {}
+    for folder in sorted(tmp_path.glob("*/outbox")):
+        for mail in Outbox(folder).messages():
+            if mail.subject.startswith("Accusé de réception"):
+                found.setdefault((mail.subject, mail.to), []).append(str(mail.message["Message-ID"]))
+    return found
 
 
 @pytest.mark.slow
 def test_two_servers_lose_no_acknowledged_write_under_kills(tmp_path, pg_url):
+    from runtime.domain import effects
     from runtime.storage.index import DemandeIndex
     from runtime.storage.postgres_store import PostgresStore
 
     specs_dir = tmp_path / "specs"
     shutil.copytree(Path(__file__).parents[1] / "demandes" / "specs", specs_dir)
     shutil.copytree(ROOT / "specs" / "tiers", specs_dir / "tiers")
-    seed(pg_url, specs_dir, tmp_path)
+    recipients = seed(pg_url, specs_dir, tmp_path)
     ports = [free_port(), free_port()]
     servers = [start_server(tmp_path, f"server{i}", pg_url, specs_dir, port) for i, port in enumerate(ports)]
     stop, chaos_stop, journal, faults = threading.Event(), threading.Event(), Journal(), []
@@ -335,11 +362,24 @@ def test_two_servers_lose_no_acknowledged_write_under_kills(tmp_path, pg_url):
         wrong = [d for d in journal.transmitted if d not in unindexed
                  and index.get(d)["numero"] != demandes[d]["numero"]]
         assert not wrong
+        transmitted = [d for d in demandes.values() if d.get("numero")]  # acknowledged or not
+        unindexed += sorted(d["id"] for d in transmitted if index.get(d["id"]) is None and d["id"] not in unindexed)
+        pending = [name for name in store.partitions("demandes/") if store.read(name).table(effects.OUTBOX).all()]
     finally:
         store.close()
-    assert not unindexed, f"transmissions acquittées absentes de l'index : {unindexed[:3]}"
-    print(f"\n{len(journal.saves)} demandes saved, {len(journal.transmitted)} transmitted, "
-          f"{journal.failures} failed requests retried, faults: {len(faults)}")
+    assert not unindexed, f"transmissions absentes de l'index : {unindexed[:3]}"
+    assert not pending, f"effets jamais délivrés : {pending[:3]}"
+    mails, copies = receipts(tmp_path), 0
+    for demande in transmitted:
+        subject = f"Accusé de réception de votre demande {demande['numero']}"
+        for to in recipients[journal.owners[demande["id"]]]:
+            ids = mails.pop((subject, to), [])
+            assert len(set(ids)) == 1, f"{subject} à {to} : {len(set(ids))} courriel(s) distinct(s)"
+            copies += len(ids) - 1
+    assert not mails, f"accusés de réception inattendus : {sorted(mails)[:3]}"
+    print(f"\n{len(journal.saves)} demandes saved, {len(journal.transmitted)} transmissions acknowledged, "
+          f"{len(transmitted)} transmitted, {journal.failures} failed requests retried, faults: {len(faults)}, "
+          f"accusés delivered again by another process (same Message-ID): {copies}")
 
 
 def test_two_servers_share_sessions_throttling_and_their_secret_key(tmp_path, pg_url, clock):

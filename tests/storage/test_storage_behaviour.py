@@ -24,6 +24,21 @@ def test_insert_keeps_an_explicit_id(store):
     assert store.read("accounts").table("accounts").get("a1")["email"] == "x@example.fr"
 
 
+def test_an_id_holding_u0000_is_stored_and_looked_up_like_any_other(store):
+    """A key typed by a visitor (an identifiant, an e-mail) may hold U+0000, which PostgreSQL text
+    refuses; it must be found or not found, never an error. U+E000 (the escape) stays distinct."""
+    assert store.read("account_keys/abc").table("identifiant").get("camille\x00") is None
+    for key in ("camille\x00", "camille\ue0000", "camille"):
+        insert(store, "account_keys/abc", {"id": key, "account_id": repr(key)}, table="identifiant")
+    table = store.read("account_keys/abc").table("identifiant")
+    assert [d["id"] for d in table.all()] == ["camille\x00", "camille\ue0000", "camille"]
+    assert table.get("camille\x00")["account_id"] == repr("camille\x00")
+    with store.transaction("account_keys/abc") as part:
+        part.table("identifiant").remove("camille\x00")
+    assert store.read("account_keys/abc").table("identifiant").get("camille\x00") is None
+    assert store.read("account_keys/abc").table("identifiant").get("camille\ue0000") is not None
+
+
 def test_insert_with_an_existing_id_is_refused_and_changes_nothing(store):
     insert(store, "accounts", {"id": "a1", "email": "first@example.fr"}, table="accounts")
     with pytest.raises(DuplicateId, match="id déjà utilisé : a1"):

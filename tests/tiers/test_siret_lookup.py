@@ -12,6 +12,7 @@ import pytest
 from flask import render_template_string
 
 from runtime.siret_lookup import HttpLookup, NullLookup, get_siret_lookup, parse_directory_answer
+from tests.pg_support import suite_store
 from tests.tiers.conftest import SIRET, login, make_account
 from tests.tiers.directory_stub import CANNED, FOUND, SIREN, Directory
 
@@ -28,7 +29,7 @@ def lookup_app(tmp_path, clock, directory):
     from runtime.app import create_app
 
     return create_app({
-        "TESTING": True, "DATA_DIR": str(tmp_path / "data"), "STORE": "memory", "BASE_URL": "http://portail.test",
+        "TESTING": True, "DATA_DIR": str(tmp_path / "data"), "STORE": suite_store("memory"), "BASE_URL": "http://portail.test",
         "CLOCK": clock, "SECRET_KEY": "test-secret", "CAPTCHA_BACKEND": "test",
         "SIRET_LOOKUP_URL": directory.url, "THROTTLE_SIRET_LOOKUP": (3, 600),
     })

@@ -8,6 +8,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.helpers import PASSWORD, create_account
+from tests.pg_support import suite_store
 from tests.tiers.conftest import SIRET
 from tests.tiers.directory_stub import Directory
 
@@ -25,7 +26,7 @@ def portal(tmp_path, clock, directory):
     from runtime.app import create_app
 
     app = create_app({
-        "DATA_DIR": str(tmp_path / "data"), "STORE": "memory", "BASE_URL": "http://127.0.0.1",
+        "DATA_DIR": str(tmp_path / "data"), "STORE": suite_store("memory"), "BASE_URL": "http://127.0.0.1",
         "CLOCK": clock, "SECRET_KEY": "test-secret", "CAPTCHA_BACKEND": "test", "SIRET_LOOKUP_URL": directory.url,
         "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024, "ARGON2_PARALLELISM": 1,
     })
