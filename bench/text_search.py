@@ -106,7 +106,7 @@ def main() -> None:
 
         store.transaction = counted
         row = next(rows(1, random.Random(5)))
-        row.update(id="f" * 32, transmitted_at="2026-12-01T10:00:00+00:00")
+        row.update(id="f" * 32, transmitted_at="2026-12-01T10:00:00+00:00", statut="transmise")
         started = time.perf_counter()
         index.upsert(row)
         elapsed = (time.perf_counter() - started) * 1000

@@ -271,12 +271,13 @@ class DemandeIndex:
         holding, for every typed word, a word it begins; and whether they are newest
         first. The intersection starts from the rarest typed word and stops at an empty one."""
         groups: list[list[str]] = []
-        read: dict[str, list[Document]] = {}
+        read: dict[str, Any] = {}
         for word in typed:
             partition = text_partition(month, word)
             if partition not in read:
-                read[partition] = self.store.read(partition).table("postings").all()
-            postings = [doc["rows"] for doc in read[partition] if doc["id"].startswith(word)]
+                read[partition] = self.store.read(partition).table("postings")
+            postings = [doc["rows"] for doc in read[partition].find(lambda d, word=word: d["id"].startswith(word))
+                        if isinstance(doc["rows"], str)]  # a posting of layout 2 is not read
             if not postings:
                 return [], True
             groups.append(postings)
@@ -293,7 +294,8 @@ class DemandeIndex:
     def _with_status(self, month: str, statut: str, keys: list[str]) -> list[str]:
         """The keys of demandes in ``statut``: those of its posting; for « transmise »,
         which has none, those in no other posting of the month."""
-        postings = {doc["id"]: doc["rows"] for doc in self.store.read(statuts_partition(month)).table("postings").all()}
+        postings = {doc["id"]: doc["rows"] for doc in self.store.read(statuts_partition(month)).table("postings").all()
+                    if doc["rows"]}
         if statut == Status.TRANSMISE:
             others = _union(list(postings.values())) if postings else set()
             return [k for k in keys if k.split(" ", 2)[1] not in others]
@@ -467,7 +469,8 @@ def _empty(store: Store, partition: str) -> None:
 def _post(postings, word: str, demande_id: str, entry: str | None) -> None:
     """Add (``entry``) or remove (None) one demande in the posting of ``word``, kept newest first."""
     doc = postings.get(word)
-    entries = [e for e in doc["rows"].split(",") if demande_id not in e.split(" ")] if doc else []
+    current = doc["rows"] if doc and isinstance(doc["rows"], str) else ""  # a layout-2 posting: replaced
+    entries = [e for e in current.split(",") if e and demande_id not in e.split(" ")]
     if entry is not None:
         entries.append(entry)
     if not entries:
