@@ -555,7 +555,8 @@ def app_for(data_dir: Path, clock: Clock | None = None, **overrides: Any):
 
 # Bumped when the staff index layout changes: cached data sets are re-indexed, not regenerated.
 # 2: text postings per month (index/_text/<yyyy-mm>/<xx>), one locator per demande.
-INDEX_LAYOUT = 2
+# 3: postings bucketed by 3-letter prefix as sorted strings, status postings, the row copied in its locator.
+INDEX_LAYOUT = 3
 
 
 def folder_size(path: Path) -> int:

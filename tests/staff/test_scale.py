@@ -67,7 +67,7 @@ def test_export_streams_and_reads_each_demande_once_without_its_tiers(client, se
     assert f"tiers/{tiers['id']}" not in recorder.reads
 
 
-def test_text_search_answers_from_the_postings_reading_only_the_shard_of_the_row_shown(services, tiers, recorder):
+def test_text_search_answers_from_the_postings_reading_only_the_locator_of_the_row_shown(services, tiers, recorder):
     index = DemandeIndex(services.store)
     tiers = {**tiers, "representant_prenom": "Camille", "representant_nom": "Martin",
              "adresse": {"street": "1 rue", "postcode": "13600", "commune": "La Ciotat"}}
@@ -80,8 +80,9 @@ def test_text_search_answers_from_the_postings_reading_only_the_shard_of_the_row
         assert [r["id"] for r in rows] == [demande["id"]] and total == 1, text
     assert index.search({"text": "lyon"}, 1, 50) == ([], 0)
     assert index.search({"text": "panier lyon"}, 1, 50) == ([], 0)
-    shards = {n for n in recorder.reads if n.startswith("index/") and not n.startswith(("index/_", "index/_counts"))}
-    assert shards == {f"index/quartier/{row['transmitted_at'][:7]}"}
+    shards = {n for n in recorder.reads if n.startswith("index/") and not n.startswith("index/_")}
+    assert shards == set()  # the row shown comes from the copy in its locator, no whole shard is read
+    assert {n for n in recorder.reads if n.startswith("index/_where/")} == {f"index/_where/{row['id']}"}
 
 
 def test_a_word_of_every_row_is_still_answered_from_the_postings_of_each_month(services, recorder):
@@ -99,8 +100,9 @@ def test_a_word_of_every_row_is_still_answered_from_the_postings_of_each_month(s
     assert total == 6 and [r["id"] for r in rows] == ["d00001", "d00000"]
 
 
-def test_a_write_rewrites_only_the_postings_of_its_month_and_a_status_change_none(services, recorder):
-    """A posting holds the demandes of one month: what a transmission rewrites does not grow with the total."""
+def test_a_write_rewrites_only_the_postings_of_its_month_and_a_status_change_one(services, recorder):
+    """A posting holds the demandes of one month: what a transmission rewrites does not grow with the total;
+    a status change rewrites the month's status postings alone, and its row's locator."""
     index = DemandeIndex(services.store)
     for n in range(5):
         index.upsert({"id": f"d{n:05d}", "numero": f"Q-{n:06d}", "teleservice": "quartier", "statut": "transmise",
@@ -110,11 +112,13 @@ def test_a_write_rewrites_only_the_postings_of_its_month_and_a_status_change_non
                   "tiers_name": "Commune de Marseille", "transmitted_at": "2026-06-11T09:00:00+00:00"})
     text = {n for n in recorder.writes if n.startswith("index/_text/")}
     assert text and all(n.startswith("index/_text/2026-06/") for n in text)
+    assert "index/_text/2026-06/statuts" not in text and not [n for n in recorder.writes if "_vocab" in n]
     assert not [n for n in recorder.writes if n.startswith("index/_where/") and n != "index/_where/d00009"]
     recorder.reset()
     index.upsert({"id": "d00009", "numero": "Q-000009", "teleservice": "quartier", "statut": "en_instruction",
                   "tiers_name": "Commune de Marseille", "transmitted_at": "2026-06-11T09:00:00+00:00"})
-    assert not [n for n in recorder.writes if n.startswith(("index/_text/", "index/_vocab/"))]
+    assert [n for n in recorder.writes if n.startswith("index/_text/")] == ["index/_text/2026-06/statuts"]
+    assert index.get("d00009")["statut"] == "en_instruction"
     assert index.search({"text": "marseille", "statut": "en_instruction"}, 1, 10)[1] == 1
     index.remove("d00009")
     assert index.search({"text": "marseille"}, 1, 10)[1] == 5

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import random
+import re
+import unicodedata
 from datetime import date
 
 import pytest
@@ -154,6 +156,57 @@ def test_text_search_pages_match_a_brute_force_listing(index):
             found, total = index.search(filters, page=page, per_page=13, teleservices=allowed)
             assert total == len(expected), filters
             assert [r["id"] for r in found] == [r["id"] for r in expected[(page - 1) * 13: page * 13]], (filters, page)
+
+
+def test_every_text_query_shape_matches_a_brute_force_listing(index, store):
+    """Prefixes expanding to many words (numbers), several words, number prefixes, with
+    téléservice, status, dates and a restriction: pages and totals equal a scan of every
+    row by the word-prefix rule (PostgreSQL matches substrings: see pg_index.py)."""
+    if hasattr(store, "pool"):
+        pytest.skip("PostgreSQL: text search by substring (LIKE), not by word prefix")
+    rng = random.Random(5)
+    pool = ["Lavoir", "Lavandes", "Panier", "Calanque", "Martin", "Marseille", "Marthe", "Élan"]
+    rows = []
+    for n in range(240):
+        year = rng.choice([2025, 2026])
+        rows.append(index.upsert(summary(
+            n, numero=f"{rng.choice(['PAT', 'SPO'])}-{year}-{rng.choice([n, 20260 + n % 12, 123 * n]):06d}",
+            teleservice=rng.choice(["patrimoine", "sport", "culture"]), applicant=rng.choice(["", "Camille Martin"]),
+            statut=rng.choice(["transmise", "acceptee", "refusee"]), month=f"{year}-{rng.randint(1, 3):02d}",
+            day=rng.randint(1, 28), tiers_name=" ".join(rng.sample(pool, rng.randint(1, 3))) + f" {n % 13}")))
+    for n in range(0, 240, 7):  # status changes and removals keep the postings exact
+        rows[n] = index.upsert({**rows[n], "statut": "acceptee"})
+    for n in range(3, 240, 31):
+        index.remove(rows[n]["id"])
+    rows = [r for n, r in enumerate(rows) if n % 31 != 3 or n < 3]
+    newest_first = sorted(rows, key=lambda r: (r["transmitted_at"], r["id"]), reverse=True)
+    cases = [({"text": "PAT-2026"}, None), ({"text": "2026"}, None), ({"text": "123"}, None), ({"text": "000"}, None),
+             ({"text": "lav mar"}, None), ({"text": "martin lavoir"}, None), ({"text": "elan 202"}, None),
+             ({"text": "spo-2025", "statut": "acceptee"}, None), ({"text": "mar", "statut": "refusee"}, {"sport"}),
+             ({"text": "lava", "date_from": "2025-02-10", "date_to": "2026-01-15"}, None),
+             ({"text": "pat 2026 marseille", "teleservice": "culture", "statut": "transmise"}, {"culture", "sport"}),
+             ({"text": "mart", "date_to": "2025-03-14", "tiers_id": "t1"}, None), ({"text": "lyon"}, None)]
+    for filters, allowed in cases:
+        expected = [r for r in newest_first if _words_begin(r, filters["text"])
+                    and _brute_match(r, {k: v for k, v in filters.items() if k != "text"})
+                    and (allowed is None or r["teleservice"] in allowed)]
+        for page in (1, 2, 5):
+            found, total = index.search(filters, page=page, per_page=11, teleservices=allowed)
+            assert total == len(expected), filters
+            assert found == expected[(page - 1) * 11: page * 11], (filters, page)
+
+
+def _words_begin(row, text):
+    """Every typed word of 3 letters or more begins a word of the row (a number also
+    counts without its leading zeros), accents and case aside."""
+    def fold(value):
+        return "".join(c for c in unicodedata.normalize("NFKD", value) if not unicodedata.combining(c)).lower()
+
+    words = set(re.findall(r"[0-9a-z]+", fold(" ".join(str(row.get(f) or "") for f in
+                                                       ("numero", "tiers_name", "title", "applicant", "commune")))))
+    words |= {w.lstrip("0") for w in words if w.isdigit()}
+    typed = [w for w in re.findall(r"[0-9a-z]+", fold(text)) if len(w) >= 3]
+    return all(any(w.startswith(t) for w in words) for t in typed)
 
 
 def _brute_match(row, filters):
