@@ -22,15 +22,16 @@ from runtime.app import create_app
 from runtime.clock import Clock
 from tests.helpers import PASSWORD, csrf_token
 
+# Cheap argon2id parameters: tests hash many passwords on a small machine (the production
+# defaults are checked by tests/accounts/test_passwords_and_demo.py).
+CHEAP_ARGON2: dict[str, Any] = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024, "ARGON2_PARALLELISM": 1}
+
 BASE_CONFIG: dict[str, Any] = {
     "TESTING": True,
     "BASE_URL": "http://portail.test",
     "SECRET_KEY": "test-secret",
     "CAPTCHA_BACKEND": "test",
-    # Cheap argon2id parameters: tests hash many passwords on a small machine.
-    "ARGON2_TIME_COST": 1,
-    "ARGON2_MEMORY_COST": 1024,
-    "ARGON2_PARALLELISM": 1,
+    **CHEAP_ARGON2,
 }
 
 
