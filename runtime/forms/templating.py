@@ -10,7 +10,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import current_app
-from jinja2 import TemplateNotFound, nodes
+from jinja2 import BytecodeCache, TemplateNotFound, nodes
+from jinja2.bccache import Bucket
 from jinja2.compiler import has_safe_repr
 from jinja2.runtime import markup_join, str_join
 from markupsafe import Markup
@@ -263,6 +264,62 @@ class Folder:
         return node
 
 
+class SharedCode(BytecodeCache):
+    """The compiled code of templates, shared by every Jinja environment of the process.
+
+    Each app has its own environment, which compiles every template it renders once;
+    a process building many apps (the test suite builds one per test) would compile
+    ``base.html`` and the macros hundreds of times. Jinja's bytecode cache, kept in
+    memory: an entry is reused only by an environment with the same compile options
+    and for the same source text (an edited template is compiled again). A server
+    process builds one app: there it changes nothing.
+    """
+
+    def __init__(self):
+        self._codes: dict[tuple, tuple[str, Any]] = {}
+
+    @staticmethod
+    def options(env) -> tuple:
+        """What the generated code depends on besides the source."""
+        def identity(value):
+            return getattr(value, "__func__", value)  # the same bound method of two apps is one function
+
+        return (type(env), env.block_start_string, env.block_end_string, env.variable_start_string,
+                env.variable_end_string, env.comment_start_string, env.comment_end_string,
+                env.line_statement_prefix, env.line_comment_prefix, env.trim_blocks, env.lstrip_blocks,
+                env.newline_sequence, env.keep_trailing_newline, env.optimized, identity(env.autoescape),
+                identity(env.finalize), tuple(sorted(env.extensions)))
+
+    def get_bucket(self, environment, name, filename, source) -> Bucket:
+        bucket = Bucket(environment, (self.options(environment), name, filename), self.get_source_checksum(source))
+        self.load_bytecode(bucket)
+        return bucket
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        checksum, code = self._codes.get(bucket.key, (None, None))
+        if checksum == bucket.checksum:
+            bucket.code = code
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._codes[bucket.key] = (bucket.checksum, bucket.code)  # one assignment: safe across threads
+
+    def forget(self, name_prefix: tuple) -> None:
+        """Drop the code of the templates whose (tuple) name starts with ``name_prefix``."""
+        for key in [k for k in list(self._codes) if isinstance(k[1], tuple) and k[1][:len(name_prefix)] == name_prefix]:
+            self._codes.pop(key, None)
+
+    def code(self, env, key: tuple, source: str, compile_source):
+        """The code of a template built from ``source`` by ``compile_source()`` (not from a file)."""
+        bucket = self.get_bucket(env, key, None, source)
+        if bucket.code is None:
+            bucket.code = compile_source()
+            self.dump_bytecode(bucket)
+        return bucket.code
+
+
+shared_code = SharedCode()
+
+
 class PageTemplates:
     """One Jinja template per (spec version, page): every field's template inlined.
 
@@ -296,15 +353,24 @@ class PageTemplates:
             for compiled in self._cache.values():
                 for key in [k for k in compiled if k[0] == version_key]:
                     del compiled[key]
+        shared_code.forget(("page", version_key))
 
     def compile(self, env, spec: Spec, page: Page):
-        """The page's template, with what depends only on the spec evaluated now (see ``Folder``)."""
-        tree = env.parse(self.source(env, page))
-        known = {"fields": page.fields, "page": page, "spec": spec}
-        if "portail_forms" in env.globals:
-            known["portail_forms"] = env.globals["portail_forms"]
-        Folder(env).fold(tree, known)
-        return env.template_class.from_code(env, env.compile(tree), env.make_globals(None), None)
+        """The page's template, with what depends only on the spec evaluated now (see ``Folder``).
+        The folded code depends only on the spec version, the page and the template files: it is
+        shared by the environments of the process (``shared_code``)."""
+        source = self.source(env, page)
+
+        def fold_and_compile():
+            tree = env.parse(source)
+            known = {"fields": page.fields, "page": page, "spec": spec}
+            if "portail_forms" in env.globals:
+                known["portail_forms"] = env.globals["portail_forms"]
+            Folder(env).fold(tree, known)
+            return env.compile(tree)
+
+        code = shared_code.code(env, ("page", spec.version_key, page.id), source, fold_and_compile)
+        return env.template_class.from_code(env, code, env.make_globals(None), None)
 
     def source(self, env, page: Page) -> str:
         parts = ['{% import "macros/fields.html" as p %}']
@@ -477,5 +543,6 @@ def check_templates(env) -> None:
 
 
 def init_app(app) -> None:
+    app.jinja_env.bytecode_cache = shared_code
     check_templates(app.jinja_env)
     app.jinja_env.globals["portail_forms"] = FormsHelper()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -87,7 +88,22 @@ def _load_cached(source: str, _mtime: int) -> SharedList:
 
 
 def load_list_text(text: str, source: str) -> SharedList:
-    """A shared list; raise ``SpecErrors`` listing every problem with its line."""
+    """A shared list; raise ``SpecErrors`` listing every problem with its line. Valid lists are
+    kept per process by content (every app instance and reload reuses them, like the specs)."""
+    shared = _parsed.get(text)
+    if shared is None:
+        shared = _parse_list(text, source)
+        if len(_parsed) >= _PARSED_MAX:
+            _parsed.pop(next(iter(_parsed)))
+        _parsed[text] = shared
+    return shared if shared.source == source else replace(shared, source=source)
+
+
+_parsed: dict[str, SharedList] = {}
+_PARSED_MAX = 64
+
+
+def _parse_list(text: str, source: str) -> SharedList:
     try:
         document = parse(text)
     except YAMLProblem as problem:

@@ -51,10 +51,11 @@ def read_text(path: str | Path) -> str:
 def load_spec_text(text: str, source: str = "<texte>", lists: Lists | None = None) -> Spec:
     """Parse, validate and build; raise ``SpecErrors`` listing every problem.
 
-    Valid specs are kept per process (keyed by source and content), so that
-    every app instance and every reload reuses the work already done."""
+    Valid specs are kept per process (keyed by content), so that every app instance and
+    every reload reuses the work already done; the same text under another file name (a copy
+    of the catalogue) is the same spec with its own ``source``."""
     lists = lists or {}
-    key = (source, _digest(text, [lists[k].text for k in sorted(lists)]))
+    key = _digest(text, [lists[k].text for k in sorted(lists)])
     spec = _parsed.get(key)
     if spec is None:
         data, used = validate_text(text, source, lists)
@@ -62,10 +63,10 @@ def load_spec_text(text: str, source: str = "<texte>", lists: Lists | None = Non
         if len(_parsed) >= _PARSED_MAX:
             _parsed.pop(next(iter(_parsed)))
         _parsed[key] = spec
-    return spec
+    return spec if spec.source == source else replace(spec, source=source)
 
 
-_parsed: dict[tuple[str, str], Spec] = {}
+_parsed: dict[str, Spec] = {}
 _PARSED_MAX = 256
 
 

@@ -59,6 +59,16 @@ def test_hash_is_argon2id_and_verifies():
     assert not verify_password(None, "x", config)
 
 
+def test_production_hashes_with_the_recommended_argon2id_parameters():
+    """The suite hashes with cheap parameters (tests/harness.py); production keeps the costly
+    ones (64 MiB, 3 passes, 4 lanes), and a hash records them."""
+    stored = hash_password("Motdepasse1!", DEFAULTS)
+    assert (DEFAULTS["ARGON2_MEMORY_COST"], DEFAULTS["ARGON2_TIME_COST"], DEFAULTS["ARGON2_PARALLELISM"]) == (
+        65536, 3, 4)
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert verify_password(stored, "Motdepasse1!", DEFAULTS)
+
+
 def test_demo_account_is_created_once_and_can_log_in(app, services):
     lines = seed_demo_data(app)
     assert DEMO_SEEDERS[0].__name__ == "seed_demo_account"

@@ -156,8 +156,8 @@ CELLS_OFF_SCREEN = """(selector) => {
 
 
 def staff_on_a_phone(j: Journey, agent, numero: str) -> None:
-    """At 375 px, every column of the listing and of Échanges is on screen (one card per row),
-    and the listing can still be sorted."""
+    """At 375 px, every column of the listing, of Échanges and of a demande's history is on screen
+    (one card per row), and the listing can still be sorted."""
     staff_login(j, *agent)
     j.goto("/agents/demandes")
     j.step("liste des demandes 375 px")
@@ -170,6 +170,7 @@ def staff_on_a_phone(j: Journey, agent, numero: str) -> None:
     assert j.page.evaluate(CELLS_OFF_SCREEN, "table.portail-cards") == []
     open_staff_demande(j, numero)
     j.step("demande 375 px")
+    assert j.page.locator("#historique + table.portail-cards tbody tr").count() >= 2  # the history, as cards
     assert j.page.evaluate(CELLS_OFF_SCREEN, "table.portail-cards") == []
 
 

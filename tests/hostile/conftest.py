@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 import pytest
 from hostile_support import make_tiers, sign_in
 
-from tests.harness import build_app
+from tests.harness import CHEAP_ARGON2, build_app
 from tests.helpers import create_account
 from tests.pg_support import suite_store
 
 # A day when every shipped téléservice is open (patrimoine: 2026-09-01 → 2027-03-31).
 TODAY = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
-FAST = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 8192, "ARGON2_PARALLELISM": 1}
+FAST = CHEAP_ARGON2
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import pytest
 
 from runtime import ROOT
 from tests.demandes.support import SPECS, make_tiers
+from tests.harness import CHEAP_ARGON2
 from tests.helpers import create_account
 from tests.staff.support import create_staff, make_app
 
@@ -32,7 +33,7 @@ def fast_hashing(services):
     services.config.update(FAST_ARGON2)
 
 
-FAST_ARGON2 = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 8192, "ARGON2_PARALLELISM": 1}
+FAST_ARGON2 = CHEAP_ARGON2
 
 
 @pytest.fixture

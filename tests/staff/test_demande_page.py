@@ -119,6 +119,22 @@ def test_the_history_names_the_changed_steps(app, client, services, agent, accou
     assert "Voir les modifications de la version n° 2" in history
 
 
+def test_the_history_is_shown_as_cards_on_small_screens(app, client, services, agent, account, demande):
+    """At 375 px each history entry is a card with every column named (issue 12: the table
+    scrolled sideways); the browser journey checks the layout, this the markup it relies on."""
+    retransmit(app, client, services, account, demande, ["budget"], {"budget": {"montant_sollicite": "1800"}})
+    html = page_text(client.get(demande_url(demande)))
+    table = html[html.index("<table", html.index('id="historique"')):]
+    table = table[:table.index("</table>")]
+    assert "portail-cards" in table[:table.index(">")]
+    headers = re.findall(r'<th scope="col"[^>]*>(.*?)</th>', table)
+    assert headers == ["Date", "Par", "Action"]
+    rows = re.findall(r"<tr class=\"govuk-table__row\">(.*?)</tr>", table[table.index("<tbody"):], re.DOTALL)
+    assert len(rows) >= 2
+    for row in rows:
+        assert re.findall(r'data-label="([^"]+)"', row) == headers
+
+
 def test_a_retransmission_without_change_says_so(app, client, services, agent, account, demande):
     doc = retransmit(app, client, services, account, demande, ["budget"], {"budget": {"montant_sollicite": "1500"}})
     assert doc["history"][-1]["detail"] == "Aucune réponse modifiée"

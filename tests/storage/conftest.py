@@ -14,7 +14,9 @@ def store(request, tmp_path):
         return MemoryStore()
     if request.param == "postgresql":
         return request.getfixturevalue("pg_store")
-    return TinyDBStore(tmp_path / "db", derived=DERIVED_PREFIXES)  # as open_store makes it
+    # as open_store makes it in the test suites: fsync off (behaviours, not durability: that is
+    # checked by test_storage_tinydb.py and the fault tests, with fsync on)
+    return TinyDBStore(tmp_path / "db", fsync=False, derived=DERIVED_PREFIXES)
 
 
 @pytest.fixture

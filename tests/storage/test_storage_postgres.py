@@ -147,7 +147,7 @@ def test_four_processes_of_100_writes_lose_nothing(pg_url, pg_store, layout):
 def test_writers_killed_at_random_moments_lose_no_acknowledged_write(pg_url, pg_store):
     rng = random.Random(20261128)
     acknowledged: set[str] = set()
-    for run in range(25):
+    for run in range(12):  # each run: a process start, a pool, a kill 0 to 50 ms into its writes
         writer = start_writer(pg_url, "tiers/victim", 0, f"run{run}")
         acknowledged.add(writer.stdout.readline().strip())
         time.sleep(rng.uniform(0, 0.05))
@@ -157,7 +157,7 @@ def test_writers_killed_at_random_moments_lose_no_acknowledged_write(pg_url, pg_
         writer.stdout.close()
         stored = {d["id"] for d in pg_store.read("tiers/victim").table("docs").all()}
         assert not acknowledged - stored, f"run {run}: acknowledged writes lost"
-    assert len(acknowledged) > 25
+    assert len(acknowledged) > 12
 
 
 def test_a_new_database_is_refused_until_portail_db_upgrade(pg_url, tmp_path, monkeypatch):
