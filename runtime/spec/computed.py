@@ -74,8 +74,8 @@ def compute(spec: Spec, answers: Mapping[str, Any]) -> dict[str, Decimal | None]
     latest answers are kept, keyed by the spec version and the answers' text."""
     if not spec.computed:
         return {}
-    version = getattr(spec, "version_key", None)
-    if not version:  # a spec being built (tests, the editor's checks): nothing identifies it
+    version = getattr(spec, "version_key", None) if getattr(spec, "digest", "") else None
+    if not version:  # a spec built in memory (tests, the editor's checks): no digest identifies it
         return _compute(spec, answers)
     key = (version, repr(answers))
     known = _recent.get(key)
