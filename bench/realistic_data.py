@@ -29,8 +29,8 @@ every step at each save; 10,000 demandes took 126 s of CPU (12 minutes on the
 shared 2-core machine under a load average of 12), so 100,000 needs well over
 half an hour of one idle core.
 
-The folder is cached in ``/tmp/portail-bench/<size>`` (re-used if present,
-``--force`` rebuilds). ``manifest.json`` there names the accounts, Tiers and
+The folder is cached in ``/tmp/portail-bench/<size>`` (``PORTAIL_BENCH_CACHE`` names
+another folder; re-used if present, ``--force`` rebuilds). ``manifest.json`` there names the accounts, Tiers and
 demandes the driver (``bench/realistic.py``) measures, and the passwords.
 """
 from __future__ import annotations
@@ -68,7 +68,7 @@ from runtime.storage.repositories.demandes import counts_partition
 from runtime.storage.repositories.tiers import normalise_siret
 from tests.demandes.samples import sample_answer  # the tests' valid answers of any spec
 
-CACHE = Path("/tmp/portail-bench")
+CACHE = Path(os.environ.get("PORTAIL_BENCH_CACHE") or "/tmp/portail-bench")  # shared by the benches of a machine
 PASSWORD = "Motdepasse1!"  # every generated applicant account
 SEED = 11
 TRANSMITTED_SHARE = 0.75
