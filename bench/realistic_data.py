@@ -16,18 +16,25 @@ validation as the web layer (``validate_page``), staff transitions by
 ``services().staff_index.reindex``. Nothing writes a partition file itself,
 so the generator keeps working when the storage layout changes.
 
-Speed: ``STORE_FSYNC`` is off while generating, and writes are grouped by
-holding open, for a batch of Tiers, the transactions of the partitions every
-operation touches (``hot_partitions``): nested transactions join the open one
-and the file is written once at the end of the batch. That is only an
-optimisation: with another layout the held names are simply unused. Only
-``hot_partitions``, ``Generator.tiers_partitions`` and ``Generator.demandes_of``
-name partitions.
+Speed: the store is built in ``/dev/shm`` (renames there cost microseconds, not
+milliseconds on a busy disk), with ``STORE_FSYNC`` off, then moved under the cache.
+Two processes (forked after the accounts are created) fill half of the Tiers each,
+by batches: a worker first drafts its batch's demandes (step saves and their
+validation, the bulk of the CPU, touching only its own partitions), then files
+them (transmission, instruction, staff index) and creates the next batch's Tiers
+while holding open the transactions of the partitions every filing touches
+(``hot_partitions``: registry, index counters, buckets, shards, text index):
+nested transactions join the open one, each file is written once per batch, and
+the two workers take turns on them. Holding is only an optimisation: with another
+layout the held names are simply unused. Only ``hot_partitions``,
+``Generator.tiers_partitions``, ``Generator.account_partitions`` and
+``Generator.demandes_of`` name partitions.
 
-Cost: about 13 ms of CPU per demande, most of it the portal's own validation of
-every step at each save; 10,000 demandes took 126 s of CPU (12 minutes on the
-shared 2-core machine under a load average of 12), so 100,000 needs well over
-half an hour of one idle core.
+Cost, measured on the shared 2-core machine: 21–27 ms of CPU per demande (the
+portal validates every step at each save, and indexes each transmission and
+decision for the staff listing and its text search), 45 ms in a commune of 2,000
+demandes; 100,000 demandes need about 40 minutes of CPU, 20 of each core when the
+machine is idle. Each worker prints its rate and CPU per demande after each batch.
 
 The folder is cached in ``/tmp/portail-bench/<size>`` (``PORTAIL_BENCH_CACHE`` names
 another folder; re-used if present, ``--force`` rebuilds). ``manifest.json`` there names the accounts, Tiers and
@@ -64,7 +71,7 @@ from runtime.forms.wizard import raw_from_answers, validate_page
 from runtime.passwords import hash_password
 from runtime.storage.index import COUNTS, DemandeIndex
 from runtime.storage.repositories.accounts import KEYS_PREFIX
-from runtime.storage.repositories.demandes import counts_partition
+from runtime.storage.repositories.demandes import counts_partition, shard_partition
 from runtime.storage.repositories.tiers import normalise_siret
 from tests.demandes.samples import sample_answer  # the tests' valid answers of any spec
 
@@ -80,6 +87,7 @@ TRANSMIT_PROBES = 30  # small Tiers with a draft ready to transmit, one per time
 MONTHS_OF_HISTORY = 36
 PROBE_TELESERVICE = "patrimoine"  # the téléservice of the drafts the driver measures
 BATCH_DEMANDES = 5000  # demandes written per batch of held transactions
+BIG_TIERS = 50  # from this many demandes a Tiers' month shards are held while it is filled
 # Instruction statuses of transmitted demandes (the rest stays "transmise").
 STATUS_SHARES = (
     (workflow.EN_INSTRUCTION, 0.25),
@@ -271,11 +279,16 @@ def hot_partitions(teleservices, now: datetime) -> list[str]:
     registry, then the index counters, its month shards, the text postings of
     each month, the vocabulary."""
     names = ["registry", COUNTS]
-    months = sorted({(now - timedelta(days=30.4 * back)).strftime("%Y-%m") for back in range(-1, MONTHS_OF_HISTORY + 3)})
+    months = history_months(now)
     names += [f"index/{teleservice}/{month}" for teleservice in teleservices for month in months]
     names += [f"index/_text/{month}/{i:02x}" for month in months for i in range(256)]
     names += [f"index/_vocab/{i:03x}" for i in range(16 ** 3)]
     return names
+
+
+def history_months(now: datetime) -> list[str]:
+    """The months (``yyyy-mm``) the generated demandes are created or transmitted in."""
+    return sorted({(now - timedelta(days=30.4 * back)).strftime("%Y-%m") for back in range(-1, MONTHS_OF_HISTORY + 3)})
 
 
 @contextmanager
@@ -554,11 +567,11 @@ class Generator:
             pending: dict[int, list[Pending]] = {}
             for plan in batch:
                 tiers = self.tiers[plan.key]
-                with held(store, self.tiers_partitions(tiers)):
+                with held(store, self.tiers_partitions(tiers, plan)):
                     pending[plan.key] = self.fill_tiers(plan, tiers)
             with held(store, hot):
                 for plan in batch:
-                    with held(store, self.tiers_partitions(self.tiers[plan.key])):
+                    with held(store, self.tiers_partitions(self.tiers[plan.key], plan)):
                         for draft in pending[plan.key]:
                             self.file_demande(draft)
                 for plan in batches[rank + 1] if rank + 1 < len(batches) else ():
@@ -572,9 +585,14 @@ class Generator:
 
     # The two places that know the storage layout (see docs/storage.md).
 
-    def tiers_partitions(self, tiers: dict) -> list[str]:
-        """Partitions every demande of a Tiers writes, held open while it is filled (speed only)."""
-        return [counts_partition(f"tiers/{tiers['id']}")]
+    def tiers_partitions(self, tiers: dict, plan: TiersPlan) -> list[str]:
+        """Partitions every demande of a Tiers writes, held open while it is filled (speed only):
+        its counters, and for a big Tiers (a commune) its month shards of summaries too."""
+        owner = f"tiers/{tiers['id']}"
+        names = [counts_partition(owner)]
+        if plan.demandes >= BIG_TIERS:
+            names += sorted({shard_partition(owner, month) for month in history_months(self.now)})
+        return names
 
     def demandes_of(self, tiers: dict) -> list[dict]:
         """Every demande of a Tiers (for the manifest)."""
