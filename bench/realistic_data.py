@@ -711,7 +711,8 @@ def build(size: int, force: bool = False, root: Path = CACHE, report=print, work
         shutil.rmtree(partial, ignore_errors=True)
     started, cpu = time.perf_counter(), time.process_time()
     report(f"Génération de {size} demandes dans {folder} ({workers} processus, préparée dans {partial.parent})")
-    app = app_for(partial, BenchClock(), STORE_FSYNC=False)
+    # a worker waits for the other's held partitions as long as that takes (a batch: minutes)
+    app = app_for(partial, BenchClock(), STORE_FSYNC=False, STORE_LOCK_WAIT_SECONDS=86_400)
     with app.app_context():
         Generator(app, size).run(report, workers)
     generated = time.perf_counter() - started
