@@ -30,11 +30,12 @@ layout the held names are simply unused. Only ``hot_partitions``,
 ``Generator.tiers_partitions``, ``Generator.account_partitions`` and
 ``Generator.demandes_of`` name partitions.
 
-Cost, measured on the shared 2-core machine: 21–27 ms of CPU per demande (the
-portal validates every step at each save, and indexes each transmission and
-decision for the staff listing and its text search), 45 ms in a commune of 2,000
-demandes; 100,000 demandes need about 40 minutes of CPU, 20 of each core when the
-machine is idle. Each worker prints its rate and CPU per demande after each batch.
+Cost, measured on the shared 2-core machine (load average 12): 23 ms of CPU per
+demande for a worker's first 5,000 (the portal validates every step at each save,
+and indexes each transmission and decision for the staff listing and its text
+search), about 45 ms in a commune of 2,000 demandes; so 100,000 demandes need
+about 40 minutes of CPU, 20 of each core on an idle machine. Each worker prints
+its rate and CPU per demande after each batch.
 
 The folder is cached in ``/tmp/portail-bench/<size>`` (``PORTAIL_BENCH_CACHE`` names
 another folder; re-used if present, ``--force`` rebuilds). ``manifest.json`` there names the accounts, Tiers and
