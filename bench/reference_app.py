@@ -3,12 +3,16 @@
 A minimal Flask + Flask-WTF + Flask-Login application with what a step of the
 portal needs and nothing more: a login with a CSRF token, a session, a layout
 (header, navigation, step list, footer) and one form of the size of a step of
-the "patrimoine" téléservice (12 questions: texts, a textarea, yes/no radios,
-dates, an integer, an amount, check boxes), validated on POST and kept in
-memory. ``bench/realistic.py`` times its GET and POST beside the portal's step.
+the "patrimoine" téléservice's step "projet" (14 questions: texts, the list of
+the 92 communes of the Métropole as the step has it since its choice reads the
+shared list ``specs/listes/communes.yaml``, two textareas, yes/no radios, dates,
+an integer, an amount, check boxes), validated on POST and kept in memory. ``bench/realistic.py`` times its GET and POST beside the portal's step.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
+import yaml
 from flask import Flask, redirect, render_template, request, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user
 from flask_wtf import FlaskForm
@@ -19,6 +23,7 @@ from wtforms import (
     IntegerField,
     PasswordField,
     RadioField,
+    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -27,6 +32,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 LOGIN, PASSWORD = "reference", "Motdepasse1!"
+COMMUNES_LIST = Path(__file__).resolve().parent.parent / "specs" / "listes" / "communes.yaml"
+
+
+def communes() -> list[tuple[str, str]]:
+    """(INSEE code, name) of the 92 communes, as the portal's step offers them."""
+    return [(c["value"], c["label"]) for c in yaml.safe_load(COMMUNES_LIST.read_text(encoding="utf-8"))["choices"]]
+
 STEPS = ("Critères d'éligibilité", "Votre structure", "Le projet", "Monument classé", "Budget", "Pièces")
 
 LAYOUT = """<!DOCTYPE html>
@@ -86,6 +98,8 @@ class ProjectForm(FlaskForm):
     rue = StringField("Adresse de l'édifice", validators=[DataRequired()])
     code_postal = StringField("Code postal", validators=[DataRequired(), Length(5, 5)])
     commune = StringField("Commune", validators=[DataRequired()])
+    commune_edifice = SelectField("Commune de l'édifice", choices=[("", "Choisissez une commune"), *communes()],
+                                  validators=[DataRequired()])
     nature = SelectMultipleField(
         "Nature de l'intervention",
         choices=[("restauration", "Restauration"), ("etude", "Étude préalable"), ("valorisation", "Mise en valeur")],
@@ -97,6 +111,7 @@ class ProjectForm(FlaskForm):
     jours = IntegerField("Jours d'ouverture par an", validators=[Optional(), NumberRange(0, 366)])
     debut = DateField("Date de début des travaux", validators=[DataRequired()])
     fin = DateField("Date de fin des travaux", validators=[DataRequired()])
+    phasage = TextAreaField("Phasage des travaux", validators=[Optional(), Length(max=4000)])
     montant = DecimalField("Montant des travaux", places=2, validators=[DataRequired(), NumberRange(0)])
 
 
@@ -142,11 +157,13 @@ STEP_POST = {
     "rue": "12 rue de la République",
     "code_postal": "13002",
     "commune": "Marseille",
+    "commune_edifice": "13055",
     "nature": "restauration",
     "description": "Le projet est mené avec les habitants du quartier et les écoles de la commune. " * 3,
     "ouverture": "oui",
     "jours": "120",
     "debut": "2026-11-02",
     "fin": "2027-03-01",
+    "phasage": "Une première tranche pour la toiture, une seconde pour les enduits et les menuiseries.",
     "montant": "24000.00",
 }

@@ -38,10 +38,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-
 from ..formatting import format_short_date
 from ..spec.computed import compute
 from ..spec.field_types import Cell, export_cell, field_kind, kind_names, to_date, to_number
@@ -214,6 +210,8 @@ def iter_xlsx(columns: list[Column], rows: Iterable[list[Cell]], title: str = "D
               chunk: int = 64 * 1024) -> Iterator[bytes]:
     """The workbook, written row by row in write-only mode (memory bounded) to a
     temporary file, then sent from it in chunks."""
+    from openpyxl import Workbook  # here, not at import: a worker that never exports never loads it
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31])
     sheet.append([_header_cell(sheet, c.title) for c in columns])
@@ -228,7 +226,10 @@ def iter_xlsx(columns: list[Column], rows: Iterable[list[Cell]], title: str = "D
             yield data
 
 
-def _header_cell(sheet, title: str) -> WriteOnlyCell:
+def _header_cell(sheet, title: str):
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     cell = WriteOnlyCell(sheet, value=neutralise(title))
     cell.font = Font(bold=True)
     return cell
@@ -238,6 +239,8 @@ def _xlsx_cell(sheet, value: Cell, number_format: str | None):
     value = _xlsx_value(value)
     if number_format is None or value is None or isinstance(value, str):
         return value
+    from openpyxl.cell import WriteOnlyCell  # cached by Python after the first cell
+
     cell = WriteOnlyCell(sheet, value=value)
     cell.number_format = number_format
     return cell

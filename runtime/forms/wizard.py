@@ -42,6 +42,8 @@ def condition_values(spec: Spec, answers: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def visible_pages(spec: Spec, answers: Mapping[str, Any]) -> list[Page]:
+    if all(page.when is None for page in spec.pages):  # nothing to evaluate: spare the computed values
+        return list(spec.pages)
     values = condition_values(spec, answers)
     return [page for page in spec.pages if evaluate(page.when, values)]
 
@@ -53,6 +55,8 @@ def hidden_fields(spec: Spec, page: Page, answers: Mapping[str, Any]) -> set[str
     the evaluation is repeated until nothing changes.
     """
     hidden: set[str] = set()
+    if all(f.when is None for f in page.fields):  # nothing to evaluate: spare the computed values
+        return hidden
     while True:
         values = condition_values(spec, {k: v for k, v in answers.items() if k not in hidden})
         now = {f.id for f in page.fields if f.when is not None and not evaluate(f.when, values)}

@@ -6,6 +6,7 @@ refuses cycles). Formulas are evaluated by ``runtime.spec.formulas``.
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -60,8 +61,34 @@ def column_sum(rows: Any, column: str) -> Decimal:
     return total
 
 
+_recent: dict[tuple[str, str], dict[str, Decimal | None]] = {}
+_RECENT_MAX = 64
+_recent_lock = threading.Lock()
+
+
 def compute(spec: Spec, answers: Mapping[str, Any]) -> dict[str, Decimal | None]:
-    """Every computed value of the spec for these answers."""
+    """Every computed value of the spec for these answers.
+
+    A page is validated and rendered from the same answers several times (the
+    visible pages, the hidden fields, the form's values): the results of the
+    latest answers are kept, keyed by the spec version and the answers' text."""
+    if not spec.computed:
+        return {}
+    version = getattr(spec, "version_key", None) if getattr(spec, "digest", "") else None
+    if not version:  # a spec built in memory (tests, the editor's checks): no digest identifies it
+        return _compute(spec, answers)
+    key = (version, repr(answers))
+    known = _recent.get(key)
+    if known is None:
+        known = _compute(spec, answers)
+        with _recent_lock:
+            if len(_recent) >= _RECENT_MAX:
+                _recent.pop(next(iter(_recent)))
+            _recent[key] = known
+    return dict(known)
+
+
+def _compute(spec: Spec, answers: Mapping[str, Any]) -> dict[str, Decimal | None]:
     by_id = {c.id: c for c in spec.computed}
     results: dict[str, Decimal | None] = {}
 

@@ -41,7 +41,6 @@ from ..domain.demandes import (
     step_states,
     summary_lines,
 )
-from ..domain.pdf import accuse_reception
 from ..domain.tiers import TiersError
 from ..domain.workflow import Actor
 from ..formatting import format_date, quote
@@ -707,6 +706,8 @@ def receipt(demande_id: str):
         abort(404)
     tiers = services().repos.tiers.get(demande["tiers_id"]) if demande.get("tiers_id") else None
     config = services().config
+    from ..domain.pdf import accuse_reception  # fpdf loads on the first receipt, not at every worker start
+
     content = accuse_reception(demande, spec, tiers, config["METROPOLE_NAME"], config["METROPOLE_CONTACT"])
     return send_file(
         BytesIO(content),

@@ -14,7 +14,10 @@ every write of the demande (same method, under the demande's lock):
 - ``owners/<owner>/<yyyy-mm>`` (month the demande was created), table
   ``demandes``: one row per demande (``SUMMARY_FIELDS``);
 - ``owners/<owner>/_counts``: table ``months`` (``{"id": month, "total",
-  "statuses": {status: n}}``) and table ``decisions`` (the latest decisions).
+  "statuses": {status: n}}``), table ``decisions`` (the latest decisions) and
+  table ``recent``: the owner's newest rows (at most ``RECENT_ROWS``, always the
+  newest ones), from which page 1 of a list is served without reading a
+  month shard, so a commune's first page costs about what a small Tiers' does.
 
 Lock order: ``demandes/<id>``, then ``owners/<owner>/_counts``, then the
 month shard (then ``numbers/<series>`` for a number). Demande numbers come from
@@ -43,6 +46,7 @@ PENDING_TTL = timedelta(hours=24)
 PREFIX = "demandes/"
 OWNERS = "owners/"
 RECENT_DECISIONS = 10
+RECENT_ROWS = 20  # newest summary rows kept in the counters (a list page shows 10)
 SAFE_ID = re.compile(r"[0-9a-z_-]{1,64}")
 OWNER = re.compile(r"(tiers|drafts)/[0-9a-z_-]{1,64}")
 # What lists show, copied from the demande at each write (progress and steps are
@@ -219,6 +223,10 @@ class DemandeRepository(BaseRepository):
         counters and the newest month shard or two, whatever the number of
         demandes of the owner. ``offset`` (rows to skip) replaces ``page`` when given."""
         offset = (max(page, 1) - 1) * per_page if offset is None else max(offset, 0)
+        if offset == 0:
+            first = self._recent_page(partition, statuses, per_page)
+            if first is not None:
+                return first
         rows, total = [], 0
         for month in self._months(partition):
             known = month["total"] if statuses is None else sum(month["statuses"].get(s, 0) for s in statuses)
@@ -242,6 +250,24 @@ class DemandeRepository(BaseRepository):
             return []
         rows = self.store.read(counts_partition(partition)).table("decisions").all()
         return sorted(rows, key=lambda r: (r.get("status_at") or "", r["id"]), reverse=True)[:limit]
+
+    def _recent_page(self, partition: str, statuses: tuple[str, ...] | None,
+                     per_page: int) -> tuple[list[Document], int] | None:
+        """Page 1 from the newest rows kept in the counters, or None when they do not hold it
+        (fewer matching rows than a page, and older rows exist that they do not hold)."""
+        if not OWNER.fullmatch(partition or ""):
+            return None
+        counts = self.store.read(counts_partition(partition))
+        months = counts.table("months").all()
+        recent = counts.table("recent").all()
+        everything = sum(m["total"] for m in months)
+        total = everything if statuses is None else sum(
+            max(sum(m["statuses"].get(s, 0) for s in statuses), 0) for m in months)
+        rows = sorted((r for r in recent if statuses is None or r.get("status") in statuses),
+                      key=_newest_first, reverse=True)
+        if len(rows) >= per_page or len(recent) >= everything:
+            return rows[:per_page], total
+        return None
 
     def _months(self, partition: str) -> list[Document]:
         if not OWNER.fullmatch(partition or ""):
@@ -271,6 +297,7 @@ class DemandeRepository(BaseRepository):
                 _count(counts.table("months"), month, previous["status"], -1)
             _count(counts.table("months"), month, doc["status"], +1)
             self._note_decision(counts.table("decisions"), before, row)
+            _note_recent(counts.table("recent"), counts.table("months"), row)
 
     def _drop_summary(self, doc: Mapping[str, Any]) -> None:
         owner = doc["partition"]
@@ -282,6 +309,8 @@ class DemandeRepository(BaseRepository):
                 _count(counts.table("months"), (doc["created_at"] or "0000-00")[:7], previous["status"], -1)
             if counts.table("decisions").get(doc["id"]) is not None:
                 counts.table("decisions").remove(doc["id"])
+            if counts.table("recent").get(doc["id"]) is not None:  # the others stay the newest
+                counts.table("recent").remove(doc["id"])
 
     @staticmethod
     def _note_decision(decisions, before: Mapping[str, Any] | None, row: Mapping[str, Any]) -> None:
@@ -336,6 +365,29 @@ class DemandeRepository(BaseRepository):
         limit = (self.clock.now() - PENDING_TTL).isoformat(timespec="seconds")
         for doc in table.find(lambda d: d["created_at"] < limit):
             table.remove(doc["id"])
+
+
+def _newest_first(row: Mapping[str, Any]) -> tuple[str, str]:
+    """The order of the lists (reversed): creation time, then id."""
+    return (row.get("created_at") or "", row["id"])
+
+
+def _note_recent(recent, months, row: Mapping[str, Any]) -> None:
+    """Keep ``recent`` the newest rows of the owner (``row`` counted in ``months``
+    already): a row enters when it is newer than the oldest kept, or when every
+    other row of the owner is kept; beyond ``RECENT_ROWS`` the oldest leaves. A row
+    removed from the owner leaves too (``_drop_summary``): the rest are still the newest."""
+    if recent.get(row["id"]) is not None:
+        recent.replace(row["id"], dict(row))
+        return
+    kept = recent.all()
+    others = sum(m["total"] for m in months.all()) - 1
+    if len(kept) < others and (not kept or _newest_first(row) < min(map(_newest_first, kept))):
+        return
+    recent.insert(dict(row))
+    kept.append(row)
+    for old in sorted(kept, key=_newest_first, reverse=True)[RECENT_ROWS:]:
+        recent.remove(old["id"])
 
 
 def _count(months, month: str, status: str, delta: int) -> None:
