@@ -38,8 +38,8 @@ the number of demandes (see docs/storage.md):
   its SHA-1 when the id cannot name a partition).
 
 Writers take the ``index/_counts`` lock first, then the bucket, then the
-shard, then the text buckets and the Tiers' months (in sorted order): one order, so no deadlock, and counters always match the rows they
-describe (``rebuild_counts`` repairs them after a crash between the writes).
+shard, then the text buckets and the Tiers' months (in sorted order): one order, so
+no deadlock, and counters always match the rows they describe (``rebuild_counts`` repairs them after a crash between the writes).
 """
 from __future__ import annotations
 
@@ -136,11 +136,11 @@ class DemandeIndex:
         ``date_from``, ``date_to``, ``text``), newest transmission first, and
         their total. ``teleservices`` restricts to a set (instructeurs)."""
         filters = given_filters(filters)
-        exact = set(filters) <= EXACT_FILTERS
-        matches = _matcher(filters)
         offset, rows, total = page_offset(page, per_page), [], 0
         if "tiers_id" in filters:  # from the Tiers' own postings: no shard is read
             return self._tiers_search(filters, teleservices, offset, per_page)
+        exact = set(filters) <= EXACT_FILTERS
+        matches = _matcher(filters)
         answered = self._text_search(filters, teleservices, offset, per_page) if "text" in filters else None
         if answered is not None:  # from the postings: only the shards holding the rows shown are read
             return answered
@@ -287,7 +287,7 @@ class DemandeIndex:
         keep, edges = _key_filter(filters)
         found: list[str] = []
         total = 0
-        for partition in sorted(self.store.partitions(tiers_folder(filters["tiers_id"])), reverse=True):
+        for partition in sorted(self.store.partitions(tiers_folder(str(filters["tiers_id"]))), reverse=True):
             month = partition.rsplit("/", 1)[1]
             if (first is not None and month < first) or (last is not None and month > last):
                 continue
@@ -303,7 +303,8 @@ class DemandeIndex:
             total += len(keys)
         rows = self._rows_of([k[:k.rindex(" ")] for k in found])
         if scan:
-            rows = [row for row in rows if _matcher(filters)(row)]
+            matches = _matcher(filters)
+            rows = [row for row in rows if matches(row)]
             return rows[offset: offset + per_page], len(rows)
         return rows, total
 
@@ -363,8 +364,8 @@ class DemandeIndex:
         return rows
 
     def _index_text(self, previous: Mapping[str, Any] | None, row: Mapping[str, Any] | None) -> None:
-        """Move the demande from the postings of its old words (old month, old status)
-        to those of its new ones; nothing is written when none of them changed."""
+        """Move the demande from the postings of its old words (old month, old status,
+        old Tiers' month) to those of its new ones; nothing is written when none of them changed."""
         old = _postings_of(previous) if previous is not None else {}
         new = _postings_of(row) if row is not None else {}
         if old == new:

@@ -104,6 +104,9 @@ def test_filters_restriction_text_and_dates(index):
     assert index.search({"date_from": date(2026, 2, 1), "date_to": "2026-02-28"})[1] == 2
     assert index.search({"date_to": "2026-01-01"})[1] == 1
     assert index.search({"date_to": "2025-12-31"})[1] == 0
+    assert [r["id"] for r in index.search({"tiers_id": "t2", "text": "vi"})[0]] == ["d00002"]  # a short word
+    index.upsert(summary(4, tiers_id="T/4 x", month="2026-02"))  # an id that cannot name a partition
+    assert [r["id"] for r in index.search({"tiers_id": "T/4 x"})[0]] == ["d00004"]
 
 
 def test_pages_match_a_brute_force_listing(index):
