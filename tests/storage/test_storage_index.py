@@ -286,3 +286,20 @@ def test_demande_numbers_are_unique_in_the_index(index, store):
     with pytest.raises(StorageError, match="déjà utilisée"):
         index.upsert({**summary(2), "numero": summary(1)["numero"]})
     assert index.get("d00002") is None and index.counts() == {"patrimoine": {"transmise": 1}}
+
+
+def test_a_rebuild_writes_the_tiers_postings_of_an_index_of_the_previous_layout(index, store):
+    if hasattr(store, "pool"):
+        pytest.skip("PostgreSQL: no postings")
+    for n in range(12):
+        index.upsert(summary(n, month=f"2025-{1 + n % 4:02d}", tiers_id=("t1", "t2")[n % 2]))
+    expected = index.search({"tiers_id": "t1"})
+    for name in list(store.partitions("index/_tiers/")):  # as layout 3 left them: none
+        with store.transaction(name) as part:
+            part.table("postings").remove("demandes")
+    with store.transaction("index/_tiers/t9/2024-01") as part:  # a stale posting is emptied
+        part.table("postings").insert({"id": "demandes", "rows": "2024-01-01T10:00:00+00:00 d99999 sport transmise"})
+    assert index.search({"tiers_id": "t1"}) == ([], 0)
+    assert index.rebuild_text() == 12
+    assert index.search({"tiers_id": "t1"}) == expected and expected[1] == 6
+    assert index.search({"tiers_id": "t9"}) == ([], 0)
