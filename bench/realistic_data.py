@@ -680,7 +680,8 @@ def app_for(data_dir: Path, clock: Clock | None = None, **overrides: Any):
 # Bumped when the staff index layout changes: cached data sets are re-indexed, not regenerated.
 # 2: text postings per month (index/_text/<yyyy-mm>/<xx>), one locator per demande.
 # 3: postings bucketed by 3-letter prefix as sorted strings, status postings, the row copied in its locator.
-INDEX_LAYOUT = 3
+# 4: per-Tiers postings by month (index/_tiers/<tiers>/<yyyy-mm>) for the Tiers filter.
+INDEX_LAYOUT = 4
 
 
 def folder_size(path: Path) -> int:

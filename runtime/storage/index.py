@@ -30,10 +30,16 @@ the number of demandes (see docs/storage.md):
   « transmise » (the others' complement), so a text search filtered by status
   needs no row and a transmission writes none of it. A status change rewrites
   this one partition of the text index, nothing else of it.
+- ``index/_tiers/<tiers>/<yyyy-mm>``, table ``postings``: ``{"id": "demandes",
+  "rows": "<transmitted_at> <id> <teleservice> <statut>,..."}``, the demandes of
+  one Tiers transmitted that month, newest first, so the listing of one Tiers
+  (with any other filter) reads its own months, never a shard. A transmission or
+  a status change rewrites one month of one Tiers (``<tiers>`` is the Tiers id, or
+  its SHA-1 when the id cannot name a partition).
 
 Writers take the ``index/_counts`` lock first, then the bucket, then the
-shard, then the text buckets (in sorted order): one order, so no deadlock, and counters always match the rows they
-describe (``rebuild_counts`` repairs them after a crash between the writes).
+shard, then the text buckets and the Tiers' months (in sorted order): one order, so
+no deadlock, and counters always match the rows they describe (``rebuild_counts`` repairs them after a crash between the writes).
 """
 from __future__ import annotations
 
@@ -53,7 +59,9 @@ TEXT_FIELDS = ("numero", "tiers_name", "title", "applicant", "commune")
 PREFIX_LENGTH = 3
 WORD = re.compile(r"[0-9a-z]+")
 # The text index is derived from the rows (rebuilt by `portail index rebuild`): written without fsync.
-DERIVED_PREFIXES = ("index/_text/", "index/_vocab/")
+DERIVED_PREFIXES = ("index/_text/", "index/_tiers/", "index/_vocab/")
+TIERS_POSTINGS = "index/_tiers/"
+TIERS_POSTING = "demandes"  # the one posting of a Tiers' month
 LEGACY_VOCABULARY = "index/_vocab/"  # the word lists of the previous layout, emptied by a rebuild
 TELESERVICE_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
 MONTH = re.compile(r"\d{4}-\d{2}")
@@ -128,9 +136,11 @@ class DemandeIndex:
         ``date_from``, ``date_to``, ``text``), newest transmission first, and
         their total. ``teleservices`` restricts to a set (instructeurs)."""
         filters = given_filters(filters)
+        offset, rows, total = page_offset(page, per_page), [], 0
+        if "tiers_id" in filters:  # from the Tiers' own postings: no shard is read
+            return self._tiers_search(filters, teleservices, offset, per_page)
         exact = set(filters) <= EXACT_FILTERS
         matches = _matcher(filters)
-        offset, rows, total = page_offset(page, per_page), [], 0
         answered = self._text_search(filters, teleservices, offset, per_page) if "text" in filters else None
         if answered is not None:  # from the postings: only the shards holding the rows shown are read
             return answered
@@ -240,7 +250,6 @@ class DemandeIndex:
         for shard in every:
             by_month.setdefault(shard["month"], []).append(shard)
         keep, edges = _key_filter(filters)
-        whole = "tiers_id" in filters  # not in the postings: every match's row is read
         found: list[str] = []
         total = 0
         for month in sorted({s["month"] for s in every if s["id"] in candidates}, reverse=True):
@@ -257,14 +266,47 @@ class DemandeIndex:
                 keys = self._with_status(month, statut, keys)
             if keys and month in edges:
                 keys = [k for k in keys if keep(k)]
-            if whole or total < offset + per_page:
+            if total < offset + per_page:
                 keys = keys if ordered else sorted(keys, reverse=True)
-                found.extend(keys if whole else keys[max(offset - total, 0): offset + per_page - total])
+                found.extend(keys[max(offset - total, 0): offset + per_page - total])
             total += len(keys)
-        if whole:
-            rows = [row for row in self._rows_of(found, by_shard=True) if row.get("tiers_id") == filters["tiers_id"]]
-            return rows[offset: offset + per_page], len(rows)
         return self._rows_of(found), total
+
+    def _tiers_search(self, filters: Mapping[str, Any], teleservices: Iterable[str] | None,
+                      offset: int, per_page: int) -> tuple[list[Document], int]:
+        """The demandes of one Tiers from its monthly postings, newest month first: the
+        téléservice, the restriction, the status and the dates are read from the keys,
+        the text from the text postings of the Tiers' months only (as ``_text_search``
+        does); only the rows of the page are read. Typed words all shorter than 3
+        letters: the rows of the Tiers' other matches are read and compared."""
+        first, last = _month_of(filters.get("date_from")), _month_of(filters.get("date_to"))
+        typed = sorted({w for w in words_of(filters.get("text", "")) if len(w) >= PREFIX_LENGTH},
+                       key=len, reverse=True)
+        scan = "text" in filters and not typed
+        wanted = _entry_filter(filters, teleservices)
+        keep, edges = _key_filter(filters)
+        found: list[str] = []
+        total = 0
+        for partition in sorted(self.store.partitions(tiers_folder(str(filters["tiers_id"]))), reverse=True):
+            month = partition.rsplit("/", 1)[1]
+            if (first is not None and month < first) or (last is not None and month > last):
+                continue
+            doc = self.store.read(partition).table("postings").get(TIERS_POSTING)
+            keys = [k for k in (doc["rows"].split(",") if doc else []) if wanted(k)]
+            if keys and month in edges:
+                keys = [k for k in keys if keep(k)]
+            if keys and typed:
+                members = set(self._month_keys(month, typed)[0])
+                keys = [k for k in keys if k[:k.rindex(" ")] in members]
+            if scan or total < offset + per_page:
+                found.extend(keys if scan else keys[max(offset - total, 0): offset + per_page - total])
+            total += len(keys)
+        rows = self._rows_of([k[:k.rindex(" ")] for k in found])
+        if scan:
+            matches = _matcher(filters)
+            rows = [row for row in rows if matches(row)]
+            return rows[offset: offset + per_page], len(rows)
+        return rows, total
 
     def _month_keys(self, month: str, typed: list[str]) -> tuple[list[str], bool]:
         """The keys ``"<transmitted_at> <id> <teleservice>"`` of the demandes of ``month``
@@ -302,16 +344,15 @@ class DemandeIndex:
         members = set(postings[statut].split(",")) if statut in postings else set()
         return [k for k in keys if k.split(" ", 2)[1] in members]
 
-    def _rows_of(self, found: list[str], by_shard: bool = False) -> list[Document]:
+    def _rows_of(self, found: list[str]) -> list[Document]:
         """The index rows of the keys ``found``, in that order, from the copy in their
         locators (a page scattered over many months reads no whole shard); a locator
-        written before that copy sends to the shard, each read once, as ``by_shard``
-        does for every row (many matches: fewer reads)."""
+        written before that copy sends to the shard, each read once."""
         shards: dict[str, Any] = {}
         rows = []
         for key in found:
             at, demande_id, teleservice = key.split(" ")
-            located = None if by_shard else self.store.read(bucket_of(demande_id)).table("demandes").get(demande_id)
+            located = self.store.read(bucket_of(demande_id)).table("demandes").get(demande_id)
             row = located.get("row") if located else None
             if row is None:
                 shard = f"index/{teleservice}/{at[:7]}"
@@ -323,8 +364,8 @@ class DemandeIndex:
         return rows
 
     def _index_text(self, previous: Mapping[str, Any] | None, row: Mapping[str, Any] | None) -> None:
-        """Move the demande from the postings of its old words (old month, old status)
-        to those of its new ones; nothing is written when none of them changed."""
+        """Move the demande from the postings of its old words (old month, old status,
+        old Tiers' month) to those of its new ones; nothing is written when none of them changed."""
         old = _postings_of(previous) if previous is not None else {}
         new = _postings_of(row) if row is not None else {}
         if old == new:
@@ -343,7 +384,8 @@ class DemandeIndex:
                     _post(postings, word, demande_id, entry)
 
     def rebuild_text(self) -> int:
-        """Rewrite the text index from the rows of the shards (``portail index rebuild``):
+        """Rewrite the text index and the Tiers' postings from the rows of the shards
+        (``portail index rebuild``):
         one transaction per posting partition. Empties what it replaces, and the
         partitions of the previous layouts (``index/_text/<xxx>``, ``index/_where/<xx>``,
         ``index/_vocab/<xxx>``). Returns the number of rows indexed."""
@@ -353,7 +395,8 @@ class DemandeIndex:
             count += 1
             for (partition, word), entry in _postings_of(row).items():
                 postings.setdefault(partition, {}).setdefault(word, []).append(entry)
-        stale = [name for name in self.store.partitions("index/_text/") if name not in postings]
+        stale = [name for prefix in ("index/_text/", TIERS_POSTINGS) for name in self.store.partitions(prefix)
+                 if name not in postings]
         stale += [name for name in self.store.partitions("index/_where/") if LEGACY_BUCKET.fullmatch(name)]
         stale += list(self.store.partitions(LEGACY_VOCABULARY))
         for name in stale:
@@ -405,8 +448,8 @@ def _normalise(summary: Mapping[str, Any]) -> Document:
         raise ValueError(f"identifiant de téléservice invalide : {row['teleservice']!r}")
     if not MONTH.match(row["transmitted_at"]):
         raise ValueError(f"date de transmission invalide : {row['transmitted_at']!r}")
-    if SEPARATOR.search(row["id"] + row["transmitted_at"]):  # they make the keys of the postings
-        raise ValueError(f"identifiant ou date avec une espace ou une virgule : {summary!r}")
+    if SEPARATOR.search(row["id"] + row["transmitted_at"] + row["statut"]):  # they make the keys of the postings
+        raise ValueError(f"identifiant, date ou statut avec une espace ou une virgule : {summary!r}")
     return row
 
 
@@ -434,16 +477,25 @@ def statuts_partition(month: str) -> str:
     return f"index/_text/{month}/statuts"
 
 
+def tiers_folder(tiers_id: str) -> str:
+    """The prefix of the monthly postings of one Tiers."""
+    name = tiers_id if TELESERVICE_ID.fullmatch(tiers_id) else hashlib.sha1(tiers_id.encode()).hexdigest()
+    return f"{TIERS_POSTINGS}{name}/"
+
+
 def _postings_of(row: Mapping[str, Any]) -> dict[tuple[str, str], str]:
     """``{(posting partition, word or status): entry}`` of an index row: the key
     ``"<transmitted_at> <id> <teleservice>"`` in the postings of its words, its id in
-    that of its status. The keys sort as the listing does (newest first, then id),
-    as no field holds a space or a comma (checked by ``_normalise``)."""
+    that of its status, the key and its status in its Tiers' month. The keys sort as
+    the listing does (newest first, then id), as no field holds a space or a comma
+    (checked by ``_normalise``)."""
     month = row["transmitted_at"][:7]
     key = f"{row['transmitted_at']} {row['id']} {row['teleservice']}"
     postings = {(text_partition(month, word), word): key for word in _indexed_words(row)}
     if row["statut"] != Status.TRANSMISE:  # a transmission writes no status posting
         postings[(statuts_partition(month), row["statut"])] = row["id"]
+    if row.get("tiers_id"):
+        postings[(f"{tiers_folder(str(row['tiers_id']))}{month}", TIERS_POSTING)] = f"{key} {row['statut']}"
     return postings
 
 
@@ -458,6 +510,20 @@ def _key_filter(filters: Mapping[str, Any]):
     last = _day(filters["date_to"]) if "date_to" in filters else None
     edges = {day[:7] for day in (first, last) if day is not None}
     return (lambda key: (first is None or key[:10] >= first) and (last is None or key[:10] <= last)), edges
+
+
+def _entry_filter(filters: Mapping[str, Any], teleservices: Iterable[str] | None):
+    """A test of a Tiers' posting entry ``"<transmitted_at> <id> <teleservice> <statut>"``
+    for the téléservice, the restriction and the status."""
+    allowed = set(teleservices) if teleservices is not None else None
+    teleservice, statut = filters.get("teleservice"), filters.get("statut")
+
+    def wanted(entry: str) -> bool:
+        _at, _id, entry_teleservice, entry_statut = entry.split(" ")
+        return ((allowed is None or entry_teleservice in allowed) and teleservice in (None, entry_teleservice)
+                and statut in (None, entry_statut))
+
+    return wanted
 
 
 def _empty(store: Store, partition: str) -> None:

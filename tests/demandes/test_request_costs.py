@@ -118,7 +118,8 @@ def test_a_save_writes_the_demande_and_its_summary_only(client, user, services, 
 
 def test_a_transmission_writes_no_partition_that_grows_with_the_total(client, user, services, tiers, recorder):
     """Its own partitions, the number series, the index rows of its month (shard, postings of
-    its words that month, its locator), the index counters and vocabulary; never ``registry``."""
+    its words that month, its locator, its Tiers' month), the index counters and vocabulary; never
+    ``registry``."""
     crowd(services)
     demande_id = start(client)
     fill_valid(client, demande_id)
@@ -126,7 +127,8 @@ def test_a_transmission_writes_no_partition_that_grows_with_the_total(client, us
     assert transmit(client, demande_id).status_code == 302
     month = stored(services, tiers, demande_id)["transmitted_at"][:7]
     bounded = (f"numbers/quartier-{month[:4]}", "index/_counts", f"index/quartier/{month}",
-               f"index/_where/{demande_id}", f"index/_text/{month}/", "index/_vocab/", "outbox/")
+               f"index/_where/{demande_id}", f"index/_text/{month}/", "index/_vocab/", "outbox/",
+                   f"index/_tiers/{tiers['id']}/{month}")
     shared = [name for name in recorder.writes if not owned(name, user["id"], tiers["id"], demande_id)
               and not name.startswith(bounded)]
     assert shared == []

@@ -104,6 +104,9 @@ def test_filters_restriction_text_and_dates(index):
     assert index.search({"date_from": date(2026, 2, 1), "date_to": "2026-02-28"})[1] == 2
     assert index.search({"date_to": "2026-01-01"})[1] == 1
     assert index.search({"date_to": "2025-12-31"})[1] == 0
+    assert [r["id"] for r in index.search({"tiers_id": "t2", "text": "vi"})[0]] == ["d00002"]  # a short word
+    index.upsert(summary(4, tiers_id="T/4 x", month="2026-02"))  # an id that cannot name a partition
+    assert [r["id"] for r in index.search({"tiers_id": "T/4 x"})[0]] == ["d00004"]
 
 
 def test_pages_match_a_brute_force_listing(index):
@@ -160,8 +163,9 @@ def test_text_search_pages_match_a_brute_force_listing(index):
 
 def test_every_text_query_shape_matches_a_brute_force_listing(index, store):
     """Prefixes expanding to many words (numbers), several words, number prefixes, with
-    téléservice, status, dates and a restriction: pages and totals equal a scan of every
-    row by the word-prefix rule (PostgreSQL matches substrings: see pg_index.py)."""
+    téléservice, status, dates, a Tiers and a restriction, and a Tiers with each of these
+    filters without text: pages and totals equal a scan of every row by the word-prefix
+    rule (PostgreSQL matches substrings: see pg_index.py)."""
     if hasattr(store, "pool"):
         pytest.skip("PostgreSQL: text search by substring (LIKE), not by word prefix")
     rng = random.Random(5)
@@ -173,9 +177,12 @@ def test_every_text_query_shape_matches_a_brute_force_listing(index, store):
             n, numero=f"{rng.choice(['PAT', 'SPO'])}-{year}-{rng.choice([n, 20260 + n % 12, 123 * n]):06d}",
             teleservice=rng.choice(["patrimoine", "sport", "culture"]), applicant=rng.choice(["", "Camille Martin"]),
             statut=rng.choice(["transmise", "acceptee", "refusee"]), month=f"{year}-{rng.randint(1, 3):02d}",
-            day=rng.randint(1, 28), tiers_name=" ".join(rng.sample(pool, rng.randint(1, 3))) + f" {n % 13}")))
-    for n in range(0, 240, 7):  # status changes and removals keep the postings exact
+            day=rng.randint(1, 28), tiers_name=" ".join(rng.sample(pool, rng.randint(1, 3))) + f" {n % 13}",
+            tiers_id=f"t{n % 4}")))
+    for n in range(0, 240, 7):  # status changes, moves to another Tiers and removals keep the postings exact
         rows[n] = index.upsert({**rows[n], "statut": "acceptee"})
+    for n in range(1, 240, 17):
+        rows[n] = index.upsert({**rows[n], "tiers_id": "t3", "statut": "refusee"})
     for n in range(3, 240, 31):
         index.remove(rows[n]["id"])
     rows = [r for n, r in enumerate(rows) if n % 31 != 3 or n < 3]
@@ -185,9 +192,16 @@ def test_every_text_query_shape_matches_a_brute_force_listing(index, store):
              ({"text": "spo-2025", "statut": "acceptee"}, None), ({"text": "mar", "statut": "refusee"}, {"sport"}),
              ({"text": "lava", "date_from": "2025-02-10", "date_to": "2026-01-15"}, None),
              ({"text": "pat 2026 marseille", "teleservice": "culture", "statut": "transmise"}, {"culture", "sport"}),
-             ({"text": "mart", "date_to": "2025-03-14", "tiers_id": "t1"}, None), ({"text": "lyon"}, None)]
+             ({"text": "mart", "date_to": "2025-03-14", "tiers_id": "t1"}, None), ({"text": "lyon"}, None),
+             ({"tiers_id": "t2"}, None), ({"tiers_id": "t3", "statut": "refusee"}, None),
+             ({"tiers_id": "t0", "teleservice": "sport", "date_from": "2025-02-10"}, {"sport", "culture"}),
+             ({"tiers_id": "t1", "date_from": "2025-01-20", "date_to": "2026-02-03"}, {"patrimoine"}),
+             ({"tiers_id": "t1", "text": "lav mar"}, None), ({"tiers_id": "t3", "text": "2026"}, None),
+             ({"tiers_id": "t2", "text": "pat-2026", "statut": "transmise"}, {"patrimoine", "culture"}),
+             ({"tiers_id": "t0", "text": "mar", "teleservice": "culture", "date_from": "2025-03-01",
+               "date_to": "2026-02-20"}, None), ({"tiers_id": "t3", "text": "lyon"}, None), ({"tiers_id": "t9"}, None)]
     for filters, allowed in cases:
-        expected = [r for r in newest_first if _words_begin(r, filters["text"])
+        expected = [r for r in newest_first if _words_begin(r, filters.get("text", ""))
                     and _brute_match(r, {k: v for k, v in filters.items() if k != "text"})
                     and (allowed is None or r["teleservice"] in allowed)]
         for page in (1, 2, 5):
@@ -215,6 +229,20 @@ def _brute_match(row, filters):
         day >= value if key == "date_from" else day <= value if key == "date_to" else row[key] == value
         for key, value in filters.items()
     )
+
+
+def test_a_tiers_listing_reads_its_own_postings_and_the_rows_shown(index, store, monkeypatch):
+    if hasattr(store, "pool"):
+        pytest.skip("PostgreSQL: the listing is one SQL query")
+    for n in range(60):
+        index.upsert(summary(n, month=f"2025-{1 + n % 12:02d}", tiers_id=("t1", "t2")[n % 2], tiers_name="Club"))
+    read = []
+    original = store.read
+    monkeypatch.setattr(store, "read", lambda name: read.append(name) or original(name))
+    rows, total = index.search({"tiers_id": "t1", "text": "club"}, per_page=4)
+    assert total == 30 and all(r["tiers_id"] == "t1" for r in rows) and len(rows) == 4
+    assert not [name for name in read if name.startswith("index/_tiers/t2") or name.count("/") == 2
+                and not name.startswith("index/_")]  # no other Tiers' postings, no shard
 
 
 def test_the_first_page_reads_only_the_newest_shards(index, store, monkeypatch):
@@ -258,3 +286,20 @@ def test_demande_numbers_are_unique_in_the_index(index, store):
     with pytest.raises(StorageError, match="déjà utilisée"):
         index.upsert({**summary(2), "numero": summary(1)["numero"]})
     assert index.get("d00002") is None and index.counts() == {"patrimoine": {"transmise": 1}}
+
+
+def test_a_rebuild_writes_the_tiers_postings_of_an_index_of_the_previous_layout(index, store):
+    if hasattr(store, "pool"):
+        pytest.skip("PostgreSQL: no postings")
+    for n in range(12):
+        index.upsert(summary(n, month=f"2025-{1 + n % 4:02d}", tiers_id=("t1", "t2")[n % 2]))
+    expected = index.search({"tiers_id": "t1"})
+    for name in list(store.partitions("index/_tiers/")):  # as layout 3 left them: none
+        with store.transaction(name) as part:
+            part.table("postings").remove("demandes")
+    with store.transaction("index/_tiers/t9/2024-01") as part:  # a stale posting is emptied
+        part.table("postings").insert({"id": "demandes", "rows": "2024-01-01T10:00:00+00:00 d99999 sport transmise"})
+    assert index.search({"tiers_id": "t1"}) == ([], 0)
+    assert index.rebuild_text() == 12
+    assert index.search({"tiers_id": "t1"}) == expected and expected[1] == 6
+    assert index.search({"tiers_id": "t9"}) == ([], 0)
