@@ -63,15 +63,31 @@ def pg_store(pg_url):
 
 
 @pytest.fixture(autouse=ON_POSTGRES)
-def _empty_database_per_test(request):
-    """On PostgreSQL every test starts from an empty database, whatever app it builds."""
+def _empty_database_per_test(request, monkeypatch):
+    """On PostgreSQL every test starts from an empty database, whatever app it builds, and the
+    pools of the stores it opened are closed after it: a pool left to the garbage collector joins
+    its threads from ``__del__``, in the middle of whatever import the next test runs (Python 3.11
+    then raises ``KeyError`` from the import lock)."""
     if not ON_POSTGRES:
         yield
         return
+    import runtime.storage
+
     database = request.getfixturevalue("pg_database")
     request.getfixturevalue("pg_url")
+    opened, open_store = [], runtime.storage.open_store
+
+    def recording_open_store(config):
+        opened.append(open_store(config))
+        return opened[-1]
+
+    monkeypatch.setattr(runtime.storage, "open_store", recording_open_store)
     yield
-    database.disconnect_all()  # apps built by a test's own fixture do not close their pools
+    for store in opened:
+        close = getattr(store, "close", None)
+        if close is not None:
+            close()
+    database.disconnect_all()  # connections opened outside the app's store (commands, processes)
 
 
 def _backend_overrides(request) -> dict:

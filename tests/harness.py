@@ -1,8 +1,10 @@
 """The one test harness: the configuration of a test app and the sign-in helpers.
 
 - ``test_config(data_dir, clock, **overrides)``: what every test app shares (data under
-  the test's folder, fake captcha, cheap argon2id, a fixed base URL); suites override
-  only what differs (``STORE``, ``SPECS_DIR``, throttles...).
+  the test's folder, fake captcha, cheap argon2id, a fixed base URL, the suite's store:
+  PostgreSQL on this run's database when ``PORTAIL_DATABASE_URL`` is set, else TinyDB);
+  suites override only what differs (``SPECS_DIR``, throttles...). A test about TinyDB
+  files on purpose says ``STORE="tinydb"``.
 - ``make_app`` fixture (``tests/conftest.py``): ``make_app(**overrides)`` builds a
   fresh app, each in its own data folder; ``app`` is ``make_app()``.
 - ``STORES`` and ``store_config(request, name)``: the stores a storage-sensitive behaviour
@@ -21,6 +23,7 @@ from typing import Any
 from runtime.app import create_app
 from runtime.clock import Clock
 from tests.helpers import PASSWORD, csrf_token
+from tests.pg_support import SUITE_STORE
 
 # Cheap argon2id parameters: tests hash many passwords on a small machine (the production
 # defaults are checked by tests/accounts/test_passwords_and_demo.py).
@@ -36,7 +39,7 @@ BASE_CONFIG: dict[str, Any] = {
 
 
 def test_config(data_dir: Path | str, clock: Clock, **overrides: Any) -> dict[str, Any]:
-    return {**BASE_CONFIG, "DATA_DIR": str(data_dir), "STORE": "tinydb", "CLOCK": clock, **overrides}
+    return {**BASE_CONFIG, "DATA_DIR": str(data_dir), "STORE": SUITE_STORE, "CLOCK": clock, **overrides}
 
 
 test_config.__test__ = False  # not a test, whatever its name

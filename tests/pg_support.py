@@ -15,6 +15,10 @@ import pytest
 
 # PORTAIL_DATABASE_URL set when the run starts: the whole suite runs on PostgreSQL
 ON_POSTGRES = bool(os.environ.get("PORTAIL_DATABASE_URL"))
+# The store of an app a test builds without naming one (tests/harness.py): the suite's store.
+# A test about TinyDB files (durability, data folders, storage upgrade, migration from TinyDB)
+# names ``STORE="tinydb"`` explicitly.
+SUITE_STORE = "postgresql" if ON_POSTGRES else "tinydb"
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 TABLES = ("portail_documents", "portail_partitions", "portail_file_chunks", "portail_files",
           "portail_demande_index", "portail_demande_counts", "portail_settings")

@@ -210,7 +210,7 @@ class Catalog:
         doc = {
             "id": PUBLISHED_ID,
             "versions": {spec_id: spec.version_key for spec_id, spec in self._published.items()},
-            "errors": [[e.path, e.line, e.column, e.message] for e in self.errors],
+            "errors": [[e.source, e.line, e.column, e.message, e.path] for e in self.errors],
             "published_at": datetime.now(UTC).isoformat(),
         }
         with self.store.transaction(PARTITION) as part:
@@ -232,8 +232,9 @@ class Catalog:
             if spec is not None:
                 published[spec_id] = spec
         file_errors: dict[str, tuple[SpecError, ...]] = {}
-        for path, line, column, message in doc.get("errors", []):
-            file_errors[path] = file_errors.get(path, ()) + (SpecError(path, line, column, message),)
+        for source, line, column, message, *path in doc.get("errors", []):  # path: absent before
+            error = SpecError(source, line, column, message, *path)
+            file_errors[source] = file_errors.get(source, ()) + (error,)
         with self._lock:
             self._published = published
             self._by_source = {spec.source: spec for spec in published.values()}

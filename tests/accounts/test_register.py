@@ -303,6 +303,11 @@ def test_stored_password_is_argon2id_and_plain_text_is_nowhere(client, services,
     for path in Path(app.config["DATA_DIR"]).rglob("*"):
         if path.is_file():
             assert PASSWORD.encode() not in path.read_bytes(), path
+    store = services.store  # whatever the backend: every stored document, through the store's API
+    for name in store.partitions():
+        partition = store.read(name)
+        for table in partition.table_names():
+            assert PASSWORD not in repr(partition.table(table).all()), (name, table)
 
 
 @pytest.mark.parametrize(

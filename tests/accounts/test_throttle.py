@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from runtime.app import create_app
 from tests.helpers import create_account, csrf_token, login, page_text, register
+from tests.pg_support import SUITE_STORE
 
 FAST = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024, "ARGON2_PARALLELISM": 1}
 WAIT_MESSAGE = "Vous avez fait trop de tentatives en peu de temps."
@@ -75,7 +76,7 @@ def test_two_workers_share_the_throttling_state(tmp_path, clock):
     config = {
         "TESTING": True,
         "DATA_DIR": str(tmp_path / "data"),
-        "STORE": "tinydb",
+        "STORE": SUITE_STORE,  # two servers over one store: PostgreSQL or the same TinyDB folder
         "BASE_URL": "http://portail.test",
         "CLOCK": clock,
         "SECRET_KEY": "test-secret",

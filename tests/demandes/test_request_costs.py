@@ -41,6 +41,9 @@ class RecordingStore(Store):
         self.reads: Counter[str] = Counter()
         self.writes: Counter[str] = Counter()
 
+    def __getattr__(self, name):  # what only one backend has (PostgreSQL's sql_transaction...)
+        return getattr(self.inner, name)
+
     def transaction(self, partition):
         self.writes[partition] += 1
         return self.inner.transaction(partition)

@@ -70,7 +70,7 @@ def test_transmission_survives_smtp_down(app, client, user, services, tiers, cap
     assert "QUARTIER-2026-000001" in text_of(client.get(response.headers["Location"]))
 
 
-@pytest.mark.parametrize("store_name", ["tinydb"])
+@pytest.mark.parametrize("store_name", ["tinydb", "postgresql"])
 def test_numbers_unique_under_concurrency(services):
     repo = DemandeRepository(services.store, services.clock)
     numbers, lock = [], threading.Lock()

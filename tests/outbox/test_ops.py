@@ -74,7 +74,7 @@ def test_storage_check_reports_late_effects_and_missing_index_rows(client, user,
         for hint in part.table(effects.HINTS).all():
             part.table(effects.HINTS).remove(hint["id"])
     monkeypatch.setenv("PORTAIL_DATA", app.config["DATA_DIR"])
-    monkeypatch.setenv("PORTAIL_STORE", "tinydb")
+    monkeypatch.setenv("PORTAIL_STORE", app.config["STORE"])  # the command opens the app's store
     runner = CliRunner()
     result = runner.invoke(main, ["storage", "check", "--effects-older-than-minutes", "0"])
     assert result.exit_code == 1, result.output

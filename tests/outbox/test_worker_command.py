@@ -9,10 +9,11 @@ import threading
 import time
 
 from runtime import ROOT
+from tests.pg_support import SUITE_STORE
 
 
 def portail(data_dir, *args, **kwargs):
-    env = dict(os.environ, PORTAIL_DATA=str(data_dir), PORTAIL_STORE="tinydb", PORTAIL_SECRET_KEY="worker-test",
+    env = dict(os.environ, PORTAIL_DATA=str(data_dir), PORTAIL_STORE=SUITE_STORE, PORTAIL_SECRET_KEY="worker-test",
                PORTAIL_WORKER_INTERVAL_SECONDS="0.2")
     return subprocess.Popen([sys.executable, "-c", "from runtime.cli import main; main()", *args], cwd=ROOT,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)

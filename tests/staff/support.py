@@ -20,9 +20,10 @@ ANSWERS = {
 }
 
 
-def make_app(data_dir, clock, specs_dir, store="memory"):
+def make_app(data_dir, clock, specs_dir, store="memory", follow_suite=True):
+    """``store="memory"`` follows the suite (PostgreSQL when it runs on it) unless ``follow_suite=False``."""
     set_today(clock)
-    return build_app(data_dir, clock, STORE=suite_store(store), SPECS_DIR=str(specs_dir))
+    return build_app(data_dir, clock, STORE=suite_store(store) if follow_suite else store, SPECS_DIR=str(specs_dir))
 
 
 def create_staff(services, identifiant, role, teleservices, email=None):

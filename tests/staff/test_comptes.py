@@ -6,6 +6,7 @@ from click.testing import CliRunner
 
 from runtime.cli import main as cli
 from tests.helpers import csrf_token, field_error, page_text, summary_errors
+from tests.pg_support import SUITE_STORE
 from tests.staff.support import create_staff, make_app, staff_login
 
 LAST_ADMIN = ("Il doit rester au moins un administrateur actif : "
@@ -161,7 +162,7 @@ def test_creation_is_audited(services, admin_client):
 
 
 def test_cli_lists_and_deactivates_accounts(tmp_path, specs_dir, monkeypatch, clock):
-    monkeypatch.setenv("PORTAIL_STORE", "tinydb")  # the data folder read back below, whatever the suite's store
+    monkeypatch.setenv("PORTAIL_STORE", SUITE_STORE)  # the command and the app below: the suite's store
     monkeypatch.setenv("PORTAIL_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("PORTAIL_SPECS_DIR", str(specs_dir))
     runner = CliRunner()
@@ -186,7 +187,7 @@ def test_cli_lists_and_deactivates_accounts(tmp_path, specs_dir, monkeypatch, cl
     assert unknown.exit_code == 1
     assert "Agent inconnu : personne" in unknown.output
 
-    app = make_app(tmp_path / "data", clock, specs_dir, store="tinydb")
+    app = make_app(tmp_path / "data", clock, specs_dir, store=SUITE_STORE)
     with app.app_context():
         repo = app.extensions["portail"].repos.staff
         agent = repo.find_by_identifiant("agent.quartier")

@@ -8,6 +8,7 @@ from runtime.domain.demandes import index_summary
 from runtime.storage.index import DemandeIndex
 from tests.demandes.support import OTHER_SIRET, make_tiers
 from tests.helpers import create_account
+from tests.pg_support import SUITE_STORE
 from tests.staff.support import demande_url, file_demande, make_app, post, staff_login
 
 
@@ -45,10 +46,10 @@ def test_listing_search_by_tiers_name_after_a_transition(client, services, admin
 
 
 def test_cli_rebuilds_the_index_from_the_tiers_partitions(tmp_path, specs_dir, clock, monkeypatch):
-    monkeypatch.setenv("PORTAIL_STORE", "tinydb")  # the data folder written below, whatever the suite's store
+    monkeypatch.setenv("PORTAIL_STORE", SUITE_STORE)  # the command and the app below: the suite's store
     monkeypatch.setenv("PORTAIL_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("PORTAIL_SPECS_DIR", str(specs_dir))
-    app = make_app(tmp_path / "data", clock, specs_dir, store="tinydb")
+    app = make_app(tmp_path / "data", clock, specs_dir, store=SUITE_STORE)
     services = app.extensions["portail"]
     with app.app_context():
         first = make_tiers(services, create_account(services))
@@ -69,7 +70,7 @@ def test_cli_rebuilds_the_index_from_the_tiers_partitions(tmp_path, specs_dir, c
     assert result.exit_code == 0, result.output
     assert result.output.strip() == "Index reconstruit : 2 demande(s) transmise(s), 2 ligne(s) obsolète(s) retirée(s)."
 
-    fresh = make_app(tmp_path / "data", clock, specs_dir, store="tinydb")
+    fresh = make_app(tmp_path / "data", clock, specs_dir, store=SUITE_STORE)
     services = fresh.extensions["portail"]
     with fresh.app_context():
         index = DemandeIndex(services.store)

@@ -67,6 +67,7 @@ def test_export_streams_and_reads_each_demande_once_without_its_tiers(client, se
     assert f"tiers/{tiers['id']}" not in recorder.reads
 
 
+@pytest.mark.partitioned_index
 def test_text_search_answers_from_the_postings_reading_only_the_locator_of_the_row_shown(services, tiers, recorder):
     index = DemandeIndex(services.store)
     tiers = {**tiers, "representant_prenom": "Camille", "representant_nom": "Martin",
@@ -85,6 +86,7 @@ def test_text_search_answers_from_the_postings_reading_only_the_locator_of_the_r
     assert {n for n in recorder.reads if n.startswith("index/_where/")} == {f"index/_where/{row['id']}"}
 
 
+@pytest.mark.partitioned_index
 def test_a_word_of_every_row_is_still_answered_from_the_postings_of_each_month(services, recorder):
     index = DemandeIndex(services.store)
     for n in range(6):
@@ -100,6 +102,7 @@ def test_a_word_of_every_row_is_still_answered_from_the_postings_of_each_month(s
     assert total == 6 and [r["id"] for r in rows] == ["d00001", "d00000"]
 
 
+@pytest.mark.partitioned_index
 def test_a_write_rewrites_only_the_postings_of_its_month_and_a_status_change_one(services, recorder):
     """A posting holds the demandes of one month: what a transmission rewrites does not grow with the total;
     a status change rewrites the month's status postings alone, and its row's locator."""

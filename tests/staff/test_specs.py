@@ -11,6 +11,7 @@ from runtime.spec import catalog as catalog_module
 from runtime.spec.catalog import Catalog
 from runtime.storage.memory import MemoryStore
 from tests.helpers import csrf_token, page_text
+from tests.pg_support import SUITE_STORE
 from tests.staff.conftest import FAST_ARGON2
 from tests.staff.support import create_staff, file_demande, make_app, staff_login
 
@@ -52,8 +53,8 @@ def test_broken_spec_is_refused_and_previous_version_keeps_serving(client, servi
 
 
 def test_valid_change_is_served_by_every_worker(tmp_path, clock, specs_dir):
-    first = make_app(tmp_path / "data", clock, specs_dir, store="tinydb")
-    second = make_app(tmp_path / "data", clock, specs_dir, store="tinydb")
+    first = make_app(tmp_path / "data", clock, specs_dir, store=SUITE_STORE)
+    second = make_app(tmp_path / "data", clock, specs_dir, store=SUITE_STORE)
     for app in (first, second):
         app.extensions["portail"].config.update(FAST_ARGON2)
     with first.app_context():
@@ -74,8 +75,8 @@ def test_valid_change_is_served_by_every_worker(tmp_path, clock, specs_dir):
 
 
 def test_broken_spec_on_two_workers_keeps_the_old_version(tmp_path, clock, specs_dir):
-    first = make_app(tmp_path / "data", clock, specs_dir, store="tinydb")
-    second = make_app(tmp_path / "data", clock, specs_dir, store="tinydb")
+    first = make_app(tmp_path / "data", clock, specs_dir, store=SUITE_STORE)
+    second = make_app(tmp_path / "data", clock, specs_dir, store=SUITE_STORE)
     quartier_file(specs_dir).write_text(BROKEN, encoding="utf-8")
     with first.app_context():
         assert first.extensions["portail"].catalog.reload()
@@ -103,7 +104,7 @@ def test_cli_reload_reports_errors_and_bumps_the_generation(tmp_path, specs_dir,
 
 
 def test_cli_staff_add_prints_a_working_password(tmp_path, specs_dir, monkeypatch, clock):
-    monkeypatch.setenv("PORTAIL_STORE", "tinydb")  # the data folder read back below, whatever the suite's store
+    monkeypatch.setenv("PORTAIL_STORE", SUITE_STORE)  # the command and the app below: the suite's store
     monkeypatch.setenv("PORTAIL_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("PORTAIL_SPECS_DIR", str(specs_dir))
     runner = CliRunner()
@@ -117,7 +118,7 @@ def test_cli_staff_add_prints_a_working_password(tmp_path, specs_dir, monkeypatc
     unknown = runner.invoke(cli, ["staff", "add", "autre.agent", "--email", "y@ampmetropole.fr",
                                   "--teleservice", "inconnu"])
     assert "Téléservice inconnu : inconnu" in unknown.output
-    app = make_app(tmp_path / "data", clock, specs_dir, store="tinydb")
+    app = make_app(tmp_path / "data", clock, specs_dir, store=SUITE_STORE)
     client = app.test_client()
     assert staff_login(client, "agent.quartier", password).status_code == 302
 
@@ -148,8 +149,8 @@ def test_preview_walks_through_pages_without_saving(client, services, admin):
 def test_specs_page_never_shows_a_stale_list_after_a_reload_elsewhere(tmp_path, clock, specs_dir, monkeypatch):
     """Ordinary requests check once per interval; the specs page checks at once."""
     monkeypatch.setattr(catalog_module, "REFRESH_INTERVAL", 3600)
-    first = make_app(tmp_path / "data", clock, specs_dir, store="tinydb")
-    second = make_app(tmp_path / "data", clock, specs_dir, store="tinydb")
+    first = make_app(tmp_path / "data", clock, specs_dir, store=SUITE_STORE)
+    second = make_app(tmp_path / "data", clock, specs_dir, store=SUITE_STORE)
     for app in (first, second):
         app.extensions["portail"].config.update(FAST_ARGON2)
     with first.app_context():

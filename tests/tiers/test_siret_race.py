@@ -1,4 +1,4 @@
-"""Two processes (two app instances on the same data folder) create the same SIRET at the same moment."""
+"""Two processes (two app instances on the same store: the suite's) create the same SIRET at the same moment."""
 from __future__ import annotations
 
 import multiprocessing
@@ -6,6 +6,7 @@ import multiprocessing
 import pytest
 
 from runtime.app import create_app
+from tests.pg_support import SUITE_STORE
 from tests.tiers.race_worker import create_same_sirets
 
 SIRETS = ["73282932000074", "35600000000048", "44306184100047", "55208131766522", "40483304800022"]
@@ -15,10 +16,10 @@ ACCOUNTS = ["a" * 32, "b" * 32]
 @pytest.mark.slow
 def test_same_siret_in_two_processes_gives_one_tiers(tmp_path):
     data_dir = str(tmp_path / "data")
-    create_app({"DATA_DIR": data_dir, "STORE": "tinydb", "SECRET_KEY": "course", "CAPTCHA_BACKEND": "test"})
+    create_app({"DATA_DIR": data_dir, "STORE": SUITE_STORE, "SECRET_KEY": "course", "CAPTCHA_BACKEND": "test"})
     ctx = multiprocessing.get_context("spawn")
     barrier, results = ctx.Barrier(len(ACCOUNTS)), ctx.Queue()
-    workers = [ctx.Process(target=create_same_sirets, args=(data_dir, account, SIRETS, barrier, results))
+    workers = [ctx.Process(target=create_same_sirets, args=(data_dir, SUITE_STORE, account, SIRETS, barrier, results))
                for account in ACCOUNTS]
     for worker in workers:
         worker.start()
@@ -30,7 +31,7 @@ def test_same_siret_in_two_processes_gives_one_tiers(tmp_path):
         worker.join(timeout=30)
         assert worker.exitcode == 0
 
-    app = create_app({"DATA_DIR": data_dir, "STORE": "tinydb", "SECRET_KEY": "course", "CAPTCHA_BACKEND": "test"})
+    app = create_app({"DATA_DIR": data_dir, "STORE": SUITE_STORE, "SECRET_KEY": "course", "CAPTCHA_BACKEND": "test"})
     services = app.extensions["portail"]
     for siret in SIRETS:
         mine = [o for o in outcomes if o[0] == siret]
