@@ -157,12 +157,14 @@ def test_kill_9_of_workers_loses_no_index_row_and_no_accuse(tmp_path):
         for thread in threads:
             thread.start()
         rng, kills = random.Random(20261128), 0
+        # A transmission takes tens of milliseconds: kills come faster than that, so some strike one
+        # in flight (--preload: a new worker is a fork, ready at once).
         while any(t.is_alive() for t in threads) and kills < MAX_KILLS:
-            time.sleep(rng.uniform(0.02, 0.2))  # --preload: a new worker is a fork, ready at once
             pids = worker_pids(gunicorn.pid)
             if pids:
                 os.kill(rng.choice(pids), signal.SIGKILL)
                 kills += 1
+            time.sleep(rng.uniform(0.005, 0.05))
         for thread in threads:
             thread.join()
     finally:
