@@ -60,9 +60,6 @@ class RecordingStore(Store):
         self.reads.clear()
         self.writes.clear()
 
-    def __getattr__(self, name):  # what a backend offers beyond the contract (PostgreSQL's SQL transactions)
-        return getattr(self.inner, name)
-
 
 @pytest.fixture
 def recorder(services):
