@@ -43,8 +43,13 @@ def portal(tmp_path, clock, directory):
 
 @pytest.fixture
 def page(portal, browser):
+    from playwright.sync_api import expect
+
     context = browser.new_context(base_url=portal, locale="fr-FR")
-    yield context.new_page()
+    expect.set_options(timeout=10_000)  # as the journeys wait: a loaded 2-core machine answers slower
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
     context.close()
 
 
