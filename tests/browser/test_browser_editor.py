@@ -78,7 +78,7 @@ def test_editeur_propose_cles_et_valeurs_du_schema(new_journey, agent):
     j.goto("/agents/specs/nouveau")
     editor = page.locator(".portail-editor .cm-content")
     editor.wait_for(state="visible")
-    page.wait_for_function("window.PortailSchemaCompletion !== undefined")
+    page.wait_for_function("() => window.PortailSchemaCompletion !== undefined")  # a function: polled without eval (CSP)
 
     def choose():  # CodeMirror ignores Enter for 75 ms after a list opens (no accidental choice while typing)
         page.wait_for_timeout(200)
