@@ -20,6 +20,7 @@ from .spec_editor import (
     EditorError,
     checked_reason,
     diff_lines,
+    record_in_catalog,
     relative_path,
     shared_lists,
     write_atomically,
@@ -112,8 +113,9 @@ def publish_list(catalog: Catalog, list_id: str, text: str, reason: str, by: dic
         write_atomically(Path(served.source), served.text)
         catalog.reload()
         raise EditorError("La nouvelle liste n'a pas pu être mise en service : la précédente reste en service.")
-    _record(catalog, {"id": new_id(), "list_id": list_id, "text": text, "at": at, "by": by.get("id"),
-                      "by_name": by.get("nom") or by.get("identifiant") or "", "reason": reason})
+    record_in_catalog(catalog, LIST_VERSIONS, {
+        "id": new_id(), "list_id": list_id, "text": text, "at": at, "by": by.get("id"),
+        "by_name": by.get("nom") or by.get("identifiant") or "", "reason": reason})
     catalog.bump_generation()  # every worker reloads, as ``portail reload`` does
     return new
 
@@ -121,15 +123,9 @@ def publish_list(catalog: Catalog, list_id: str, text: str, reason: str, by: dic
 def _keep_first_version(catalog: Catalog, served: SharedList) -> None:
     """The text in service before the first publication from the staff space (a file put in place)."""
     if catalog.store is not None and not catalog.store.read(PARTITION).table(LIST_VERSIONS).find(list_id=served.id):
-        _record(catalog, {"id": new_id(), "list_id": served.id, "text": served.text, "at": "", "by": None,
-                          "by_name": "", "reason": ""})
-
-
-def _record(catalog: Catalog, version: dict[str, Any]) -> None:
-    if catalog.store is None:
-        return
-    with catalog.store.transaction(PARTITION) as part:
-        part.table(LIST_VERSIONS).insert(version)
+        record_in_catalog(catalog, LIST_VERSIONS, {
+            "id": new_id(), "list_id": served.id, "text": served.text, "at": "", "by": None,
+            "by_name": "", "reason": ""})
 
 
 @dataclass(frozen=True)

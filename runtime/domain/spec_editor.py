@@ -165,7 +165,7 @@ def publish(catalog: Catalog, spec_id: str, text: str, reason: str, by: dict[str
     if new is None or new.text != text:
         raise EditorError("La nouvelle version n'a pas pu être mise en service : la version précédente reste en "
                           "service. Rechargez la page et réessayez.")
-    _record(catalog, {
+    record_in_catalog(catalog, PUBLICATIONS, {
         "id": new_id(),
         "spec_id": spec_id,
         "version_key": new.version_key,
@@ -200,9 +200,10 @@ def create(catalog: Catalog, text: str, reason: str, by: dict[str, Any], at: str
         path.unlink(missing_ok=True)
         catalog.reload()
         raise EditorError("Le nouveau téléservice n'a pas pu être mis en service. Rechargez la page et réessayez.")
-    _record(catalog, {"id": new_id(), "spec_id": new.id, "version_key": new.version_key, "version": new.version,
-                      "previous_version_key": None, "by": by.get("id"),
-                      "by_name": by.get("nom") or by.get("identifiant") or "", "at": at, "reason": reason})
+    record_in_catalog(catalog, PUBLICATIONS, {
+        "id": new_id(), "spec_id": new.id, "version_key": new.version_key, "version": new.version,
+        "previous_version_key": None, "by": by.get("id"),
+        "by_name": by.get("nom") or by.get("identifiant") or "", "at": at, "reason": reason})
     catalog.bump_generation()
     return Publication(new, "")
 
@@ -232,11 +233,12 @@ def write_atomically(path: Path, text: str, exclusive: bool = False) -> None:
         raise
 
 
-def _record(catalog: Catalog, publication: dict[str, Any]) -> None:
+def record_in_catalog(catalog: Catalog, table: str, row: dict[str, Any]) -> None:
+    """Keep a publication or a list version beside the catalogue (nothing without a store)."""
     if catalog.store is None:
         return
     with catalog.store.transaction(PARTITION) as part:
-        part.table(PUBLICATIONS).insert(publication)
+        part.table(table).insert(row)
 
 
 @dataclass(frozen=True)
