@@ -33,7 +33,7 @@ import csv
 import io
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -57,6 +57,8 @@ class Column:
     title: str
     extract: Callable[[Mapping[str, Any]], Cell]
     kind: str = "text"  # "amount" and "date" get an XLSX display format
+    # The téléservices whose demandes have a value here (empty: every demande, e.g. « Numéro »).
+    teleservices: frozenset[str] = frozenset()
 
 
 def _kind(field) -> str:
@@ -104,23 +106,50 @@ def _field_columns(field, filed: Mapping[str, Mapping[str, Any]] | None = None) 
             for part, title in ADDRESS_PARTS
         ]
     if field.type == "table":
+        def table_cell(d, col):
+            rows = answers(d).get(field.id)
+            return _table_cell(_filed_column(field, col, filed, d), rows) if rows else None
+
         return [
-            Column(
-                f"{field.id}.{col.id}",
-                f"{field.label} – {col.label}",
-                lambda d, col=col: _table_cell(_filed_column(field, col, filed, d), answers(d).get(field.id)),
-            )
+            Column(f"{field.id}.{col.id}", f"{field.label} – {col.label}", lambda d, col=col: table_cell(d, col))
             for col in field.columns
         ]
-    return [Column(field.id, field.label or field.id,
-                   lambda d: export_cell(_as_filed(filed, d, field), answers(d).get(field.id)), _kind(field))]
+
+    def cell(d):
+        # Most cells of a multi-téléservice export are empty: the filed definition only for an answer.
+        value = answers(d).get(field.id)
+        return None if value is None else export_cell(_as_filed(filed, d, field), value)
+
+    return [Column(field.id, field.label or field.id, cell, _kind(field))]
 
 
-def _computed_column(spec, computed, versions: Mapping[str, Any] | None = None) -> Column:
+class _RowComputations:
+    """The computed values of the row being written, computed once for all its columns."""
+
+    def __init__(self) -> None:
+        self.demande: Mapping[str, Any] | None = None
+        self.values: dict[str, dict[str, Any]] = {}
+
+    def of(self, spec, demande: Mapping[str, Any]) -> dict[str, Any]:
+        if demande is not self.demande:
+            self.demande, self.values = demande, {}
+        if spec.version_key not in self.values:
+            self.values[spec.version_key] = compute(spec, answers(demande))
+        return self.values[spec.version_key]
+
+
+def _computed_column(spec, computed, versions: Mapping[str, Any], row: _RowComputations) -> Column:
+    """The value under the version the demande was filed under, else under ``spec`` (a value added
+    since); empty for a demande of another téléservice (an export of several)."""
     def extract(d):
-        own = (versions or {}).get(d.get("version_key") or "")
-        filed_spec = own if own is not None and any(c.id == computed.id for c in own.computed) else spec
-        return to_number(compute(filed_spec, d.get("answers") or {}).get(computed.id))
+        own = versions.get(d.get("version_key") or "")
+        if own is not None and any(c.id == computed.id for c in own.computed):
+            filed_spec = own
+        elif d.get("teleservice", spec.id) == spec.id:
+            filed_spec = spec
+        else:
+            return None
+        return to_number(row.of(filed_spec, d).get(computed.id))
 
     return Column(f"computed.{computed.id}", computed.label or computed.id, extract)
 
@@ -141,17 +170,17 @@ def columns_for(specs: Iterable[Any]) -> list[Column]:
     specs = list(specs)
     versions = {spec.version_key: spec for spec in specs}
     filed = {key: {f.id: f for f in spec.fields()} for key, spec in versions.items()}
-    columns = list(META_COLUMNS)
-    seen: set[str] = {c.key for c in columns}
+    columns = {c.key: c for c in META_COLUMNS}
+    owners: dict[str, set[str]] = {}
+    row = _RowComputations()
     for spec in specs:
         fields = [f for f in spec.fields() if f.type not in STATIC_TYPES]
         candidates = [c for f in fields for c in _field_columns(f, filed)]
-        candidates += [_computed_column(spec, c, versions) for c in spec.computed]
+        candidates += [_computed_column(spec, c, versions, row) for c in spec.computed]
         for column in candidates:
-            if column.key not in seen:
-                seen.add(column.key)
-                columns.append(column)
-    return columns
+            columns.setdefault(column.key, column)
+            owners.setdefault(column.key, set()).add(spec.id)
+    return [replace(c, teleservices=frozenset(owners.get(c.key, ()))) for c in columns.values()]
 
 
 def rows_for(columns: list[Column], demandes: Iterable[Mapping[str, Any]]) -> list[list[Cell]]:
@@ -159,9 +188,21 @@ def rows_for(columns: list[Column], demandes: Iterable[Mapping[str, Any]]) -> li
 
 
 def iter_rows(columns: list[Column], demandes: Iterable[Mapping[str, Any]]) -> Iterator[list[Cell]]:
-    """One row per demande, produced as the demandes come."""
+    """One row per demande, produced as the demandes come. In an export of several téléservices
+    most columns belong to the others: a demande's row reads only its téléservice's columns."""
+    plans: dict[str | None, list[tuple[int, Column]]] = {}
     for demande in demandes:
-        yield [neutralise(column.extract(demande)) for column in columns]
+        teleservice = demande.get("teleservice")
+        plan = plans.get(teleservice)
+        if plan is None:
+            plan = plans[teleservice] = [
+                (i, c) for i, c in enumerate(columns)
+                if teleservice is None or not c.teleservices or teleservice in c.teleservices
+            ]
+        row: list[Cell] = [None] * len(columns)
+        for i, column in plan:
+            row[i] = neutralise(column.extract(demande))
+        yield row
 
 
 def _csv_text(value: Cell) -> str:

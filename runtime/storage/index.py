@@ -608,6 +608,8 @@ def _matcher(filters: Mapping[str, Any]):
             return False
         if (first and day < first) or (last and day > last):
             return False
+        if not words:
+            return True
         haystack = " ".join(_fold(row.get(f) or "") for f in TEXT_FIELDS)
         return all(word in haystack for word in words)
 

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
 
+from runtime import ROOT
 from runtime.domain import export
 from tests.staff.support import file_demande, staff_login
 
@@ -124,3 +126,23 @@ def test_each_demande_is_exported_with_the_labels_of_the_version_it_was_filed_un
     assert rows[old["numero"]]["Publics visés"] == "Seniors; Enfants"  # as filed, never the raw « seniors »
     assert rows[new["numero"]]["Publics visés"] == "Personnes âgées; Jeunes enfants"
     assert rows[old["numero"]]["Version du téléservice"].startswith("quartier@1#")
+
+
+def test_an_export_of_several_teleservices_leaves_the_values_of_the_others_empty(client, services, admin, tiers,
+                                                                                specs_dir):
+    """A demande of fonctionnement has no « Total des dépenses » of patrimoine: its cell is empty, never 0."""
+    shutil.copy(ROOT / "specs" / "teleservices" / "fonctionnement-associations.yaml", specs_dir / "teleservices")
+    assert services.catalog.reload() == []
+    patrimoine = file_demande(services, tiers, teleservice="patrimoine", answers=ANSWERS)
+    fonctionnement = file_demande(services, tiers, teleservice="fonctionnement-associations", answers={
+        "charges": [{"compte": "60", "detail": "Fournitures", "montant": "1200.00"}],
+        "produits": [{"origine": "Cotisations", "acquis": True, "montant": "1200.00"}],
+    })
+    staff_login(client, "admin.metropole")
+    rows = {row["Numéro"]: row for row in read_csv(client.get("/agents/export.csv").data)}
+    assert rows[patrimoine["numero"]]["Total des dépenses"] == "12500,50"
+    assert rows[patrimoine["numero"]]["Total des charges"] == ""
+    assert rows[fonctionnement["numero"]]["Total des charges"] == "1200,00"
+    assert rows[fonctionnement["numero"]]["Écart entre produits et charges"] == "0,00"
+    assert rows[fonctionnement["numero"]]["Total des dépenses"] == ""
+    assert rows[fonctionnement["numero"]]["Total des recettes"] == ""
