@@ -726,6 +726,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cpu", action="store_true",
                         help="in process, time requests by CPU time (a shared, loaded machine) instead of wall time")
     parser.add_argument("--no-export", action="store_true")
+    parser.add_argument("--no-in-process", action="store_true", help="skip the in-process ratios (e.g. load alone)")
     parser.add_argument("--force", action="store_true", help="regenerate the data sets")
     parser.add_argument("--export-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -742,9 +743,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Données : {args.small} et {args.big} demandes ({big.manifest['accounts']} comptes, "
           f"{big.manifest['tiers']} Tiers, communes {big.manifest['communes']}) ; prêt en "
           f"{time.perf_counter() - started:.0f} s")
-    print_in_process(small, big, in_process(small, big, args.rounds))
-    reads_per_request(small)
-    reads_per_request(big)
+    if not args.no_in_process:
+        print_in_process(small, big, in_process(small, big, args.rounds))
+        reads_per_request(small)
+        reads_per_request(big)
     if not args.no_export:
         exports(big, args.export_limit)
     if not args.no_gunicorn:
