@@ -10,9 +10,10 @@ import pytest
 os.environ.setdefault("PORTAIL_STORE_FSYNC", "0")
 
 from runtime.clock import Clock
-from tests.harness import build_app, share_url_builders
+from tests.harness import build_app, share_rule_parsing, share_url_builders
 
 share_url_builders()
+share_rule_parsing()
 from tests.pg_support import ON_POSTGRES, PgTestDatabase
 
 
