@@ -2,8 +2,14 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
+
+# Test modules rewritten by pytest (assertions) are cached in their __pycache__ (git-ignored) even
+# where the environment sets PYTHONDONTWRITEBYTECODE: rewriting the suite's 230 modules again cost
+# each process (each xdist worker) about 3 s of CPU at every run.
+sys.dont_write_bytecode = False
 
 # No test of durability needs fsync from the app: the fault tests open their stores with fsync on.
 # Set in the environment so gunicorn servers started by the browser tests inherit it.
