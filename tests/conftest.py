@@ -146,3 +146,36 @@ def browser(playwright_driver):
     chromium = playwright_driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
     yield chromium
     chromium.close()
+
+
+# Rough cost of a test, to hand the longest files out first (pytest-xdist, --dist loadfile).
+BROWSER_TEST_COST, SLOW_TEST_COST, TEST_COST = 20.0, 8.0, 0.05
+
+
+def pytest_collection_modifyitems(config, items):
+    """Files in decreasing order of cost: the journeys of ``tests/browser`` first (one live server
+    per worker, started once), then the other files with browser or slow tests, then the rest in
+    their usual order. Two workers that took the long files first end together; xdist's own order
+    (files with the most tests first) left the long journeys, few tests each, for the end, one
+    worker running them while the other had nothing left. A file's tests keep their order."""
+    cost: dict[str, float] = {}
+    first: dict[str, int] = {}
+    for index, item in enumerate(items):
+        path = item.nodeid.split("::", 1)[0]
+        first.setdefault(path, index)
+        if item.get_closest_marker("browser"):
+            cost[path] = cost.get(path, 0.0) + BROWSER_TEST_COST
+        elif item.get_closest_marker("slow"):
+            cost[path] = cost.get(path, 0.0) + SLOW_TEST_COST
+        else:
+            cost[path] = cost.get(path, 0.0) + TEST_COST
+
+    def order(item):
+        path = item.nodeid.split("::", 1)[0]
+        if path.startswith("tests/browser/"):
+            return (0, -cost[path], first[path])
+        if cost[path] >= SLOW_TEST_COST:
+            return (1, -cost[path], first[path])
+        return (2, 0.0, first[path])
+
+    items.sort(key=order)
