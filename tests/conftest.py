@@ -1,18 +1,26 @@
 """Shared fixtures: a fresh app with a temporary data folder."""
 from __future__ import annotations
 
+import gc
 import os
+import sys
 
 import pytest
+
+# Test modules rewritten by pytest (assertions) are cached in their __pycache__ (git-ignored) even
+# where the environment sets PYTHONDONTWRITEBYTECODE: rewriting the suite's 230 modules again cost
+# each process (each xdist worker) about 3 s of CPU at every run.
+sys.dont_write_bytecode = False
 
 # No test of durability needs fsync from the app: the fault tests open their stores with fsync on.
 # Set in the environment so gunicorn servers started by the browser tests inherit it.
 os.environ.setdefault("PORTAIL_STORE_FSYNC", "0")
 
 from runtime.clock import Clock
-from tests.harness import build_app, share_url_builders
+from tests.harness import build_app, share_rule_parsing, share_url_builders
 
 share_url_builders()
+share_rule_parsing()
 from tests.pg_support import ON_POSTGRES, PgTestDatabase
 
 
@@ -139,3 +147,44 @@ def browser(playwright_driver):
     chromium = playwright_driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
     yield chromium
     chromium.close()
+
+
+def pytest_collection_finish(session):
+    """What exists once the tests are collected (modules, items) lives until the end: out of the
+    garbage collector's sight, its full passes do not walk it again and again (a tenth of the
+    CPU time of a suite that builds an app per test went to collections)."""
+    gc.collect()
+    gc.freeze()
+
+
+# Rough cost of a test, to hand the longest files out first (pytest-xdist, --dist loadfile).
+BROWSER_TEST_COST, SLOW_TEST_COST, TEST_COST = 20.0, 8.0, 0.05
+
+
+def pytest_collection_modifyitems(config, items):
+    """Files in decreasing order of cost: the journeys of ``tests/browser`` first (one live server
+    per worker, started once), then the other files with browser or slow tests, then the rest in
+    their usual order. Two workers that took the long files first end together; xdist's own order
+    (files with the most tests first) left the long journeys, few tests each, for the end, one
+    worker running them while the other had nothing left. A file's tests keep their order."""
+    cost: dict[str, float] = {}
+    first: dict[str, int] = {}
+    for index, item in enumerate(items):
+        path = item.nodeid.split("::", 1)[0]
+        first.setdefault(path, index)
+        if item.get_closest_marker("browser"):
+            cost[path] = cost.get(path, 0.0) + BROWSER_TEST_COST
+        elif item.get_closest_marker("slow"):
+            cost[path] = cost.get(path, 0.0) + SLOW_TEST_COST
+        else:
+            cost[path] = cost.get(path, 0.0) + TEST_COST
+
+    def order(item):
+        path = item.nodeid.split("::", 1)[0]
+        if path.startswith("tests/browser/"):
+            return (0, -cost[path], first[path])
+        if cost[path] >= SLOW_TEST_COST:
+            return (1, -cost[path], first[path])
+        return (2, 0.0, first[path])
+
+    items.sort(key=order)

@@ -26,6 +26,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -199,8 +200,7 @@ class Catalog:
             self._by_source = {s: spec for s, spec in loaded.items() if published.get(spec.id) is spec}
             self._published = published
             self._file_errors = file_errors
-            for spec in published.values():
-                self._save_snapshot(spec)
+            self._save_snapshots(published.values())
             if self.shared:
                 self._publish()
             return self.errors
@@ -244,14 +244,20 @@ class Catalog:
             self._checked_at = time.monotonic()
         return True
 
-    def _save_snapshot(self, spec: Spec) -> None:
+    def _save_snapshots(self, specs: Iterable[Spec]) -> None:
+        """Keep a snapshot of every version served, in one write for the versions not kept yet
+        (a start writes nothing when every version is known)."""
         if self.store is None:
             return
-        if self.store.read(PARTITION).table(VERSIONS).get(spec.version_key) is not None:
+        known = self.store.read(PARTITION).table(VERSIONS)
+        missing = [spec for spec in specs if known.get(spec.version_key) is None]
+        if not missing:
             return
         with self.store.transaction(PARTITION) as part:
             versions = part.table(VERSIONS)
-            if versions.get(spec.version_key) is None:
+            for spec in missing:
+                if versions.get(spec.version_key) is not None:
+                    continue
                 versions.insert({
                     "id": spec.version_key,
                     "spec_id": spec.id,

@@ -39,4 +39,4 @@ def open_file_store(config: Mapping[str, Any], store: Store):
         return PgFileStore(store)
     from .files import FileStore
 
-    return FileStore(Path(config["DATA_DIR"]) / "uploads")
+    return FileStore(Path(config["DATA_DIR"]) / "uploads", fsync=config.get("STORE_FSYNC", True))

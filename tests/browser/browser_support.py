@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import hashlib
 import os
 import re
 import shutil
@@ -20,6 +21,7 @@ import unicodedata
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 
 from tests.pg_support import ON_POSTGRES, PgTestDatabase
@@ -36,6 +38,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# Screenshots of windows this wide or narrower (phones) are of the whole page, others of the window.
+PHONE_WIDTH = 480
 # axe-core rule tags of WCAG 2.0 and 2.1, levels A and AA (RGAA 4.1 is built on WCAG 2.1 AA).
 A11Y_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 LINK_RE = re.compile(r"https?://[^\s<>\"')\]]+")
@@ -279,6 +283,90 @@ class Finding:
         return f"  [{self.rule}] ({self.impact}) {self.help}\n    étape « {self.step} » – {self.url}\n{nodes}"
 
 
+# What axe-core can judge of a page besides its words: every element's tag, classes, role, type,
+# the attributes accessibility rules read (their values where a rule checks them), whether it has
+# text, and the id references that point nowhere or twice.
+VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+NAMED_ATTRIBUTES = {"alt", "href", "for", "headers", "scope", "title", "tabindex", "hidden", "disabled",
+                    "placeholder", "value", "src", "accesskey", "open"}
+VALUED_ATTRIBUTES = {"lang", "autocomplete", "role", "type", "scope", "style", "tabindex", "dir", "xml:lang"}
+IDREF_ATTRIBUTES = {"for", "headers", "aria-describedby", "aria-labelledby", "aria-controls", "aria-owns",
+                    "aria-activedescendant", "aria-errormessage", "aria-details", "aria-flowto"}
+
+
+class PageShape(HTMLParser):
+    """The digest of a page's structure (see above); two pages of one shape on one route, in one
+    mode and width, get the same axe-core verdict."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.elements: list[list[str]] = []
+        self.open: list[tuple[str, int]] = []
+        self.ids: dict[str, int] = {}
+        self.references: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        described = [tag]
+        for name, value in sorted(attrs):
+            value = value or ""
+            if name == "class":
+                described.append("." + ".".join(sorted(value.split())))
+            elif name == "id":
+                self.ids[value] = self.ids.get(value, 0) + 1
+            elif name == "aria-label":
+                described.append(f"{name}{'+' if value.strip() else ''}")
+            elif name in VALUED_ATTRIBUTES or (name.startswith("aria-") and name not in IDREF_ATTRIBUTES):
+                described.append(f"{name}={value}")
+            elif name in NAMED_ATTRIBUTES or name.startswith("aria-"):
+                described.append(f"{name}{'+' if value.strip() else ''}")
+            if name in IDREF_ATTRIBUTES:
+                self.references.extend(value.split())
+        self.elements.append(described)
+        if tag not in VOID_TAGS:
+            self.open.append((tag, len(self.elements) - 1))
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in VOID_TAGS and self.open:
+            self.open.pop()
+
+    def handle_endtag(self, tag):
+        for depth in range(len(self.open) - 1, -1, -1):
+            if self.open[depth][0] == tag:
+                del self.open[depth:]
+                return
+
+    def handle_data(self, data):
+        if data.strip():
+            for _, index in self.open:
+                if self.elements[index][-1] != "~text":
+                    self.elements[index].append("~text")
+
+    def digest(self) -> str:
+        dangling = sorted(ref for ref in self.references if self.ids.get(ref, 0) != 1)
+        twice = sorted(name for name, count in self.ids.items() if count > 1)
+        text = "\n".join(" ".join(parts) for parts in self.elements) + f"\n{dangling}\n{twice}"
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def page_shape(html: str) -> str:
+    parser = PageShape()
+    parser.feed(html)
+    parser.close()
+    return parser.digest()
+
+
+def page_route(url: str) -> str:
+    """The page's path and query, each part holding a digit (an id, a number, a token) blanked."""
+    rest = re.sub(r"^https?://[^/]+", "", url).split("#")[0]
+    return re.sub(r"[^/?&=]*\d[^/?&=]*", "~", rest)
+
+
+# axe-core's findings for each page audited in this process, by (JavaScript, width, route, shape):
+# a page of a shape already audited is not audited again, its findings (if any) are the test's too.
+AUDITED_SHAPES: dict[tuple, list[dict]] = {}
+
+
 class Screens:
     """Numbered screenshots of one test: ``artifacts/screenshots/<test>/NN-step.png``."""
 
@@ -370,7 +458,7 @@ class Journey:
         wait_until_ready(self.page, self.js)
 
     def step(self, label: str, audit: bool = True) -> None:
-        """Screenshot the page, then audit it (WCAG 2.1 A and AA) once per (label, path)."""
+        """Screenshot the page, then audit it (WCAG 2.1 A and AA, see ``audit``)."""
         self.page.wait_for_load_state("load")
         self.ready()
         name = f"{self.actor}-{label}" if self.actor else label
@@ -379,11 +467,15 @@ class Journey:
             self.audit(name)
 
     def screenshot(self, path) -> None:
-        """A full-page artefact. Headless Chromium under load sometimes refuses a tall capture
-        ("Unable to capture screenshot"): retry once, then keep the viewport. Not an assertion."""
+        """An artefact: what the window shows, and the whole page on a phone-sized window (the
+        375 px screens of Mes aides, a récapitulatif, a step in error... are read whole). Headless
+        Chromium under load sometimes refuses a tall capture ("Unable to capture screenshot"):
+        retry once, then keep the viewport. Not an assertion."""
         from playwright.sync_api import Error as PlaywrightError
 
-        for full_page in (True, True, False):
+        width = (self.page.viewport_size or {}).get("width") or PHONE_WIDTH
+        tries = (True, True, False) if width <= PHONE_WIDTH else (False,)
+        for full_page in tries:
             try:
                 self.page.screenshot(path=str(path), full_page=full_page)
                 return
@@ -392,34 +484,42 @@ class Journey:
                     raise
 
     def audit(self, label: str) -> None:
-        from axe_playwright_python.sync_playwright import Axe
-
+        """axe-core on the page (WCAG 2.1 A and AA), once per (label, address) in a test and once
+        per page shape in the process (``AUDITED_SHAPES``): the same template in the same state,
+        mode and width is not audited again, and its findings are recorded for this test too."""
         key = (label, self.page.url)
         if key in self.screens.audited:
             return
         self.screens.audited.add(key)
-        options = {"runOnly": {"type": "tag", "values": A11Y_TAGS}, "resultTypes": ["violations"]}
-        if self.js:
-            results = Axe().run(self.page, options=options)
-        else:
-            results = Axe().run(self._audit_copy(), options=options)
-        for violation in results.response["violations"]:
-            self.screens.findings.append(
-                Finding(
-                    step=label,
-                    url=self.page.url.replace(self.server.url, ""),
-                    rule=violation["id"],
-                    impact=violation.get("impact") or "",
-                    help=violation["help"],
-                    nodes=[
-                        f"{', '.join(map(str, n['target']))}: {n.get('html', '')[:160]}"
-                        + (f" → {n['failureSummary'].splitlines()[-1].strip()}" if n.get("failureSummary") else "")
-                        for n in violation["nodes"]
-                    ],
-                )
-            )
+        html = self.page.content()
+        width = (self.page.viewport_size or {}).get("width")
+        shape = (self.js, width, page_route(self.page.url), page_shape(html))
+        violations = AUDITED_SHAPES.get(shape)
+        if violations is None:
+            violations = AUDITED_SHAPES[shape] = self._run_axe(html)
+        for violation in violations:
+            self.screens.findings.append(Finding(step=label, url=self.page.url.replace(self.server.url, ""), **violation))
 
-    def _audit_copy(self):
+    def _run_axe(self, html: str) -> list[dict]:
+        from axe_playwright_python.sync_playwright import Axe
+
+        options = {"runOnly": {"type": "tag", "values": A11Y_TAGS}, "resultTypes": ["violations"]}
+        results = Axe().run(self.page if self.js else self._audit_copy(html), options=options)
+        return [
+            {
+                "rule": violation["id"],
+                "impact": violation.get("impact") or "",
+                "help": violation["help"],
+                "nodes": [
+                    f"{', '.join(map(str, n['target']))}: {n.get('html', '')[:160]}"
+                    + (f" → {n['failureSummary'].splitlines()[-1].strip()}" if n.get("failureSummary") else "")
+                    for n in violation["nodes"]
+                ],
+            }
+            for violation in results.response["violations"]
+        ]
+
+    def _audit_copy(self, html: str | None = None):
         """axe-core needs JavaScript: audit the JS-off page's exact HTML in a JS-on page
         where the portal's own scripts are blocked, so the DOM stays the one the user saw."""
         if self._audit_context is None:
@@ -428,7 +528,7 @@ class Journey:
             self._audit_context.route(
                 self.server.url + "/__audit__", lambda route: route.fulfill(body=self._audit_html, content_type="text/html")
             )
-        self._audit_html = self.page.content()
+        self._audit_html = self.page.content() if html is None else html
         audit_page = self._audit_context.pages[0] if self._audit_context.pages else self._audit_context.new_page()
         # Served from the portal's origin so the stylesheet (contrast checks) loads as in the real page.
         audit_page.goto(self.server.url + "/__audit__")

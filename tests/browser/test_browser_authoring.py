@@ -23,17 +23,17 @@ from .journey_steps import (
 
 pytestmark = pytest.mark.browser
 
-TITLE = "Aide aux jardins partagés"
+TITLE = "Aide aux potagers collectifs"
 TEXT = """# yaml-language-server: $schema=../../runtime/spec/schema/spec.schema.json
-id: jardins-partages
+id: potagers-collectifs
 kind: teleservice
 version: "1"
-title: Aide aux jardins partagés
-description: Aide à la création de jardins partagés dans les communes de la Métropole.
+title: Aide aux potagers collectifs
+description: Aide à la création de potagers collectifs dans les communes de la Métropole.
 families: [association]
 opens: "2026-01-01"
 closes: "2030-12-31"
-number_prefix: JARDINS
+number_prefix: POTAGERS
 pages:
   - id: projet
     title: Le jardin
@@ -172,7 +172,7 @@ def test_un_agent_ecrit_previsualise_et_publie_un_teleservice_puis_un_demandeur_
     next_step(d)
     transmit(d, "jardins")
     assert heading(d) == "Demande transmise"
-    assert "JARDINS-" in d.page.locator("main").inner_text()
+    assert "POTAGERS-" in d.page.locator("main").inner_text()
     d.step("demandeur transmis")
     assert_accessible(screens)
 

@@ -246,8 +246,9 @@ def run_worker_once(tmp_path, url, specs_dir):
         left = [e for p in store.partitions("") for e in store.read(p).table(effects.OUTBOX).all()]
     finally:
         store.close()
-    last_due = max((datetime.fromisoformat(e["next_attempt_at"]) for e in left), default=datetime.now(UTC))
-    time.sleep(max(0.0, (last_due - datetime.now(UTC)).total_seconds()) + 2.5)
+    if left:  # due once their lease or backoff is over
+        last_due = max(datetime.fromisoformat(e["next_attempt_at"]) for e in left)
+        time.sleep(max(0.0, (last_due - datetime.now(UTC)).total_seconds()) + 2.5)
     env = dict(os.environ, PORTAIL_DATABASE_URL=url, PORTAIL_DATA=str(tmp_path / "worker"),
                PORTAIL_SPECS_DIR=str(specs_dir), PORTAIL_MAIL_BACKEND="outbox", PORTAIL_OUTBOX_LEASE_SECONDS="2",
                PORTAIL_OUTBOX_RETRY_BASE_SECONDS="1")

@@ -138,3 +138,20 @@ def test_referenced_ids_are_found_anywhere_in_any_partition(store):
     with store.transaction("drafts/acc1") as part:
         part.table("demandes").insert({"answers": {"statuts": {"file_id": "f4"}, "file_id_note": "x"}})
     assert referenced_file_ids(store) == {"f1", "f2", "f3", "f4"}
+
+
+def test_uploads_are_fsynced_unless_the_suite_turns_it_off(tmp_path, monkeypatch):
+    """Production fsyncs the file and its folder; STORE_FSYNC=False (test suites) skips both."""
+    from runtime.storage import open_file_store
+
+    calls = []
+    monkeypatch.setattr(os, "fsync", lambda fd: calls.append(fd))
+    durable_files = open_file_store({"DATA_DIR": str(tmp_path / "prod")}, store=None)
+    durable_files.save(io.BytesIO(b"%PDF-1.4 devis"), "devis.pdf")
+    assert len(calls) == 2  # the file, then its folder
+    calls.clear()
+    fast = open_file_store({"DATA_DIR": str(tmp_path / "suite"), "STORE_FSYNC": False}, store=None)
+    meta = fast.save(io.BytesIO(b"%PDF-1.4 devis"), "devis.pdf")
+    assert calls == []
+    with fast.open(meta["file_id"]) as f:
+        assert f.read() == b"%PDF-1.4 devis"

@@ -6,6 +6,7 @@ import hashlib
 import io
 import random
 import signal
+import threading
 import time
 from datetime import timedelta
 
@@ -55,6 +56,36 @@ def test_connections_killed_by_the_server_are_replaced(pg_store):
     with pg_store.transaction("tiers/a") as part:  # the dead pooled connection is replaced
         part.table("demandes").update("d1", {"n": 2})
     assert pg_store.read("tiers/a").table("demandes").get("d1")["n"] == 2
+
+
+def test_dead_pooled_connections_are_replaced_without_waiting(pg_store, monkeypatch):
+    """The server dropped every idle connection (restart, pg_terminate_backend): the next
+    transaction discards them and opens a new one at once. The pool's own check slept a
+    growing backoff after each dead one (1 s, 2 s, 4 s...): a request waited 7 to 30 s."""
+    import psycopg
+    import psycopg_pool.pool
+
+    def work():
+        with pg_store.transaction("tiers/a") as part, pg_store.transaction("outbox/1") as hint:
+            part.table("demandes").all()
+            hint.table("hints").all()
+            list(pg_store.partitions("tiers/"))
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert pg_store.pool.get_stats()["pool_available"] >= 3
+    with psycopg.connect(pg_store.url, autocommit=True) as conn:
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                     "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    naps = []
+    monkeypatch.setattr(psycopg_pool.pool, "sleep", naps.append)
+    with pg_store.transaction("tiers/a") as part:
+        part.table("demandes").insert({"id": "d2"})
+    assert pg_store.read("tiers/a").table("demandes").get("d2") is not None
+    assert naps == []
 
 
 def test_the_shared_secret_key_is_drawn_once(pg_store):
