@@ -19,9 +19,13 @@ own code, cached under /tmp/portail-bench/<size>). Then:
 2. Exports CSV and XLSX of the biggest téléservice, each in a subprocess: rows,
    time, peak RSS (with a time limit).
 3. gunicorn -w 4 on a free 127.0.0.1 port per size: cold start (process start
-   to first 200), 20 clients (threads, http.client, each logged in) for a few
-   seconds: p50/p95/p99 per route; at the big size 10 clients on small Tiers
-   alone, then with 10 more clients hammering the commune; worker RSS.
+   to first 200), 20 clients (each logged in by Python, with its own session)
+   for a few seconds: p50/p95/p99 per route; at the big size 10 clients on
+   small Tiers alone, then with 10 more clients hammering the commune; worker
+   RSS. The load comes from Debian's wrk (``--load wrk``, the default when
+   /usr/bin/wrk exists: C, one connection per client, timed per route by its
+   Lua hooks) or from Python threads (``--load python``, which share the cores
+   and the GIL with what they measure: their own waits end up in the figures).
 
 Each figure is printed beside its goal from issue 11 ("Numbers to reach").
 Figures are printed, never asserted.
@@ -41,6 +45,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import defaultdict
@@ -76,6 +81,10 @@ GOALS = {
 # In process, a request runs in this thread: its CPU time (``--cpu``) is what the
 # portal spent on it, whatever else the machine runs; wall time counts the waits too.
 request_clock = time.perf_counter
+# Under gunicorn: "wrk" (C, beside the workers without taking their cores) when Debian's wrk is
+# installed, else "python" (threads, http.client; they share the cores with the workers).
+WRK = Path("/usr/bin/wrk")
+load_generator = "wrk" if WRK.exists() else "python"
 
 
 def csrf_token(page: str) -> str:
@@ -594,15 +603,19 @@ class LoadClient(threading.Thread):
             ("Mes aides", "GET", "/espace/aides", None),
         ]
 
+    def log_in(self) -> tuple[HttpClient, list[tuple[str, str, str, dict | None]]]:
+        """A real login (CSRF token read from the page): the browser and the routes it runs."""
+        client = HttpClient(self.port)
+        if self.kind == "staff":
+            token = client.login("/agents/connexion", {"identifiant": self.who["identifiant"],
+                                                       "password": self.who["password"]})
+        else:
+            token = client.login("/connexion", {"login": self.who["identifiant"], "password": self.password})
+        return client, self.routes(token)
+
     def run(self) -> None:
         try:
-            client = HttpClient(self.port)
-            if self.kind == "staff":
-                token = client.login("/agents/connexion", {"identifiant": self.who["identifiant"],
-                                                           "password": self.who["password"]})
-            else:
-                token = client.login("/connexion", {"login": self.who["identifiant"], "password": self.password})
-            routes = self.routes(token)
+            client, routes = self.log_in()
         except Exception as error:  # noqa: BLE001 (reported by the driver)
             self.error = error
             return
@@ -650,10 +663,174 @@ def run_load(port: int, clients: list[LoadClient], seconds: float, warm_up: floa
     return by_route
 
 
+# --- the same load through wrk ---------------------------------------------------------
+#
+# Python threads sending the requests share the 2 cores with the 4 workers they measure (and
+# the GIL with each other): under load their own waits end up in the latencies. wrk is C, one
+# epoll loop per thread. Each wrk thread here holds one connection, the browser of one client:
+# its own session cookies (logged in by Python, the real login with the CSRF token read from
+# the page) and its own routes, in a loop from a random start, as ``LoadClient`` does. Its Lua
+# ``request``/``response`` hooks time each request (CLOCK_MONOTONIC through LuaJIT's ffi) and
+# keep (route, start, latency, status); ``done`` writes them to a file the driver reads.
+
+
+WRK_SCRIPT = r"""
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } portail_timespec;
+int clock_gettime(int clock, portail_timespec *tp);
+]]
+local clock = ffi.new("portail_timespec")
+local function now_us()
+  ffi.C.clock_gettime(1, clock)  -- CLOCK_MONOTONIC
+  return tonumber(clock.tv_sec) * 1000000 + math.floor(tonumber(clock.tv_nsec) / 1000)
+end
+
+local clients = dofile(CLIENTS_FILE)
+local threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("client_number", #threads)
+end
+
+function init(args)
+  client = clients[client_number]
+  cookies = {}
+  for name, value in pairs(client.cookies) do cookies[name] = value end
+  position = client.start
+  records = {}
+  count = 0
+end
+
+local function cookie_header()
+  local parts = {}
+  for name, value in pairs(cookies) do parts[#parts + 1] = name .. "=" .. value end
+  return table.concat(parts, "; ")
+end
+
+function request()
+  current = client.routes[position % #client.routes + 1]
+  position = position + 1
+  local headers = {Cookie = cookie_header()}
+  if current.body then headers["Content-Type"] = "application/x-www-form-urlencoded" end
+  started = now_us()
+  return wrk.format(current.method, current.path, headers, current.body)
+end
+
+function response(status, headers, body)
+  local elapsed = now_us() - started
+  records[count + 1] = current.route
+  records[count + 2] = started
+  records[count + 3] = elapsed
+  records[count + 4] = status
+  count = count + 4
+  -- a browser keeps what the server sets (the session after a flash message, say)
+  local set_cookie = headers["Set-Cookie"] or headers["set-cookie"]
+  if set_cookie then
+    local name, value = set_cookie:match("^%s*([^=;]+)=([^;]*)")
+    if name then cookies[name] = value end
+  end
+end
+
+function done(summary, latency, requests)
+  local out = assert(io.open(RECORDS_FILE, "w"))
+  for _, thread in ipairs(threads) do
+    local kept = thread:get("records")
+    for i = 1, #kept, 4 do
+      out:write(string.format("%d %d %d %d\n", kept[i], kept[i + 1], kept[i + 2], kept[i + 3]))
+    end
+  end
+  local e = summary.errors
+  out:write(string.format("errors %d %d %d %d\n", e.connect, e.read, e.write, e.timeout))
+  out:close()
+end
+"""
+
+
+def lua_literal(value: Any) -> str:
+    """``value`` (None, bool, int, str, list, dict) as a Lua expression. Strings must be ASCII
+    (cookies, paths and url-encoded bodies are): JSON's escapes are then Lua's."""
+    if value is None:
+        return "nil"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        if not value.isascii():
+            raise ValueError(f"texte non ASCII pour wrk : {value!r}")
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "{" + ", ".join(lua_literal(v) for v in value) + "}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"[{lua_literal(str(k))}] = {lua_literal(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"valeur non prévue pour wrk : {value!r}")
+
+
+def run_wrk(port: int, clients: list[LoadClient], seconds: float, warm_up: float = 2,
+            folder: Path | None = None) -> dict[str, list[float]]:
+    """The clients' routes through wrk, one connection (and one wrk thread) per client, each
+    with its own session; what starts during ``warm_up`` is dropped. Returns the same shape
+    as ``run_load`` (latencies per route, ``_errors``: answers neither 2xx nor 3xx), plus
+    ``_socket_errors`` (wrk's connect/read/write/timeout counts) when there are any."""
+    names: list[str] = []
+    lua_clients = []
+    for client in clients:  # logged in one after the other: argon2id takes its time on the server
+        browser, routes = client.log_in()
+        lua_routes = []
+        for name, method, path, form in routes:
+            label = client.label + name
+            if label not in names:
+                names.append(label)
+            lua_routes.append({"route": names.index(label), "method": method, "path": path,
+                               "body": urlencode(form, doseq=True) if form is not None else None})
+        lua_clients.append({"cookies": dict(browser.cookies), "routes": lua_routes,
+                            "start": random.randrange(len(lua_routes))})
+    with tempfile.TemporaryDirectory(prefix="portail-wrk-", dir=folder) as work:
+        clients_file, records_file = Path(work) / "clients.lua", Path(work) / "records.txt"
+        clients_file.write_text("return " + lua_literal(lua_clients) + "\n", encoding="ascii")
+        script = Path(work) / "load.lua"
+        script.write_text(f"CLIENTS_FILE = {lua_literal(str(clients_file))}\n"
+                          f"RECORDS_FILE = {lua_literal(str(records_file))}\n" + WRK_SCRIPT, encoding="ascii")
+        duration = max(1, round(warm_up + seconds))
+        subprocess.run([str(WRK), "-t", str(len(clients)), "-c", str(len(clients)), "-d", f"{duration}s",
+                        "--timeout", "120s", "-s", str(script), f"http://127.0.0.1:{port}/"],
+                       check=True, capture_output=True, text=True, timeout=duration + 300)
+        lines = records_file.read_text().splitlines()
+    by_route: dict[str, list[float]] = defaultdict(list)
+    errors: dict[str, int] = defaultdict(int)
+    rows = [tuple(map(int, line.split())) for line in lines if not line.startswith("errors")]
+    first = min((row[1] for row in rows), default=0)
+    for route, started, elapsed, status in rows:
+        if started - first < warm_up * 1e6:
+            continue
+        name = names[route]
+        by_route[name].append(elapsed / 1e6)
+        if not 200 <= status < 400:
+            errors[name] += 1
+    by_route["_errors"] = errors  # type: ignore[assignment]
+    socket_errors = dict(zip(("connexion", "lecture", "écriture", "délai"),
+                             map(int, lines[-1].split()[1:]), strict=True))
+    if any(socket_errors.values()):
+        by_route["_socket_errors"] = socket_errors  # type: ignore[assignment]
+    return by_route
+
+
+def drive(port: int, clients: list[LoadClient], seconds: float, warm_up: float = 2) -> dict[str, list[float]]:
+    """The load of ``clients``, from wrk (``--load wrk``) or from Python threads (``--load python``)."""
+    if load_generator == "wrk":
+        return run_wrk(port, clients, seconds, warm_up)
+    return run_load(port, clients, seconds, warm_up)
+
+
 def print_load(title: str, by_route, seconds: float, goal: str = "") -> None:
     errors = by_route.pop("_errors", {})
+    socket_errors = by_route.pop("_socket_errors", None)
     total = sum(len(v) for v in by_route.values())
     print(f"-- {title}: {total} requêtes en {seconds:.0f} s ({total / seconds:.0f}/s)")
+    if socket_errors:
+        print(f"  erreurs de connexion (wrk) : {socket_errors}")
     for name in sorted(by_route):
         values = by_route[name]
         print(f"  {name:36} p50 {ms(percentile(values, .5)):7.1f}  p95 {ms(percentile(values, .95)):7.1f}  "
@@ -681,17 +858,17 @@ def under_gunicorn(subject: Subject, seconds: float, hammer: bool, warm_up: floa
     try:
         print(f"  démarrage à froid (lancement → premier 200) : {server.cold_start:.2f} s   objectif < 2 s")
         stop, record = threading.Event(), []
-        by_route = run_load(server.port, load_clients(subject, server.port, stop, record, 18, 2), seconds, warm_up)
-        print_load("20 clients (18 usagers sur de petits Tiers, 2 agents)", by_route, seconds,
+        by_route = drive(server.port, load_clients(subject, server.port, stop, record, 18, 2), seconds, warm_up)
+        print_load(f"20 clients (18 usagers sur de petits Tiers, 2 agents ; charge {load_generator})", by_route, seconds,
                    GOALS["p95"] if subject.size <= 100 else "")
         if hammer:
             stop, record = threading.Event(), []
-            alone = run_load(server.port, load_clients(subject, server.port, stop, record, 10, 0), seconds, warm_up)
+            alone = drive(server.port, load_clients(subject, server.port, stop, record, 10, 0), seconds, warm_up)
             stop, record = threading.Event(), []
             small = load_clients(subject, server.port, stop, record, 10, 0)
             commune = load_clients(subject, server.port, stop, record, 10, 0, who=[subject.manifest["commune"]],
                                    label="commune: ")
-            loaded = run_load(server.port, small + commune, seconds, warm_up)
+            loaded = drive(server.port, small + commune, seconds, warm_up)
             loaded.pop("_errors", None)
             alone.pop("_errors", None)
             small_alone = [v for k, values in alone.items() for v in values]
@@ -727,15 +904,18 @@ def main(argv: list[str] | None = None) -> None:
                         help="in process, time requests by CPU time (a shared, loaded machine) instead of wall time")
     parser.add_argument("--no-export", action="store_true")
     parser.add_argument("--no-in-process", action="store_true", help="skip the in-process ratios (e.g. load alone)")
+    parser.add_argument("--load", choices=("wrk", "python"), default="wrk" if WRK.exists() else "python",
+                        help="load generator under gunicorn: wrk (default when /usr/bin/wrk exists) or Python threads")
     parser.add_argument("--force", action="store_true", help="regenerate the data sets")
     parser.add_argument("--export-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.export_child:
         export_child(*args.export_child)
         return
+    global request_clock, load_generator
     if args.cpu:
-        global request_clock
         request_clock = time.process_time
+    load_generator = args.load
     if args.quick:
         args.big, args.rounds, args.load_seconds, args.export_limit = 1000, 5, 3, 30
     started = time.perf_counter()

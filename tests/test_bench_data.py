@@ -66,3 +66,39 @@ def test_an_agent_finds_every_transmitted_demande_in_the_listing(data_set):
     listing = page_text(client.get("/agents/demandes"))
     assert f"{manifest['transmitted']} demande(s)" in listing
     assert "En instruction" in listing
+
+
+@pytest.mark.skipif(not Path("/usr/bin/wrk").exists(), reason="Debian's wrk is not installed")
+def test_the_wrk_load_logs_each_client_in_and_times_every_route(data_set):
+    """The bench's wrk load (bench/realistic.py --load wrk) against the portal served over
+    HTTP: each connection carries its own client's session (a save needs its CSRF token and
+    its session), and every route of every client is timed and answered 2xx/3xx."""
+    from threading import Event, Thread
+
+    from werkzeug.serving import make_server
+
+    from runtime.storage.repositories.demandes import tiers_partition
+
+    realistic = pytest.importorskip("realistic")
+    folder, manifest = data_set
+    app = realistic_data.app_for(folder / "data")
+    probe = manifest["small"]
+    draft = (tiers_partition(probe["tiers_id"]), realistic.probe_draft(probe))
+    repo = app.extensions["portail"].repos.demandes
+    before = repo.get(*draft)["updated_at"]
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        subject = type("Subject", (), {"manifest": manifest, "post": realistic.step_post_data(app, manifest["small"]),
+                                       "filters": realistic.listing_filters(manifest)})()
+        clients = realistic.load_clients(subject, server.port, Event(), [], applicants=1, staff=1)
+        by_route = realistic.run_wrk(server.port, clients, seconds=2, warm_up=0)
+    finally:
+        server.shutdown()
+    errors = by_route.pop("_errors")
+    assert "_socket_errors" not in by_route
+    assert set(by_route) == {"step GET", "step save", "tableau de bord", "Mes sollicitations", "Mes aides",
+                             *(name for name in realistic.listing_filters(manifest) if name != "listing, dates")}
+    assert all(by_route.values())
+    assert not errors
+    assert repo.get(*draft)["updated_at"] > before  # saved through its own session and CSRF token

@@ -21,6 +21,7 @@ from ..forms.wizard import (
     STATE_TODO,
     page_states,
     prefill_value,
+    unchanged_pages,
     validate_demande,
     visible_pages,
 )
@@ -149,6 +150,7 @@ class DemandeService:
         def change(doc):
             if doc["status"] not in EDITABLE_STATUSES or doc.get("version_key") != demande["version_key"]:
                 raise PermissionError(page_id)
+            before = {key: doc.get(key) for key in ("answers", "visited", "page_states", "prefill_key")}
             answers = dict(doc.get("answers") or {})
             for field_id in own_ids:  # a field emptied or hidden on this page loses its answer
                 if field_id in page_answers:
@@ -157,7 +159,7 @@ class DemandeService:
                     answers.pop(field_id, None)
             doc["answers"] = answers
             doc["visited"] = sorted({*(doc.get("visited") or ()), page_id})
-            refresh_progress(spec, doc, prefill)
+            refresh_progress(spec, doc, prefill, previous=before, saved_page=page_id)
             doc["updated_by"] = actor.id
 
         return self.repo.modify(demande["partition"], demande["id"], change)
@@ -362,7 +364,8 @@ def closed_message(spec: Spec) -> str:
     return f"Le téléservice {quote(spec.title)} n'est pas ouvert : cette demande ne peut pas être transmise."
 
 
-def step_states(spec: Spec, demande: Mapping[str, Any], prefill: Mapping[str, Any] | None = None) -> dict[str, str]:
+def step_states(spec: Spec, demande: Mapping[str, Any], prefill: Mapping[str, Any] | None = None,
+                previous: Mapping[str, Any] | None = None, saved_page: str | None = None) -> dict[str, str]:
     """State of each visible step (in order), from the stored answers, the
     prefill and the steps already saved (``visited``): "complète" when the
     step is valid; "en erreur" when an answer is invalid, or when the step
@@ -370,8 +373,15 @@ def step_states(spec: Spec, demande: Mapping[str, Any], prefill: Mapping[str, An
 
     The one source of the step list, the récapitulatif, the completion
     percentage and the next step.
+
+    ``previous``: the same demande as stored before a save (its ``answers``,
+    ``visited``, ``page_states`` and ``prefill_key``). A step other than
+    ``saved_page`` keeps its stored state when the prefill is the same and no
+    answer its validation reads changed (``unchanged_pages``): saving one step
+    validates that step and the steps that depend on it, not every step.
     """
-    states = page_states(spec, demande.get("answers") or {}, prefill=prefill)
+    states = page_states(spec, demande.get("answers") or {}, prefill=prefill,
+                         known=_kept_states(spec, demande, prefill, previous, saved_page))
     visited = set(demande.get("visited") or ())
     return {
         page_id: STATE_ERROR if state == STATE_TODO and page_id in visited else state
@@ -379,12 +389,26 @@ def step_states(spec: Spec, demande: Mapping[str, Any], prefill: Mapping[str, An
     }
 
 
-def refresh_progress(spec: Spec, doc: dict[str, Any], prefill: Mapping[str, Any] | None = None) -> None:
+def _kept_states(spec: Spec, demande: Mapping[str, Any], prefill: Mapping[str, Any] | None,
+                 previous: Mapping[str, Any] | None, saved_page: str | None) -> dict[str, str]:
+    """The stored step states still true after a save (see ``step_states``)."""
+    stored = (previous or {}).get("page_states")
+    if not stored or previous.get("prefill_key") != prefill_key(spec, prefill):
+        return {}
+    visited, was_visited = set(demande.get("visited") or ()), set(previous.get("visited") or ())
+    unchanged = unchanged_pages(spec, previous.get("answers") or {}, demande.get("answers") or {})
+    return {page_id: state for page_id, state in stored.items()
+            if page_id in unchanged and page_id != saved_page and (page_id in visited) == (page_id in was_visited)}
+
+
+def refresh_progress(spec: Spec, doc: dict[str, Any], prefill: Mapping[str, Any] | None = None,
+                     previous: Mapping[str, Any] | None = None, saved_page: str | None = None) -> None:
     """Compute, at save time, what lists show of a demande being filled in:
     the step states, the completion percentage, the next step and the amount
     requested. Lists (tableau de bord, Mes sollicitations, Mes aides) read
-    them from the demande's summary and never validate a page."""
-    states = step_states(spec, doc, prefill)
+    them from the demande's summary and never validate a page. ``previous`` and
+    ``saved_page``: see ``step_states``."""
+    states = step_states(spec, doc, prefill, previous, saved_page)
     doc["prefill_key"] = prefill_key(spec, prefill)
     page = next_step(spec, states)
     amount = requested_amount(spec, doc.get("answers") or {})

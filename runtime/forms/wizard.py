@@ -4,6 +4,7 @@ validation. Pure logic: the caller passes the posted data, files and answers.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dc_field
@@ -11,11 +12,11 @@ from typing import Any
 
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
-from ..spec.computed import compute
-from ..spec.conditions import evaluate
+from ..spec.computed import compute, computed_dependencies
+from ..spec.conditions import evaluate, referenced_fields
 from ..spec.errors import FieldError
 from ..spec.model import Field, Page, Spec
-from ..spec.rules import check_rules
+from ..spec.rules import check_rules, rule_page
 from ..vocabulary import PageState
 from .builder import PortailForm, build_page_form
 from .registry import CollectContext, field_type
@@ -280,11 +281,18 @@ def page_states(
     answers: Mapping[str, Any],
     visited: set[str] | None = None,
     prefill: Mapping[str, Any] | None = None,
+    known: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """State of each visible page: ``PageState.TODO`` (never saved, or required
-    answers missing), ``DONE`` or ``ERROR`` (an answer is invalid)."""
+    answers missing), ``DONE`` or ``ERROR`` (an answer is invalid).
+
+    ``known``: states already known for some pages (see ``unchanged_pages``),
+    taken as they are instead of validating those pages again."""
     states = {}
     for page in visible_pages(spec, answers):
+        if known and page.id in known:
+            states[page.id] = known[page.id]
+            continue
         errors = validate_page(
             spec, page.id, raw_from_answers(page, answers), None, answers, prefill, meta={"csrf": False}
         ).errors
@@ -309,3 +317,60 @@ def _answer_at(answers: Mapping[str, Any], path: str) -> Any:
         else:
             return None
     return None if value in ("", [], {}) else value
+
+
+_dependencies: dict[tuple[str, str], frozenset[str]] = {}
+_DEPENDENCIES_MAX = 256
+_dependencies_lock = threading.Lock()
+
+
+def page_dependencies(spec: Spec, page: Page) -> frozenset[str]:
+    """Every answer ``validate_page`` reads to validate ``page``: its own fields
+    (columns included), what the conditions of its fields read, what the rules
+    shown on it read, and what the computed values among those read, transitively.
+    Field types read only their own answer (and the prefill, the same for the
+    whole demande). Kept per spec version read from a file (its digest names it)."""
+    version = getattr(spec, "version_key", None) if getattr(spec, "digest", "") else None
+    key = (version or "", page.id)
+    names = _dependencies.get(key) if version else None
+    if names is None:
+        names = _page_dependencies(spec, page)
+        if version:
+            with _dependencies_lock:
+                if len(_dependencies) >= _DEPENDENCIES_MAX:
+                    _dependencies.pop(next(iter(_dependencies)))
+                _dependencies[key] = names
+    return names
+
+
+def _page_dependencies(spec: Spec, page: Page) -> frozenset[str]:
+    names: set[str] = set()
+
+    def add_fields(fields) -> None:
+        for f in fields:
+            names.add(f.id)
+            names.update(referenced_fields(f.when))
+            add_fields(f.columns)
+
+    add_fields(page.fields)
+    for rule in spec.rules:
+        if rule_page(spec, rule) == page.id:
+            names.update(referenced_fields(rule.when))
+            names.update(referenced_fields(rule.require))
+    computed = {c.id: c for c in spec.computed}
+    pending = [name for name in names if name in computed]
+    while pending:
+        for name in computed_dependencies(computed[pending.pop()]):
+            if name not in names:
+                names.add(name)
+                if name in computed:
+                    pending.append(name)
+    return frozenset(names)
+
+
+def unchanged_pages(spec: Spec, before: Mapping[str, Any], after: Mapping[str, Any]) -> set[str]:
+    """Ids of the pages whose validation reads no answer that differs between
+    ``before`` and ``after`` (``page_dependencies``): validated with the same
+    prefill, each has the same errors, hence the same state, on both."""
+    changed = {k for k in before.keys() | after.keys() if (k in before) != (k in after) or before.get(k) != after.get(k)}
+    return {page.id for page in spec.pages if not changed & page_dependencies(spec, page)}

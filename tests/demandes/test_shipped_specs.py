@@ -98,6 +98,28 @@ def test_patrimoine_deposit_end_to_end(client, services, clock):
     assert "6 000,00 EUR" in text_of(client.get("/espace/aides")).replace("€", "EUR")
 
 
+
+def test_a_saved_step_changes_the_state_of_a_step_that_reads_its_answer(client, services, clock):
+    """A save revalidates the saved step and the steps whose validation reads what changed
+    (issue 11: not every step): the owner's written agreement, a document of « Pièces », is
+    asked only when the applicant is not the owner, an answer of « Éligibilité »."""
+    set_today(clock, datetime(2026, 9, 15, 10, tzinfo=UTC))
+    account = quick_account(services)
+    tiers = make_tiers(services, account)
+    sign_in(client, account)
+    demande_id = start(client, "patrimoine")
+    save_step(client, demande_id, "eligibilite", PATRIMOINE["eligibilite"])
+    pieces = {name: pdf_upload(name=f"{name}.pdf") for name in ("devis", "plan_financement", "photos")}
+    save_step(client, demande_id, "pieces", pieces, content_type="multipart/form-data")
+    assert stored(services, tiers, demande_id)["page_states"]["pieces"] == "complete"
+    save_step(client, demande_id, "eligibilite", {**PATRIMOINE["eligibilite"], "proprietaire": "false"})
+    states = stored(services, tiers, demande_id)["page_states"]
+    assert states["eligibilite"] == "complete"
+    assert states["pieces"] == "en_erreur"  # the agreement is missing now
+    assert states["projet"] == "a_completer"  # never saved, reads nothing that changed
+    save_step(client, demande_id, "eligibilite", PATRIMOINE["eligibilite"])
+    assert stored(services, tiers, demande_id)["page_states"]["pieces"] == "complete"
+
 # --- every shipped téléservice can be deposited --------------------------------------
 
 DEPOSIT_DAY = datetime(2026, 11, 26, 10, tzinfo=UTC)  # every shipped téléservice is open that day
