@@ -67,6 +67,7 @@ TELESERVICE_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
 MONTH = re.compile(r"\d{4}-\d{2}")
 SEPARATOR = re.compile(r"[\s,]")
 EXACT_FILTERS = frozenset({"teleservice", "statut"})  # answered from the counters alone
+DATE_FILTERS = frozenset({"date_from", "date_to"})
 LEGACY_BUCKET = re.compile(r"index/_where/[0-9a-f]{2}")  # the 256 shared locator buckets of the previous layout
 
 
@@ -139,14 +140,17 @@ class DemandeIndex:
         offset, rows, total = page_offset(page, per_page), [], 0
         if "tiers_id" in filters:  # from the Tiers' own postings: no shard is read
             return self._tiers_search(filters, teleservices, offset, per_page)
-        exact = set(filters) <= EXACT_FILTERS
+        # A month the dates take whole is counted from its counters like one without dates;
+        # only the months of the first and last days are read to be counted.
+        exact = set(filters) - DATE_FILTERS <= EXACT_FILTERS
+        _keep, edges = _key_filter(filters)
         matches = _matcher(filters)
         answered = self._text_search(filters, teleservices, offset, per_page) if "text" in filters else None
         if answered is not None:  # from the postings: only the shards holding the rows shown are read
             return answered
-        for _month, shards in self._shard_groups(filters, teleservices):
+        for month, shards in self._shard_groups(filters, teleservices):
             shards = list(shards)
-            known = sum(_counted(s, filters.get("statut")) for s in shards) if exact else None
+            known = sum(_counted(s, filters.get("statut")) for s in shards) if exact and month not in edges else None
             if known == 0 or (known is not None and (total + known <= offset or len(rows) >= per_page)):
                 total += known
                 continue

@@ -124,7 +124,9 @@ def test_pages_match_a_brute_force_listing(index):
         rows.append(index.upsert(row))
     newest_first = sorted(rows, key=lambda r: (r["transmitted_at"], r["id"]), reverse=True)
     cases = [{}, {"teleservice": "sport"}, {"statut": "refusee"}, {"teleservice": "culture", "statut": "acceptee"},
-             {"tiers_id": "t3"}, {"statut": "transmise", "date_from": "2025-03-15", "date_to": "2025-07-02"}]
+             {"tiers_id": "t3"}, {"statut": "transmise", "date_from": "2025-03-15", "date_to": "2025-07-02"},
+             {"date_from": "2025-03-15"}, {"date_to": "2025-10-31"}, {"date_from": "2025-02-01", "date_to": "2025-02-28"},
+             {"teleservice": "sport", "date_from": "2025-01-20", "date_to": "2025-11-05"}]
     for filters in cases:
         expected = [r for r in newest_first if _brute_match(r, filters)]
         for page in (1, 2, 3, 5, 10):
@@ -257,6 +259,22 @@ def test_the_first_page_reads_only_the_newest_shards(index, store, monkeypatch):
     rows, total = index.search({"teleservice": "patrimoine", "statut": "transmise"}, per_page=15)
     assert total == 120 and [r["id"] for r in rows][:2] == ["d01209", "d01208"]
     assert read == ["index/_counts", "index/patrimoine/2025-12", "index/patrimoine/2025-11"]
+
+
+def test_a_date_range_counts_its_whole_months_from_the_counters(index, store, monkeypatch):
+    """Only the month of the first day (cut by the range) and the months of the page are read."""
+    if not hasattr(store, "root") and hasattr(store, "pool"):
+        pytest.skip("PostgreSQL: no shards, the listing is one SQL query (see bench/postgres_bench.py)")
+    for month in range(1, 13):
+        for n in range(10):
+            index.upsert(summary(month * 100 + n, month=f"2025-{month:02d}", day=n + 1))
+    read = []
+    original = store.read
+    monkeypatch.setattr(store, "read", lambda name: read.append(name) or original(name))
+    rows, total = index.search({"teleservice": "patrimoine", "date_from": "2025-03-05"}, per_page=15)
+    assert total == 96 and [r["id"] for r in rows][:2] == ["d01209", "d01208"]  # 6 of March's 10, then 9 months
+    assert read == ["index/_counts", "index/patrimoine/2025-12", "index/patrimoine/2025-11",
+                    "index/patrimoine/2025-03"]
 
 
 def test_rebuild_counts_repairs_counters_after_a_crash(index, store):
