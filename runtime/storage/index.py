@@ -46,7 +46,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from itertools import groupby
 from typing import Any
@@ -163,6 +163,20 @@ class DemandeIndex:
             rows.extend(matched[start : start + per_page - len(rows)])
             total += len(matched)
         return rows, total
+
+    def scan(self, filters: Mapping[str, Any] | None = None,
+             teleservices: Iterable[str] | None = None) -> Iterator[Document]:
+        """Every row ``search`` would list, in its order, for an export: month by month, each
+        shard read once (paging through ``search`` would sort a month again for every page).
+        A text or Tiers filter is answered by the postings, page by page."""
+        filters = given_filters(filters)
+        if "text" in filters or "tiers_id" in filters:
+            yield from paged_rows(self, filters, teleservices)
+            return
+        matches = _matcher(filters)
+        for _month, shards in self._shard_groups(filters, teleservices):
+            yield from sorted((row for s in shards for row in self._rows(s["id"], matches)),
+                              key=lambda r: (r["transmitted_at"], r["id"]), reverse=True)
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Number of indexed demandes per téléservice and status."""
@@ -434,6 +448,18 @@ def given_filters(filters: Mapping[str, Any] | None) -> dict[str, Any]:
     """The filters of a search that were given (an empty or None value filters nothing);
     the same for every index (``DemandeIndex``, ``PgDemandeIndex``)."""
     return {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+
+
+def paged_rows(index: DemandeIndex, filters: Mapping[str, Any], teleservices: Iterable[str] | None,
+               batch: int = 1000) -> Iterator[Document]:
+    """Every row of ``index.search``, a page of ``batch`` rows at a time."""
+    page = 1
+    while True:
+        rows, total = index.search(filters, page, batch, teleservices)
+        yield from rows
+        if not rows or page * batch >= total:
+            return
+        page += 1
 
 
 def page_offset(page: int, per_page: int) -> int:

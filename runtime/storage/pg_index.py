@@ -12,7 +12,7 @@ case) into ``search``, matched with ``LIKE '%mot%'`` under a trigram index (pg_t
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -26,6 +26,7 @@ from .index import (
     _normalise,
     given_filters,
     page_offset,
+    paged_rows,
 )
 from .postgres_store import dump_document, load_document
 
@@ -75,6 +76,11 @@ class PgDemandeIndex(DemandeIndex):
             (*params, per_page, offset),
         )
         return [load_document(r[0]) for r in rows], self._total(filters, teleservices, where, params)
+
+    def scan(self, filters: Mapping[str, Any] | None = None,
+             teleservices: Iterable[str] | None = None) -> Iterator[Document]:
+        """Every row ``search`` would list, in its order (pages of one indexed query)."""
+        return paged_rows(self, given_filters(filters), teleservices)
 
     def _total(self, filters, teleservices, where: str, params: list) -> int:
         if set(filters) <= EXACT_FILTERS:  # the counters answer: no scan of the rows

@@ -129,6 +129,7 @@ def test_pages_match_a_brute_force_listing(index):
              {"teleservice": "sport", "date_from": "2025-01-20", "date_to": "2025-11-05"}]
     for filters in cases:
         expected = [r for r in newest_first if _brute_match(r, filters)]
+        assert list(index.scan(filters)) == expected, filters  # what an export walks
         for page in (1, 2, 3, 5, 10):
             found, total = index.search(filters, page=page, per_page=17)
             assert total == len(expected), filters
@@ -157,6 +158,7 @@ def test_text_search_pages_match_a_brute_force_listing(index):
                     if all(any(w.lower().startswith(t) for w in r["tiers_name"].split()) for t in typed)
                     and _brute_match(r, {k: v for k, v in filters.items() if k != "text"})
                     and (allowed is None or r["teleservice"] in allowed)]
+        assert [r["id"] for r in index.scan(filters, allowed)] == [r["id"] for r in expected], filters
         for page in (1, 2, 4):
             found, total = index.search(filters, page=page, per_page=13, teleservices=allowed)
             assert total == len(expected), filters

@@ -23,7 +23,6 @@ from ...storage.repositories.tiers import tiers_name
 from .common import bp, current_staff, staff_required, visible_titles
 
 PER_PAGE = 50
-BATCH = 1000  # index rows read at once when every matching row is needed
 FILTER_KEYS = ("teleservice", "status", "tiers", "q", "date_from", "date_to")
 STATUS_ORDER = {status: rank for rank, status in enumerate(workflow.STATUS_LABELS)}
 # sort key → (first order when chosen, label of the column)
@@ -119,13 +118,12 @@ def matching_rows(filters: Mapping[str, str], titles: Mapping[str, str],
     if sort != DEFAULT_SORT:
         yield from sorted_rows(list(matching_rows(filters, titles, allowed=allowed)), sort)
         return
-    page = 1
-    while True:
-        rows, total = search(filters, page, BATCH, titles, allowed)
-        yield from rows
-        if not rows or page * BATCH >= total:
-            return
-        page += 1
+    from ...storage.index import DemandeIndex
+
+    query = index_query(filters)
+    if query is not None:
+        allowed = allowed_teleservices(titles) if allowed is False else allowed
+        yield from DemandeIndex(services().store).scan(query, teleservices=allowed)
 
 
 def sorted_rows(rows: list[dict[str, Any]], sort: tuple[str, str]) -> list[dict[str, Any]]:
