@@ -24,9 +24,10 @@ holds a partition handle.
 Finding pending effects without scanning every partition: before the
 business write commits, a *hint* naming the partition is written in one of
 16 buckets ``outbox/<x>`` (intent first: a crash after the hint leaves at
-worst a hint with nothing behind it). ``portail worker`` visits the hints
-that are due, delivers, and drops a hint once its partition has had nothing
-pending for ``OUTBOX_HINT_GRACE_SECONDS``.
+worst a hint with nothing behind it). The request drops its hint once its
+effects are delivered, unless another writer is on its way (``release_hint``);
+``portail worker`` visits the hints that are due, delivers, and drops a hint
+once its partition has had nothing pending for ``OUTBOX_HINT_GRACE_SECONDS``.
 
 Delivery is idempotent and retried with exponential backoff:
 
@@ -110,10 +111,30 @@ def touch_hint(store: Store, partition: str, now: datetime, lease: timedelta) ->
         due = _iso(now + lease)
         if hint is None:
             hints.insert({"id": partition, "partition": partition, "since": _iso(now), "at": _iso(now),
-                          "due": due, "oldest": _iso(now)})
+                          "due": due, "oldest": _iso(now), "writers": 1})
         else:
             hints.update(partition, {"at": _iso(now), "due": min(hint["due"], due),
-                                     "oldest": hint.get("oldest") or _iso(now)})
+                                     "oldest": hint.get("oldest") or _iso(now),
+                                     "writers": hint.get("writers", 0) + 1})
+
+
+def release_hint(store: Store, partition: str) -> None:
+    """The request that touched the hint is done (committed and delivered, or rolled back):
+    the hint goes when no other writer is on its way and nothing is pending, so the
+    buckets hold what is pending, not every partition ever written (a portal without a
+    worker would read and rewrite ever larger buckets). A writer still between its touch
+    and its commit counts in ``writers``; one that comes later touches a new hint. A crash
+    leaves ``writers`` above zero: the worker drops the hint after the grace period."""
+    with store.transaction(hint_partition(partition)) as part:
+        hints = part.table(HINTS)
+        hint = hints.get(partition)
+        if hint is None:
+            return
+        writers = max(hint.get("writers", 1) - 1, 0)
+        if writers == 0 and not store.read(partition).table(OUTBOX).all():
+            hints.remove(partition)
+        else:
+            hints.update(partition, {"writers": writers})
 
 
 # --------------------------------------------------------------------------- the outbox
@@ -304,8 +325,14 @@ class Recording:
         if self._outer is not None:
             self._outer.effects.extend(self.effects)
             self._outer._hinted = self._outer._hinted or self._hinted
-        elif exc_type is None and self.effects:
+            return result
+        if exc_type is None and self.effects:
             self.outbox.deliver_recorded(self.partition, self.effects, self.written)
+        if self._hinted:
+            try:
+                release_hint(self.store, self.partition)
+            except Exception:  # the hint stays: the worker drops it after the grace period
+                log.exception("Indice des effets de %s non libéré", self.partition)
         return result
 
     def add(self, kind: str, payload: Mapping[str, Any], effect_id: str | None = None) -> dict[str, Any]:

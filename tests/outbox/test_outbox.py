@@ -3,6 +3,8 @@ accusés de réception are stored with it and delivered exactly once, even when
 the process dies right after the write (transactional outbox)."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from runtime.domain import effects
@@ -161,13 +163,46 @@ def test_effects_carry_the_request_id_into_their_delivery(client, user, services
 
 
 @pytest.mark.parametrize("store_name", STORES)
-def test_hints_lead_the_worker_and_are_dropped_when_nothing_is_pending(client, user, services, tiers, clock, app):
+def test_a_transmission_delivered_at_once_leaves_no_hint(client, user, services, tiers):
+    """The hint buckets hold what is pending, not every partition ever written: a portal
+    without a worker would otherwise rewrite ever larger buckets at every transmission."""
     demande = transmitted(client, services, tiers)
     bucket = effects.hint_partition(f"demandes/{demande['id']}")  # effects live in the demande's partition
-    assert services.store.read(bucket).table(effects.HINTS).get(f"demandes/{demande['id']}") is not None
+    assert services.store.read(bucket).table(effects.HINTS).all() == []
+    assert effects.oldest_pending(services.store) is None
+
+
+@pytest.mark.parametrize("store_name", STORES)
+def test_hints_lead_the_worker_and_are_dropped_when_nothing_is_pending(client, user, services, tiers, clock, app,
+                                                                        monkeypatch):
+    def unreachable(self, message, key, stamp_ns):
+        raise MailError("serveur SMTP injoignable")
+
+    monkeypatch.setattr(Mailer, "deliver", unreachable)
+    demande = transmitted(client, services, tiers)
+    partition = f"demandes/{demande['id']}"
+    bucket = effects.hint_partition(partition)
+    hint = services.store.read(bucket).table(effects.HINTS).get(partition)
+    assert hint is not None and hint["writers"] == 0  # the mails wait: the worker must find them
+    monkeypatch.undo()
+    clock.advance(seconds=services.config["OUTBOX_RETRY_BASE_SECONDS"] + 1)
+    assert run_once(app).effects == 2
     clock.advance(seconds=services.config["OUTBOX_HINT_GRACE_SECONDS"] + 1)
     run_once(app)  # visits, finds nothing pending
     run_once(app)
     assert services.store.read(bucket).table(effects.HINTS).all() == []
     with app.app_context():
         assert effects.oldest_pending(services.store) is None
+
+
+def test_a_writer_on_its_way_keeps_the_hint_of_a_partition(services):
+    """Two requests touch the same partition's hint; the first one done must not drop it."""
+    partition = "demandes/abc"
+    now = services.clock.now()
+    effects.touch_hint(services.store, partition, now, timedelta(minutes=2))
+    effects.touch_hint(services.store, partition, now, timedelta(minutes=2))
+    bucket = effects.hint_partition(partition)
+    effects.release_hint(services.store, partition)
+    assert services.store.read(bucket).table(effects.HINTS).get(partition)["writers"] == 1
+    effects.release_hint(services.store, partition)
+    assert services.store.read(bucket).table(effects.HINTS).get(partition) is None
