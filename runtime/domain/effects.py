@@ -276,6 +276,7 @@ class Outbox:
         delivered = 0
         for bucket in sorted(store.partitions(HINTS_PREFIX)):
             now = self.clock.now()
+            outcomes: dict[str, Outcome] = {}
             for hint in store.read(bucket).table(HINTS).all():
                 if hint["due"] > _iso(now):
                     continue
@@ -285,7 +286,9 @@ class Outbox:
                     log.exception("Livraison des effets de %s impossible", hint["partition"])
                     continue
                 delivered += len(outcome.delivered)
-                _settle_hint(store, bucket, hint["partition"], outcome, now, self.timing)
+                outcomes[hint["partition"]] = outcome
+            if outcomes:  # one write of the bucket for the pass (after an outage it holds thousands)
+                _settle_hints(store, bucket, outcomes, now, self.timing)
         return delivered
 
 
@@ -410,28 +413,33 @@ def _bring_forward(store: Store, partition: str, due: str | None) -> None:
             part.table(HINTS).update(partition, {"due": due})
 
 
-def _settle_hint(store: Store, bucket: str, partition: str, outcome: Outcome, now: datetime,
-                 timing: Timing) -> None:
+def _settle_hints(store: Store, bucket: str, outcomes: Mapping[str, Outcome], now: datetime,
+                  timing: Timing) -> None:
     with store.transaction(bucket) as part:
         hints = part.table(HINTS)
-        hint = hints.get(partition)
-        if outcome.remaining:
-            changes = {"due": outcome.next_due, "oldest": outcome.oldest}
-            if hint is None:
-                hints.insert({"id": partition, "partition": partition, "since": _iso(now), "at": _iso(now),
-                              **changes})
-            else:
-                hints.update(partition, changes)
-            return
+        for partition, outcome in outcomes.items():
+            _settle_hint(hints, partition, outcome, now, timing)
+
+
+def _settle_hint(hints, partition: str, outcome: Outcome, now: datetime, timing: Timing) -> None:
+    hint = hints.get(partition)
+    if outcome.remaining:
+        changes = {"due": outcome.next_due, "oldest": outcome.oldest}
         if hint is None:
-            return
-        at = datetime.fromisoformat(hint["at"])
-        if at + timing.hint_grace <= now:
-            hints.remove(partition)  # no request touched it for the grace period: nothing can be on its way
-        elif at + timing.lease > now:
-            hints.update(partition, {"due": _iso(at + timing.lease), "oldest": hint.get("oldest")})
+            hints.insert({"id": partition, "partition": partition, "since": _iso(now), "at": _iso(now),
+                          **changes})
         else:
-            hints.update(partition, {"due": _iso(at + timing.hint_grace), "oldest": None})
+            hints.update(partition, changes)
+        return
+    if hint is None:
+        return
+    at = datetime.fromisoformat(hint["at"])
+    if at + timing.hint_grace <= now:
+        hints.remove(partition)  # no request touched it for the grace period: nothing can be on its way
+    elif at + timing.lease > now:
+        hints.update(partition, {"due": _iso(at + timing.lease), "oldest": hint.get("oldest")})
+    else:
+        hints.update(partition, {"due": _iso(at + timing.hint_grace), "oldest": None})
 
 
 # --------------------------------------------------------------------------- reports
