@@ -12,7 +12,6 @@ at the end. See docs/storage.md.
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import threading
 import time
@@ -22,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Document as TinyDocument
@@ -231,7 +231,7 @@ class TinyDBStore(Store):
     def _commit(self, path: Path, raw: bytes | None, part: TinyDBPartition, fsync: bool = True) -> None:
         if not part.storage.changed or (raw is None and not part.has_documents()):
             return
-        payload = json.dumps(part.storage.data, separators=(",", ":")).encode()  # ASCII: twice as fast
+        payload = dump_partition(part.storage.data)
         if payload != raw:
             path.parent.mkdir(parents=True, exist_ok=True)
             replace_atomically(path, payload, backup=True, fsync=fsync)
@@ -291,6 +291,21 @@ def _read_bytes(path: Path) -> bytes | None:
         return None
 
 
+# As strict as ``json.dumps``: a datetime or a dataclass put in a document by mistake is refused,
+# never written in a format of orjson's choosing; int keys become strings, as json writes them.
+DUMP_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def dump_partition(data: Mapping[str, Any]) -> bytes:
+    """A partition's tables as compact UTF-8 JSON (orjson: 2 to 5 times faster than json, which
+    every request pays on the partitions it writes and reads)."""
+    return orjson.dumps(data, default=_refuse, option=DUMP_OPTIONS)
+
+
 def _parse(partition: str, path: Path, raw: bytes | None) -> dict[str, Any]:
     """The partition's tables; a missing file is empty, a damaged one is refused."""
     if raw is None:
@@ -298,7 +313,7 @@ def _parse(partition: str, path: Path, raw: bytes | None) -> dict[str, Any]:
     if not raw.strip():
         raise CorruptPartition(partition, str(path), "fichier vide")
     try:
-        data = json.loads(raw)
+        data = orjson.loads(raw)
     except ValueError as error:
         raise CorruptPartition(partition, str(path), f"JSON invalide : {error}") from None
     if not isinstance(data, dict) or not all(

@@ -176,3 +176,18 @@ def test_derived_partitions_are_written_without_fsync(tmp_path, monkeypatch):
     assert calls == []
     save(store, "tiers/abc", {"n": 1})
     assert calls
+
+
+def test_documents_round_trip_as_json_and_what_json_refuses_is_refused(tinydb_store):
+    """The partition files are written by orjson, as strictly as json: French text, nested
+    tables and int keys come back as json would read them; a datetime is refused, not converted."""
+    from datetime import datetime
+
+    doc = {"id": "d1", "titre": "Réfection de l'église « Saint-Zacharie »", "lignes": [{"montant": "12.5"}],
+           "etats": {1: "complète"}}
+    save(tinydb_store, "tiers/abc", doc)
+    assert tinydb_store.read("tiers/abc").table("demandes").get("d1") == {**doc, "etats": {"1": "complète"}}
+    assert json.loads((tinydb_store.root / "tiers" / "abc.json").read_bytes())["demandes"]["d1"]["titre"] == doc["titre"]
+    with pytest.raises(TypeError):
+        save(tinydb_store, "tiers/abc", {"id": "d2", "at": datetime(2026, 11, 28)})
+    assert tinydb_store.read("tiers/abc").table("demandes").get("d2") is None
