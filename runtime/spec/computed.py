@@ -6,12 +6,12 @@ refuses cycles). Formulas are evaluated by ``runtime.spec.formulas``.
 """
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from . import formulas
+from .memo import BoundedMemo
 from .model import Computed, Spec
 
 
@@ -61,9 +61,7 @@ def column_sum(rows: Any, column: str) -> Decimal:
     return total
 
 
-_recent: dict[tuple[str, str], dict[str, Decimal | None]] = {}
-_RECENT_MAX = 64
-_recent_lock = threading.Lock()
+_recent: BoundedMemo[dict[str, Decimal | None]] = BoundedMemo(64)
 
 
 def compute(spec: Spec, answers: Mapping[str, Any]) -> dict[str, Decimal | None]:
@@ -77,14 +75,7 @@ def compute(spec: Spec, answers: Mapping[str, Any]) -> dict[str, Decimal | None]
     version = getattr(spec, "version_key", None) if getattr(spec, "digest", "") else None
     if not version:  # a spec built in memory (tests, the editor's checks): no digest identifies it
         return _compute(spec, answers)
-    key = (version, repr(answers))
-    known = _recent.get(key)
-    if known is None:
-        known = _compute(spec, answers)
-        with _recent_lock:
-            if len(_recent) >= _RECENT_MAX:
-                _recent.pop(next(iter(_recent)))
-            _recent[key] = known
+    known = _recent.get_or_build((version, repr(answers)), lambda: _compute(spec, answers))
     return dict(known)
 
 

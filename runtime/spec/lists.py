@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import SpecError, SpecErrors
+from .memo import BoundedMemo
 from .model import Choice, SharedList
 from .yaml_source import Document, YAMLProblem, parse
 
@@ -90,17 +91,11 @@ def _load_cached(source: str, _mtime: int) -> SharedList:
 def load_list_text(text: str, source: str) -> SharedList:
     """A shared list; raise ``SpecErrors`` listing every problem with its line. Valid lists are
     kept per process by content (every app instance and reload reuses them, like the specs)."""
-    shared = _parsed.get(text)
-    if shared is None:
-        shared = _parse_list(text, source)
-        if len(_parsed) >= _PARSED_MAX:
-            _parsed.pop(next(iter(_parsed)))
-        _parsed[text] = shared
+    shared = _parsed.get_or_build(text, lambda: _parse_list(text, source))
     return shared if shared.source == source else replace(shared, source=source)
 
 
-_parsed: dict[str, SharedList] = {}
-_PARSED_MAX = 64
+_parsed: BoundedMemo[SharedList] = BoundedMemo(64)
 
 
 def _parse_list(text: str, source: str) -> SharedList:

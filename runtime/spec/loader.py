@@ -19,6 +19,7 @@ from .errors import SpecError, SpecErrors
 from .formulas import AMOUNT
 from .formulas import parse as parse_formula
 from .lists import catalogue_lists, resolve_lists
+from .memo import BoundedMemo
 from .model import FAMILIES, Choice, Computed, Field, Page, Rule, SharedList, Spec
 from .rules import rule_page
 from .schema_errors import schema_problems
@@ -56,18 +57,15 @@ def load_spec_text(text: str, source: str = "<texte>", lists: Lists | None = Non
     of the catalogue) is the same spec with its own ``source``."""
     lists = lists or {}
     key = _digest(text, [lists[k].text for k in sorted(lists)])
-    spec = _parsed.get(key)
-    if spec is None:
+    def build() -> Spec:
         data, used = validate_text(text, source, lists)
-        spec = build_spec(data, text, source, tuple((k, lists[k].text) for k in used))
-        if len(_parsed) >= _PARSED_MAX:
-            _parsed.pop(next(iter(_parsed)))
-        _parsed[key] = spec
+        return build_spec(data, text, source, tuple((k, lists[k].text) for k in used))
+
+    spec = _parsed.get_or_build(key, build)
     return spec if spec.source == source else replace(spec, source=source)
 
 
-_parsed: dict[str, Spec] = {}
-_PARSED_MAX = 256
+_parsed: BoundedMemo[Spec] = BoundedMemo(256)
 
 
 def _digest(text: str, list_texts) -> str:
