@@ -102,13 +102,11 @@ def search(filters: Mapping[str, str], page: int, per_page: int, titles: Mapping
            allowed: list[str] | None | bool = False):
     """One page of index rows, newest transmission first, and the total. ``allowed``:
     the agent's téléservices when called outside their request (a job), else computed."""
-    from ...storage.index import DemandeIndex
-
-    query = index_query(filters)
-    if query is None:
+    asked = _index_query(filters, titles, allowed)
+    if asked is None:
         return [], 0
-    allowed = allowed_teleservices(titles) if allowed is False else allowed
-    return DemandeIndex(services().store).search(query, page, per_page, teleservices=allowed)
+    index, query, teleservices = asked
+    return index.search(query, page, per_page, teleservices=teleservices)
 
 
 def matching_rows(filters: Mapping[str, str], titles: Mapping[str, str],
@@ -118,12 +116,21 @@ def matching_rows(filters: Mapping[str, str], titles: Mapping[str, str],
     if sort != DEFAULT_SORT:
         yield from sorted_rows(list(matching_rows(filters, titles, allowed=allowed)), sort)
         return
+    asked = _index_query(filters, titles, allowed)
+    if asked is not None:
+        index, query, teleservices = asked
+        yield from index.scan(query, teleservices=teleservices)
+
+
+def _index_query(filters: Mapping[str, str], titles: Mapping[str, str], allowed: list[str] | None | bool):
+    """``(index, query, téléservices allowed)`` of the listing's filters, or None when they select nothing."""
     from ...storage.index import DemandeIndex
 
     query = index_query(filters)
-    if query is not None:
-        allowed = allowed_teleservices(titles) if allowed is False else allowed
-        yield from DemandeIndex(services().store).scan(query, teleservices=allowed)
+    if query is None:
+        return None
+    allowed = allowed_teleservices(titles) if allowed is False else allowed
+    return DemandeIndex(services().store), query, allowed
 
 
 def sorted_rows(rows: list[dict[str, Any]], sort: tuple[str, str]) -> list[dict[str, Any]]:
