@@ -150,9 +150,12 @@ def test_un_agent_ecrit_previsualise_et_publie_un_teleservice_puis_un_demandeur_
 
     # Publish with a reason.
     page.get_by_role("button", name="Publier").click()
+    reason = page.get_by_label("Raison de la publication (obligatoire)")
+    reason.wait_for()  # the click only starts the navigation: wait for the confirmation page
     assert "Texte du nouveau téléservice" in page.locator("main").inner_text()
-    page.get_by_label("Raison de la publication (obligatoire)").fill("Nouvel appel à projets jardins")
+    reason.fill("Nouvel appel à projets jardins")
     page.get_by_role("button", name="Confirmer la publication").click()
+    page.get_by_role("heading", level=1, name=f"Historique des versions de « {TITLE} »").wait_for()
     assert heading(j) == f"Historique des versions de « {TITLE} »"
     assert f"Le téléservice « {TITLE} » est publié : il est en service." in page.locator("main").inner_text()
     j.step("auteur publie")
