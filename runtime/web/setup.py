@@ -33,11 +33,12 @@ ERROR_TEXTS = {
 
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
-    from . import identity, ops
+    from . import identity, ops, static_assets
 
     ops.init_app(app)  # first: the request id exists before anything else runs
 
     identity.init_app(app)
+    static_assets.init_app(app)
     app.after_request(_security_headers)
     app.before_request_funcs.setdefault(None, []).insert(0, _open_read_cache)
     app.teardown_request(_close_read_cache)

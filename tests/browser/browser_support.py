@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+from tests.harness import CHEAP_ARGON2
 from tests.pg_support import ON_POSTGRES, PgTestDatabase
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -134,6 +135,9 @@ class LiveServer:
             # Every journey registers from 127.0.0.1: lift the per-IP registration limit
             # (5 an hour by default), which the accounts tests check on their own.
             PORTAIL_THROTTLE_REGISTER="500,3600",
+            # Passwords hashed at the cost of the other tests: a journey logs in and registers many
+            # times, and argon2id at its production cost (runtime/config.py) takes 0.16 s of CPU each.
+            **{f"PORTAIL_{key}": str(value) for key, value in CHEAP_ARGON2.items()},
         )
         env.update(server._backend())
         # The real self-hosted anti-robot check (ALTCHA-like) is kept: with JavaScript the
