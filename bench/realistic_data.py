@@ -560,7 +560,8 @@ class Generator:
                 batches.append(batch)
                 batch = []
         batches += [batch] if batch else []
-        hot = hot_partitions(sorted(self.specs), self.now)
+        # Holding the ~30,000 shared partitions costs more than it saves for a few hundred demandes.
+        hot = hot_partitions(sorted(self.specs), self.now) if sum(p.demandes for p in plans) >= 500 else []
         with held(store, hot):
             for plan in batches[0] if batches else ():
                 self.create_tiers(plan)

@@ -92,7 +92,7 @@ def test_the_wrk_load_logs_each_client_in_and_times_every_route(data_set):
         subject = type("Subject", (), {"manifest": manifest, "post": realistic.step_post_data(app, manifest["small"]),
                                        "filters": realistic.listing_filters(manifest)})()
         clients = realistic.load_clients(subject, server.port, Event(), [], applicants=1, staff=1)
-        by_route = realistic.run_wrk(server.port, clients, seconds=2, warm_up=0)
+        by_route = realistic.run_wrk(server.port, clients, seconds=1, warm_up=0)
     finally:
         server.shutdown()
     errors = by_route.pop("_errors")
