@@ -13,7 +13,8 @@ Globals set once at start-up (constants and functions):
 - ``staff_unread_total()``: unread applicant messages of the agent signed in (staff menu);
 - ``echanges_unread()``: unread staff messages of the current Tiers (applicant menu);
 - ``account_tiers(account_id)``, ``siret_lookup_enabled()``: the Tiers chooser, the SIRET look-up;
-- ``portail_forms``: the helper of the form templates (``runtime.forms.templating``).
+- ``portail_forms``: the helper of the form templates (``runtime.forms.templating``);
+- ``asset_url(filename)``: a static file's URL with the digest of its content (``static_assets``).
 
 Per request (a context processor, request pages only): ``current_tiers``.
 """
@@ -34,6 +35,7 @@ def init_app(app: Flask) -> None:
     from .context import account_tiers
     from .echanges import unread_total as echanges_unread
     from .staff.common import unread_total as staff_unread_total
+    from .static_assets import asset_url
     from .tiers import siret_lookup_enabled
 
     env = app.jinja_env
@@ -57,6 +59,7 @@ def init_app(app: Flask) -> None:
         echanges_unread=echanges_unread,
         account_tiers=account_tiers,
         siret_lookup_enabled=siret_lookup_enabled,
+        asset_url=asset_url,
         Status=Status,
         PageState=PageState,
         StaffRole=StaffRole,
