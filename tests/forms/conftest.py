@@ -270,10 +270,13 @@ def light_app():
 
     from runtime import ROOT
     from runtime.forms import templating
+    from runtime.web import static_assets
 
-    light = Flask("forms_unit", template_folder=str(ROOT / "templates"))
+    light = Flask("forms_unit", template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
     light.config.update(SECRET_KEY="test", WTF_CSRF_ENABLED=False, TESTING=True)
     templating.init_app(light)
+    static_assets.init_app(light)  # base.html names its scripts with asset_url()
+    light.jinja_env.globals["asset_url"] = static_assets.asset_url
     return light
 
 
