@@ -13,7 +13,6 @@ from . import ROOT
 from .clock import Clock
 from .config import load_config
 from .services import Services
-from .web.url_rules import SharedBuilderRule
 
 log = logging.getLogger("portail")
 
@@ -37,7 +36,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    app.url_rule_class = SharedBuilderRule
     app.config.update(config)
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
