@@ -21,7 +21,7 @@ the number of demandes (see docs/storage.md):
   hash of the word's first 3 letters, so every word a typed prefix expands to
   lives in one bucket), table ``postings``: ``{"id": word, "rows":
   "<transmitted_at> <id> <teleservice>,..."}``, the demandes transmitted that
-  month whose text (number, Tiers name, title, applicant, commune) holds that
+  month whose text (number, Tiers name, applicant, commune: ``TEXT_FIELDS``) holds that
   word (3 letters or more), newest first, as one string (parsed ~6x faster
   than one object per demande). A posting only grows with the volume of one
   month, never with the total;
@@ -55,7 +55,7 @@ from ..vocabulary import Status
 from .base import Document, Store
 
 COUNTS = "index/_counts"
-TEXT_FIELDS = ("numero", "tiers_name", "title", "applicant", "commune")
+TEXT_FIELDS = ("numero", "tiers_name", "applicant", "commune")
 PREFIX_LENGTH = 3
 WORD = re.compile(r"[0-9a-z]+")
 # The text index is derived from the rows (rebuilt by `portail index rebuild`): written without fsync.

@@ -7,8 +7,8 @@ beside it, ``numero`` unique), exact counters per téléservice and status in
 ``portail_demande_counts`` kept by a trigger in the same transaction. Filters, sort,
 pagination and totals are SQL; the first page of a téléservice + status listing is one
 index range scan and its total one counter row, whatever the number of demandes.
-Text search: the words of ``numero``, ``tiers_name`` and ``title`` folded (accents,
-case) into ``search``, matched with ``LIKE '%mot%'`` under a trigram index (pg_trgm).
+Text search: the words of ``TEXT_FIELDS`` (number, Tiers name, applicant, commune) folded
+(accents, case) into ``search``, matched with ``LIKE '%mot%'`` under a trigram index (pg_trgm).
 """
 from __future__ import annotations
 

@@ -109,6 +109,18 @@ def test_filters_restriction_text_and_dates(index):
     assert [r["id"] for r in index.search({"tiers_id": "T/4 x"})[0]] == ["d00004"]
 
 
+
+def test_the_text_search_finds_a_demande_by_number_tiers_applicant_and_commune_only(index):
+    """The fields of issue 11: the téléservice's title, the same in every row of a téléservice,
+    is its filter's job; posted, its words listed every demande of the month and every
+    transmission rewrote those lists."""
+    index.upsert(summary(1, tiers_name="Les Amis du Lavoir", applicant="Camille Martin", commune="Cassis",
+                         title="Soutien à la restauration du patrimoine"))
+    for text in ("SUB-2026-000001", "lavoir", "martin", "cassis"):
+        assert [r["id"] for r in index.search({"text": text})[0]] == ["d00001"], text
+    for text in ("restauration", "soutien patrimoine"):
+        assert index.search({"text": text}) == ([], 0), text
+
 def test_pages_match_a_brute_force_listing(index):
     rng = random.Random(7)
     rows = []
