@@ -682,7 +682,8 @@ def app_for(data_dir: Path, clock: Clock | None = None, **overrides: Any):
 # 2: text postings per month (index/_text/<yyyy-mm>/<xx>), one locator per demande.
 # 3: postings bucketed by 3-letter prefix as sorted strings, status postings, the row copied in its locator.
 # 4: per-Tiers postings by month (index/_tiers/<tiers>/<yyyy-mm>) for the Tiers filter.
-INDEX_LAYOUT = 4
+# 5: the text search without the téléservice's title (nor the row's copy of it).
+INDEX_LAYOUT = 5
 
 
 def folder_size(path: Path) -> int:

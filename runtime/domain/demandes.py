@@ -465,7 +465,6 @@ def index_summary(demande: Mapping[str, Any], spec: Spec | None, tiers_name: str
         "numero": demande.get("numero"),
         "teleservice": demande["teleservice"],
         "teleservice_title": demande.get("teleservice_title"),
-        "title": demande.get("teleservice_title"),
         "tiers_id": demande.get("tiers_id"),
         "tiers_name": tiers_name,
         "partition": demande["partition"],
