@@ -20,6 +20,8 @@ ON_POSTGRES = bool(os.environ.get("PORTAIL_DATABASE_URL"))
 # names ``STORE="tinydb"`` explicitly.
 SUITE_STORE = "postgresql" if ON_POSTGRES else "tinydb"
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
+# In an order DELETE can follow: a table before the one it references (chunks before their
+# file), the index before its counters (its trigger updates them as its rows go).
 TABLES = ("portail_documents", "portail_partitions", "portail_file_chunks", "portail_files",
           "portail_demande_index", "portail_demande_counts", "portail_settings")
 
@@ -92,8 +94,11 @@ class PgTestDatabase:
     def empty(self) -> None:
         import psycopg
 
-        with psycopg.connect(self.url, autocommit=True) as conn:
-            conn.execute(f"TRUNCATE {', '.join(TABLES)}")
+        # DELETE, not TRUNCATE: a test leaves a few rows, and TRUNCATE's new files cost 50 ms
+        # a test (0.3 ms here), 90 s of a suite run on PostgreSQL.
+        with psycopg.connect(self.url, autocommit=True) as conn, conn.transaction():
+            for table in TABLES:
+                conn.execute(f"DELETE FROM {table}")
 
     def disconnect_all(self) -> None:
         import psycopg

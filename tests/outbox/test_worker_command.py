@@ -28,7 +28,7 @@ def test_worker_stops_cleanly_on_sigterm(tmp_path):
     while not any("Worker démarré" in line for line in lines):
         assert worker.poll() is None and time.monotonic() < deadline, "".join(lines)
         time.sleep(0.1)
-    time.sleep(1)  # a few passes of the loop
+    time.sleep(0.5)  # a few passes of the loop (one every 0.2 s)
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(timeout=30) == 0, "".join(lines)
     reader.join(timeout=5)

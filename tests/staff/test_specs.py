@@ -52,7 +52,8 @@ def test_broken_spec_is_refused_and_previous_version_keeps_serving(client, servi
     assert services.catalog.get("quartier").version_key == serving
 
 
-def test_valid_change_is_served_by_every_worker(tmp_path, clock, specs_dir):
+def test_valid_change_is_served_by_every_worker(tmp_path, clock, specs_dir, monkeypatch):
+    monkeypatch.setattr(catalog_module, "REFRESH_INTERVAL", 0.05)  # 1 s in production
     first = make_app(tmp_path / "data", clock, specs_dir, store=SUITE_STORE)
     second = make_app(tmp_path / "data", clock, specs_dir, store=SUITE_STORE)
     for app in (first, second):
@@ -67,21 +68,22 @@ def test_valid_change_is_served_by_every_worker(tmp_path, clock, specs_dir):
     assert "Specs rechargées : toutes les specs sont valides." in page_text(reload_specs(agent))
     assert first.extensions["portail"].catalog.get("quartier").version == "2"
 
-    time.sleep(1.1)  # the catalog checks for changes at most once a second
+    time.sleep(0.1)  # the catalog checks for changes at most once an interval
     other = second.test_client()
     staff_login(other, "admin.metropole")
     assert "Aide aux initiatives de quartier" in page_text(other.get("/agents/specs"))
     assert second.extensions["portail"].catalog.get("quartier").version == "2"
 
 
-def test_broken_spec_on_two_workers_keeps_the_old_version(tmp_path, clock, specs_dir):
+def test_broken_spec_on_two_workers_keeps_the_old_version(tmp_path, clock, specs_dir, monkeypatch):
+    monkeypatch.setattr(catalog_module, "REFRESH_INTERVAL", 0.05)  # 1 s in production
     first = make_app(tmp_path / "data", clock, specs_dir, store=SUITE_STORE)
     second = make_app(tmp_path / "data", clock, specs_dir, store=SUITE_STORE)
     quartier_file(specs_dir).write_text(BROKEN, encoding="utf-8")
     with first.app_context():
         assert first.extensions["portail"].catalog.reload()
         first.extensions["portail"].catalog.bump_generation()
-    time.sleep(1.1)
+    time.sleep(0.1)
     second.test_client().get("/agents/connexion")
     for app in (first, second):
         catalog = app.extensions["portail"].catalog
