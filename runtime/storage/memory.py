@@ -3,6 +3,11 @@
 It behaves like ``TinyDBStore`` in every observable way (same errors, same
 rollback, same reentrant transactions), which ``tests/storage`` checks by
 running every behaviour test against both.
+
+A stored document is never changed in place: a write stores a new copy. So a
+read or a transaction starts from shallow copies of the partition's tables
+(its own dicts, the documents shared) and copies only the documents it
+returns, instead of the whole partition.
 """
 from __future__ import annotations
 
@@ -28,9 +33,8 @@ from .base import (
 
 
 class MemoryTable(Table):
-    def __init__(self, docs: dict[str, Document], copy_out: Callable[[Document], Document] = clone):
+    def __init__(self, docs: dict[str, Document]):
         self._docs = docs
-        self._out = copy_out
 
     def insert(self, doc: Mapping[str, Any]) -> str:
         doc = clone(dict(doc))
@@ -42,16 +46,16 @@ class MemoryTable(Table):
 
     def get(self, doc_id: str) -> Document | None:
         doc = self._docs.get(doc_id)
-        return self._out(doc) if doc is not None else None
+        return clone(doc) if doc is not None else None
 
     def all(self) -> list[Document]:
-        return [self._out(d) for d in self._docs.values()]
+        return [clone(d) for d in self._docs.values()]
 
     def update(self, doc_id: str, changes: Mapping[str, Any]) -> Document:
         if doc_id not in self._docs:
             raise NotFound(doc_id)
-        self._docs[doc_id].update(clone(dict(changes)))
-        return self._out(self._docs[doc_id])
+        self._docs[doc_id] = {**clone(self._docs[doc_id]), **clone(dict(changes))}
+        return clone(self._docs[doc_id])
 
     def replace(self, doc_id: str, doc: Mapping[str, Any]) -> None:
         if doc_id not in self._docs:
@@ -66,21 +70,19 @@ class MemoryTable(Table):
 
     def find(self, predicate: Callable[[Document], bool] | None = None, **equals: Any) -> list[Document]:
         return [
-            self._out(d)
+            clone(d)
             for d in self._docs.values()
             if all(d.get(k) == v for k, v in equals.items()) and (predicate is None or predicate(d))
         ]
 
 
 class MemoryPartition(Partition):
-    def __init__(self, name: str, tables: dict[str, dict[str, Document]], snapshot: bool = False):
+    def __init__(self, name: str, tables: dict[str, dict[str, Document]]):
         self.name = name
         self._tables = tables
-        # a snapshot is private to its caller: its documents need no second copy
-        self._copy_out = dict if snapshot else clone
 
     def table(self, name: str) -> Table:
-        return MemoryTable(self._tables.setdefault(name, {}), self._copy_out)
+        return MemoryTable(self._tables.setdefault(name, {}))
 
     def table_names(self) -> list[str]:
         return sorted(name for name, docs in self._tables.items() if docs)
@@ -106,7 +108,7 @@ class MemoryStore(Store):
         if not lock.acquire(timeout=self.lock_wait):
             raise LockTimeout(partition)
         try:
-            working = clone(self._data.get(partition, {}))
+            working = _tables_of(self._data.get(partition, {}))
             active[partition] = MemoryPartition(partition, working)
             try:
                 yield active[partition]
@@ -119,7 +121,7 @@ class MemoryStore(Store):
 
     def read(self, partition: str) -> Partition:
         check_partition_name(partition)
-        return MemoryPartition(partition, clone(self._data.get(partition, {})), snapshot=True)
+        return MemoryPartition(partition, _tables_of(self._data.get(partition, {})))
 
     def partitions(self, prefix: str = "") -> Iterator[str]:
         return iter(sorted(p for p in list(self._data) if p.startswith(prefix)))
@@ -128,3 +130,8 @@ class MemoryStore(Store):
         if not hasattr(self._local, "partitions"):
             self._local.partitions = {}
         return self._local.partitions
+
+
+def _tables_of(stored: dict[str, dict[str, Document]]) -> dict[str, dict[str, Document]]:
+    """The partition's tables as dicts of their own, sharing the (never changed) documents."""
+    return {name: dict(docs) for name, docs in stored.items()}
