@@ -104,7 +104,8 @@ def share_rule_parsing() -> None:
     its converters: about 400 rules per app, a fifth of the cost of building one. The result
     is a function of the rule's text, its host or subdomain, ``merge_slashes`` and the map's
     converter classes, so a rule already parsed with the same ones reuses it (converters are
-    stateless: their ``map`` is never read); its URL builders are made as usual. Without the
+    stateless: their ``map`` is never read), and so are its URL builders for the same defaults
+    (``share_url_builders`` makes them once; this skips even computing its key). Without the
     private attributes (another werkzeug), nothing is changed.
     """
     from werkzeug.routing.rules import Rule
@@ -113,6 +114,7 @@ def share_rule_parsing() -> None:
     if getattr(compile_rule, "shared", False) or not hasattr(Rule, "_parse_rule"):
         return
     parsed: dict[tuple, tuple] = {}
+    made: dict[tuple, tuple] = {}  # (parse key, defaults) -> the two URL builders
 
     def shared_compile(self) -> None:
         url_map = self.map
@@ -127,8 +129,11 @@ def share_rule_parsing() -> None:
         parts, trace, converters, variables = known
         self._parts, self._trace, self._converters = list(parts), list(trace), dict(converters)
         self.arguments.update(variables)
-        self._build = self._compile_builder(False).__get__(self, None)
-        self._build_unknown = self._compile_builder(True).__get__(self, None)
+        builders_key = (key, repr(sorted((self.defaults or {}).items(), key=lambda item: item[0])))
+        builders = made.get(builders_key)
+        if builders is None:  # the same rule with other defaults gets builders of its own
+            builders = made[builders_key] = (self._compile_builder(False), self._compile_builder(True))
+        self._build, self._build_unknown = (builder.__get__(self, None) for builder in builders)
 
     shared_compile.shared = True
     Rule.compile = shared_compile
