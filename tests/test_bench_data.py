@@ -16,6 +16,7 @@ from tests.helpers import csrf_token, login, page_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 realistic_data = pytest.importorskip("realistic_data")
+pytestmark = pytest.mark.slow  # a data set built, a load run: seconds, handed out early (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")
