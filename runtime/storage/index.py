@@ -567,14 +567,19 @@ def _post(postings, word: str, demande_id: str, entry: str | None) -> None:
     """Add (``entry``) or remove (None) one demande in the posting of ``word``, kept newest first."""
     doc = postings.get(word)
     current = doc["rows"] if doc and isinstance(doc["rows"], str) else ""  # a layout-2 posting: replaced
-    entries = [e for e in current.split(",") if e and demande_id not in e.split(" ")]
-    if entry is not None:
-        entries.append(entry)
-    if not entries:
-        if doc is not None:
-            postings.remove(word)
-        return
-    rows = ",".join(sorted(entries, reverse=True))
+    if demande_id not in current and entry is not None and entry >= current.partition(",")[0]:
+        # A new transmission, the newest of the posting: put in front without splitting the
+        # posting (a word every number holds, the year, lists the whole month).
+        rows = f"{entry},{current}" if current else entry
+    else:
+        entries = [e for e in current.split(",") if e and demande_id not in e.split(" ")]
+        if entry is not None:
+            entries.append(entry)
+        if not entries:
+            if doc is not None:
+                postings.remove(word)
+            return
+        rows = ",".join(sorted(entries, reverse=True))
     if doc is None:
         postings.insert({"id": word, "rows": rows})
     else:
