@@ -9,6 +9,7 @@ tests below exercise the routes exactly as a browser would.
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -185,7 +186,7 @@ def store_snapshot(store, ignore: tuple[str, ...] = ("throttle",)) -> dict:
             continue
         part = store.read(partition)
         snapshot[partition] = {
-            name: sorted(repr(sorted(doc.items())) for doc in part.table(name).all())
+            name: sorted(json.dumps(doc, sort_keys=True) for doc in part.table(name).all())
             for name in part.table_names()
         }
     return snapshot
