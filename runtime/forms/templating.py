@@ -526,23 +526,29 @@ class FormsHelper:
                 for k, v in values.items() if k not in own}
 
 
-def check_templates(env) -> None:
-    """Every registered type has its two templates: fail at start-up, not on a page."""
+_complete_template_folders: set[tuple] = set()
+
+
+def check_templates(env, folder: str) -> None:
+    """Every registered type has its two templates: fail at start-up, not on a page (once per
+    process and template folder: the tests build an app per test)."""
     from .registry import type_names
 
+    names = tuple(t for name in type_names() for t in (field_type(name).template, field_type(name).readonly_template))
+    if (folder, names) in _complete_template_folders:
+        return
     missing = []
-    for name in type_names():
-        ftype = field_type(name)
-        for template in (ftype.template, ftype.readonly_template):
-            try:
-                env.loader.get_source(env, template)
-            except TemplateNotFound:
-                missing.append(template)
+    for template in names:
+        try:
+            env.loader.get_source(env, template)
+        except TemplateNotFound:
+            missing.append(template)
     if missing:
         raise RuntimeError("Gabarits de champ manquants : " + ", ".join(missing))
+    _complete_template_folders.add((folder, names))
 
 
 def init_app(app) -> None:
     app.jinja_env.bytecode_cache = shared_code
-    check_templates(app.jinja_env)
+    check_templates(app.jinja_env, app.template_folder)
     app.jinja_env.globals["portail_forms"] = FormsHelper()

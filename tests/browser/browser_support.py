@@ -10,6 +10,7 @@ import email
 import email.policy
 import functools
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -30,6 +31,7 @@ from tests.pg_support import ON_POSTGRES, PgTestDatabase
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+SCREENSHOT_QUALITY = 80  # JPEG: the words of a page stay sharp enough to read back
 A11Y_REPORTS = ROOT / "artifacts" / "a11y"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -381,13 +383,55 @@ def axe_source() -> str:
     return Axe().axe_script
 
 
-# axe-core's findings for each page audited in this process, by (JavaScript, width, route, shape):
-# a page of a shape already audited is not audited again, its findings (if any) are the test's too.
-AUDITED_SHAPES: dict[tuple, list[dict]] = {}
+class AuditedShapes:
+    """axe-core's findings for each page audited in this run, by (JavaScript, width, route, shape):
+    a page of a shape already audited is not audited again, its findings (if any) are the test's
+    too. The processes of a run (pytest-xdist workers) share them through one file of JSON lines,
+    each appended in one write (``share``): an audit costs a third of a second of Chromium, and
+    the two workers' journeys cross the same pages (log-in, espace, choices, recaps)."""
+
+    def __init__(self):
+        self.known: dict[tuple, list[dict]] = {}
+        self.path: Path | None = None
+        self.read_up_to = 0
+
+    def share(self, path: Path) -> None:
+        self.path = path
+
+    def get(self, shape: tuple) -> list[dict] | None:
+        if shape not in self.known:
+            self._read_others()
+        return self.known.get(shape)
+
+    def put(self, shape: tuple, violations: list[dict]) -> None:
+        self.known[shape] = violations
+        if self.path is not None:
+            line = (json.dumps([list(shape), violations]) + "\n").encode()
+            descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(descriptor, line)
+            finally:
+                os.close(descriptor)
+
+    def _read_others(self) -> None:
+        if self.path is None or not self.path.exists():
+            return
+        with self.path.open("rb") as lines:
+            lines.seek(self.read_up_to)
+            data = lines.read()
+        complete = data[: data.rfind(b"\n") + 1]  # a line being written is read next time
+        self.read_up_to += len(complete)
+        for line in complete.splitlines():
+            shape, violations = json.loads(line)
+            self.known.setdefault(tuple(shape), violations)
+
+
+AUDITED_SHAPES = AuditedShapes()
 
 
 class Screens:
-    """Numbered screenshots of one test: ``artifacts/screenshots/<test>/NN-step.png``."""
+    """Numbered screenshots of one test: ``artifacts/screenshots/<test>/NN-step.jpg`` (JPEG: Chromium
+    encodes a whole 375 px page in about half the time of a PNG, a tenth of the journeys' CPU)."""
 
     def __init__(self, test_name: str):
         self.folder = SCREENSHOTS / slug(test_name.replace("[", "-"))
@@ -400,7 +444,7 @@ class Screens:
 
     def next_path(self, label: str) -> Path:
         self.count += 1
-        return self.folder / f"{self.count:02d}-{slug(label)}.png"
+        return self.folder / f"{self.count:02d}-{slug(label)}.jpg"
 
 
 # static/js/portail/start.js sets data-portail-ready on <html> once every module has run (conditions, formulas,
@@ -496,7 +540,7 @@ class Journey:
         tries = (True, True, False) if width <= PHONE_WIDTH else (False,)
         for full_page in tries:
             try:
-                self.page.screenshot(path=str(path), full_page=full_page)
+                self.page.screenshot(path=str(path), full_page=full_page, quality=SCREENSHOT_QUALITY)
                 return
             except PlaywrightError:
                 if not full_page:
@@ -504,7 +548,7 @@ class Journey:
 
     def audit(self, label: str) -> None:
         """axe-core on the page (WCAG 2.1 A and AA), once per (label, address) in a test and once
-        per page shape in the process (``AUDITED_SHAPES``): the same template in the same state,
+        per page shape in the run (``AUDITED_SHAPES``): the same template in the same state,
         mode and width is not audited again, and its findings are recorded for this test too."""
         key = (label, self.page.url)
         if key in self.screens.audited:
@@ -515,7 +559,8 @@ class Journey:
         shape = (self.js, width, page_route(self.page.url), page_shape(html))
         violations = AUDITED_SHAPES.get(shape)
         if violations is None:
-            violations = AUDITED_SHAPES[shape] = self._run_axe(html)
+            violations = self._run_axe(html)
+            AUDITED_SHAPES.put(shape, violations)
         for violation in violations:
             self.screens.findings.append(Finding(step=label, url=self.page.url.replace(self.server.url, ""), **violation))
 

@@ -9,15 +9,17 @@
 - ``agent``: an administrateur agent created with ``portail staff add``.
 - ``js_context`` / ``nojs_context``: a fresh browser context with JavaScript on / off.
 - ``new_journey(actor, js=True)``: one person's tab; ``journey.step(label)``
-  screenshots to ``artifacts/screenshots/<test>/NN-step.png`` and runs axe-core.
+  screenshots to ``artifacts/screenshots/<test>/NN-step.jpg`` and runs axe-core.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from .browser_support import (
+    AUDITED_SHAPES,
     Journey,
     LiveServer,
     Screens,
@@ -29,6 +31,15 @@ CONTEXT_OPTIONS = {"locale": "fr-FR", "viewport": {"width": 1280, "height": 900}
 
 # Téléservices written for the journeys (e.g. one not open yet), added to the server's specs copy.
 TEST_TELESERVICES = Path(__file__).parent / "specs"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_audits(tmp_path_factory):
+    """The run's processes share axe-core's findings by page shape, in the run's folder."""
+    run_folder = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        run_folder = run_folder.parent  # a worker's folder (popen-gw0...) is in the run's
+    AUDITED_SHAPES.share(run_folder / "axe-findings.jsonl")
 
 
 @pytest.fixture(scope="package")

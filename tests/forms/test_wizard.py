@@ -175,10 +175,15 @@ def test_locked_field_rendered_read_only(ctx, spec):
     assert "Information reprise de votre profil : elle ne peut pas être modifiée ici." in html
 
 
-def test_every_type_has_its_templates(light_app):
+def test_every_type_has_its_templates(light_app, tmp_path):
+    import jinja2
+
     from runtime.forms.templating import check_templates
 
-    check_templates(light_app.jinja_env)  # raises when a template is missing
+    check_templates(light_app.jinja_env, light_app.template_folder)  # raises when a template is missing
+    empty = jinja2.Environment(loader=jinja2.FileSystemLoader(str(tmp_path)))
+    with pytest.raises(RuntimeError, match="Gabarits de champ manquants : fields/"):
+        check_templates(empty, str(tmp_path))
 
 
 def test_page_states_use_the_prefill(ctx, spec):

@@ -252,7 +252,7 @@ def run_worker_once(tmp_path, url, specs_dir):
         store.close()
     if left:  # due once their lease or backoff is over
         last_due = max(datetime.fromisoformat(e["next_attempt_at"]) for e in left)
-        time.sleep(max(0.0, (last_due - datetime.now(UTC)).total_seconds()) + 2.5)
+        time.sleep(max(0.0, (last_due - datetime.now(UTC)).total_seconds()) + 1.1)  # whole seconds stored
     env = dict(os.environ, PORTAIL_DATABASE_URL=url, PORTAIL_DATA=str(tmp_path / "worker"),
                PORTAIL_SPECS_DIR=str(specs_dir), PORTAIL_MAIL_BACKEND="outbox", PORTAIL_OUTBOX_LEASE_SECONDS="2",
                PORTAIL_OUTBOX_RETRY_BASE_SECONDS="1")
@@ -338,7 +338,7 @@ def test_two_servers_lose_no_acknowledged_write_under_kills(tmp_path, pg_url):
             time.sleep(0.2)  # a loaded machine is slower: the chaos lasts until there is enough to check
         chaos_stop.set()
         chaos_thread.join()
-        time.sleep(1)  # the clients finish their operation on a quiet system
+        time.sleep(0.5)  # the clients finish their operation on a quiet system
         stop.set()
         for thread in clients:
             thread.join(timeout=90)
