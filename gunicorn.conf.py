@@ -5,13 +5,23 @@ run from the repository root (README, docs/deploiement.md, the realistic bench) 
 then costs one import of the app (about 0.4 s of CPU) instead of one per worker competing
 for the same cores (cold start of ``gunicorn -w 4`` measured by ``bench/realistic.py``:
 5.7–6.8 s without, 1.4–1.9 s with, on the shared 2-core machine), and a worker replaced after
-a timeout answers at once. It is safe with the embedded store: building the app starts no
-thread and keeps no file open (each TinyDB transaction opens its files).
+a crash, a timeout or a ``kill -9`` answers at once.
 
-With PostgreSQL (``PORTAIL_DATABASE_URL``) the store opens a connection pool, with its
-sockets and threads, when the app is built: those must belong to each worker, so the
-workers build their own app, as without this file.
+What a process cannot share with its forks, the PostgreSQL store's pool of connections and
+its threads, is closed by the master before it forks (``pre_fork``) and opened again by each
+worker (``post_fork``); the embedded store keeps no file open between transactions.
 """
-import os
 
-preload_app = not os.environ.get("PORTAIL_DATABASE_URL")
+preload_app = True
+
+
+def pre_fork(server, worker):
+    from runtime.wsgi import before_fork
+
+    before_fork()
+
+
+def post_fork(server, worker):
+    from runtime.wsgi import after_fork
+
+    after_fork()

@@ -3,8 +3,9 @@
     gunicorn -w 2 -b 127.0.0.1:8000 runtime.wsgi:app
 
 Configuration comes from the environment (``PORTAIL_DATA``, ``PORTAIL_BASE_URL``,
-``PORTAIL_SECRET_KEY``, ...; see ``runtime/config.py``). Every worker process
-imports this module and builds its own app over the same data folder.
+``PORTAIL_SECRET_KEY``, ...; see ``runtime/config.py``). gunicorn's master builds the
+app once and forks its workers from it (``gunicorn.conf.py``: ``preload_app`` and the
+two fork hooks below, which give each worker connections of its own).
 
 Time budget: a request answers within a second as a rule and never works more
 than 10 s; gunicorn's ``--timeout`` (30 s by default) kills a worker past it.
@@ -20,3 +21,13 @@ from .logs import configure_logging
 
 configure_logging()
 app = create_app()
+
+
+def before_fork() -> None:
+    """gunicorn's master, before it forks a worker (``gunicorn.conf.py``)."""
+    app.extensions["portail"].store.before_fork()
+
+
+def after_fork() -> None:
+    """A worker just forked from the master (``gunicorn.conf.py``)."""
+    app.extensions["portail"].store.after_fork()

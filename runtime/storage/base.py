@@ -167,5 +167,12 @@ class Store(ABC):
         """Partitions that cannot be read (reported at start-up)."""
         return []
 
+    def before_fork(self) -> None:
+        """The process is about to fork workers that share nothing of it (gunicorn's master with
+        ``preload_app``): let go of what cannot be shared (connections, their threads)."""
+
+    def after_fork(self) -> None:
+        """In a forked worker: open what ``before_fork`` let go of, the worker's own."""
+
     new_id = staticmethod(new_id)
 

@@ -54,6 +54,12 @@ class CachedStore(Store):
     def __getattr__(self, name: str) -> Any:  # root, path, fsync... of the wrapped store
         return getattr(self.inner, name)
 
+    def before_fork(self) -> None:
+        self.inner.before_fork()
+
+    def after_fork(self) -> None:
+        self.inner.after_fork()
+
     @property
     def lock_wait(self) -> float:  # type: ignore[override]
         return self.inner.lock_wait

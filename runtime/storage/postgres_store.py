@@ -292,19 +292,8 @@ class PostgresStore(Store):
                  lock_wait: float = LOCK_WAIT_SECONDS):
         self.url = url
         self.lock_wait = lock_wait
-        self.pool = ConnectionPool(
-            url,
-            min_size=min_size,
-            max_size=max_size,
-            kwargs={"autocommit": True},  # transactions are explicit BEGIN ... COMMIT
-            configure=_configure,
-            # no ``check=``: the pool would sleep a growing backoff (1 s, 2 s, 4 s...) after each dead
-            # connection it finds, so a request after the server dropped them waited 7 to 30 s;
-            # ``_checked_out`` checks and discards them itself, without waiting
-            timeout=30,
-            open=True,
-            name="portail",
-        )
+        self._pool_size = (min_size, max_size)
+        self.pool = self._open_pool()
         self._local = threading.local()
         self.known_partitions: set[str] = set()  # registered in portail_partitions: no need to again
         if check_schema:
@@ -318,8 +307,33 @@ class PostgresStore(Store):
                 self.pool.close()
                 raise SchemaOutdated.for_missing(missing)
 
+    def _open_pool(self) -> ConnectionPool:
+        min_size, max_size = self._pool_size
+        return ConnectionPool(
+            self.url,
+            min_size=min_size,
+            max_size=max_size,
+            kwargs={"autocommit": True},  # transactions are explicit BEGIN ... COMMIT
+            configure=_configure,
+            # no ``check=``: the pool would sleep a growing backoff (1 s, 2 s, 4 s...) after each dead
+            # connection it finds, so a request after the server dropped them waited 7 to 30 s;
+            # ``_checked_out`` checks and discards them itself, without waiting
+            timeout=30,
+            open=True,
+            name="portail",
+        )
+
     def close(self) -> None:
         self.pool.close()
+
+    def before_fork(self) -> None:
+        """The master's connections are closed before it forks: a socket used by two processes
+        mixes their conversations with the server, and the pool's threads do not survive a fork."""
+        self.pool.close()
+
+    def after_fork(self) -> None:
+        self.pool = self._open_pool()
+        self._local = threading.local()
 
     @contextmanager
     def connection(self) -> Iterator[psycopg.Connection]:

@@ -196,8 +196,8 @@ def chaos(servers, url, stop: threading.Event, done: list):
 
     rng = random.Random(14)
     faults = rng.sample(FAULTS, len(FAULTS))
-    # a fault every 0.5–1 s: a killed worker takes about a second to come back (no --preload: each
-    # worker opens its own connections) while the three others of its server and the other server serve
+    # a fault every 0.5–1 s: a killed worker is forked again at once by its master (gunicorn.conf.py:
+    # preload_app) and opens connections of its own, while the three others and the other server serve
     while faults and not stop.wait(rng.uniform(0.5, 1.0)):
         if faults[0] == "kill -9":
             pids = worker_pids(rng.choice(servers))
