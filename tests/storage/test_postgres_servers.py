@@ -33,8 +33,8 @@ from tests.helpers import PASSWORD
 # suite's time on 2 cores).
 CLIENTS = 20
 WORKERS = 4
-FAULTS = ("kill -9", "pg_terminate_backend") * 2  # in a shuffled order, one every 0.5–1 s
-LOAD_SECONDS = (3, 180)  # at least, at most: until the faults are done and enough transmissions acknowledged
+FAULTS = ("kill -9", "pg_terminate_backend") * 2  # in a shuffled order, one every 0.3–0.6 s
+LOAD_SECONDS = (2, 180)  # at least, at most: until the faults are done and enough transmissions acknowledged
 ENOUGH_TRANSMISSIONS = 8
 
 
@@ -196,9 +196,9 @@ def chaos(servers, url, stop: threading.Event, done: list):
 
     rng = random.Random(14)
     faults = rng.sample(FAULTS, len(FAULTS))
-    # a fault every 0.5–1 s: a killed worker is forked again at once by its master (gunicorn.conf.py:
+    # a fault every 0.3–0.6 s: a killed worker is forked again at once by its master (gunicorn.conf.py:
     # preload_app) and opens connections of its own, while the three others and the other server serve
-    while faults and not stop.wait(rng.uniform(0.5, 1.0)):
+    while faults and not stop.wait(rng.uniform(0.3, 0.6)):
         if faults[0] == "kill -9":
             pids = worker_pids(rng.choice(servers))
             if not pids:
