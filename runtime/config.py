@@ -69,6 +69,9 @@ DEFAULTS: dict[str, Any] = {
     "SECURE_COOKIES": False,  # True when served over HTTPS
     "DEV_PAGES": False,  # /dev/outbox, for development only
     "DEMO_DATA": False,
+    # Compiled templates and pages kept for the next processes (runtime/forms/code_folder.py);
+    # empty: DATA_DIR/cache/templates
+    "TEMPLATE_CACHE_DIR": "",
     "SIRET_LOOKUP_URL": "",  # public company directory adapter, off by default
     "SIRET_LOOKUP_TIMEOUT": 3,  # seconds; past it the applicant types the information
     # Outbox of side effects (runtime/domain/effects.py, docs/outbox.md)

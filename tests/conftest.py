@@ -36,11 +36,18 @@ def use_memory_file_system(candidate: Path = Path("/dev/shm"), room: int = 2**30
 use_memory_file_system()
 
 from runtime.clock import Clock
-from tests.harness import build_app, share_rule_parsing, share_url_builders
+from tests.harness import build_app, run_folder, share_rule_parsing, share_url_builders
 
 share_url_builders()
 share_rule_parsing()
 from tests.pg_support import ON_POSTGRES, PgTestDatabase
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_template_code(tmp_path_factory):
+    """The run's processes (xdist workers, the servers the tests start) keep the templates they
+    compile in one folder of the run, as a server's workers do (runtime/forms/code_folder.py)."""
+    os.environ["PORTAIL_TEMPLATE_CACHE_DIR"] = str(run_folder(tmp_path_factory) / "template-code")
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,13 @@ def close_store(app) -> None:
 
 def build_app(data_dir: Path | str, clock: Clock, **overrides: Any):
     return create_app(test_config(data_dir, clock, **overrides))
+
+
+def run_folder(tmp_path_factory) -> Path:
+    """The folder of this test run, shared by its processes: each pytest-xdist worker has its
+    own folder (``popen-gw0``...) inside the run's."""
+    folder = tmp_path_factory.getbasetemp()
+    return folder.parent if os.environ.get("PYTEST_XDIST_WORKER") else folder
 
 
 def share_url_builders() -> None:

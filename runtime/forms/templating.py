@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+import functools
 import re
 import threading
 import weakref
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -19,6 +21,7 @@ from markupsafe import Markup
 from ..formatting import paragraphs, quote
 from ..spec.errors import Error, messages_by_path, summary_errors
 from ..spec.model import Field, Page, Spec
+from .code_folder import CodeFolder
 from .registry import FieldType, field_type
 from .uploads import accept_attribute
 
@@ -271,12 +274,18 @@ class SharedCode(BytecodeCache):
     a process building many apps (the test suite builds one per test) would compile
     ``base.html`` and the macros hundreds of times. Jinja's bytecode cache, kept in
     memory: an entry is reused only by an environment with the same compile options
-    and for the same source text (an edited template is compiled again). A server
-    process builds one app: there it changes nothing.
+    and for the same source text (an edited template is compiled again). An app's
+    environment also keeps its code on disk (``keep_on_disk``, ``code_folder.py``): a
+    server's workers, and the next start, find it compiled.
     """
 
     def __init__(self):
         self._codes: dict[tuple, tuple[str, Any]] = {}
+        self._folders: weakref.WeakKeyDictionary[Any, CodeFolder] = weakref.WeakKeyDictionary()
+
+    def keep_on_disk(self, env, folder: CodeFolder) -> None:
+        """The code this environment compiles is kept in ``folder`` too, and found there first."""
+        self._folders[env] = folder
 
     @staticmethod
     def options(env) -> tuple:
@@ -299,14 +308,25 @@ class SharedCode(BytecodeCache):
         checksum, code = self._codes.get(bucket.key, (None, None))
         if checksum == bucket.checksum:
             bucket.code = code
+            return
+        folder = self._folders.get(bucket.environment)
+        code = folder.load(bucket.key, bucket.checksum) if folder is not None else None
+        if code is not None:
+            bucket.code = code
+            self._codes[bucket.key] = (bucket.checksum, code)
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         self._codes[bucket.key] = (bucket.checksum, bucket.code)  # one assignment: safe across threads
+        folder = self._folders.get(bucket.environment)
+        if folder is not None:
+            folder.save(bucket.key, bucket.checksum, bucket.code)
 
     def forget(self, name_prefix: tuple) -> None:
         """Drop the code of the templates whose (tuple) name starts with ``name_prefix``."""
         for key in [k for k in list(self._codes) if isinstance(k[1], tuple) and k[1][:len(name_prefix)] == name_prefix]:
             self._codes.pop(key, None)
+        for folder in set(self._folders.values()):
+            folder.forget(name_prefix)
 
     def code(self, env, key: tuple, source: str, compile_source):
         """The code of a template built from ``source`` by ``compile_source()`` (not from a file)."""
@@ -548,7 +568,16 @@ def check_templates(env, folder: str) -> None:
     _complete_template_folders.add((folder, names))
 
 
+@functools.cache
+def code_folder(path: str) -> CodeFolder:
+    return CodeFolder(Path(path))
+
+
 def init_app(app) -> None:
     app.jinja_env.bytecode_cache = shared_code
+    folder = app.config.get("TEMPLATE_CACHE_DIR") or (
+        Path(app.config["DATA_DIR"]) / "cache" / "templates" if app.config.get("DATA_DIR") else None)
+    if folder:  # else (an app without a data folder) in memory only
+        shared_code.keep_on_disk(app.jinja_env, code_folder(str(folder)))
     check_templates(app.jinja_env, app.template_folder)
     app.jinja_env.globals["portail_forms"] = FormsHelper()

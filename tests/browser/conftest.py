@@ -13,10 +13,11 @@
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
+
+from tests.harness import run_folder
 
 from .browser_support import (
     AUDITED_SHAPES,
@@ -36,10 +37,7 @@ TEST_TELESERVICES = Path(__file__).parent / "specs"
 @pytest.fixture(scope="session", autouse=True)
 def shared_audits(tmp_path_factory):
     """The run's processes share axe-core's findings by page shape, in the run's folder."""
-    run_folder = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        run_folder = run_folder.parent  # a worker's folder (popen-gw0...) is in the run's
-    AUDITED_SHAPES.share(run_folder / "axe-findings.jsonl")
+    AUDITED_SHAPES.share(run_folder(tmp_path_factory) / "axe-findings.jsonl")
 
 
 @pytest.fixture(scope="package")
