@@ -252,7 +252,8 @@ def run_worker_once(tmp_path, url, specs_dir):
         store.close()
     if left:  # due once their lease or backoff is over
         last_due = max(datetime.fromisoformat(e["next_attempt_at"]) for e in left)
-        time.sleep(max(0.0, (last_due - datetime.now(UTC)).total_seconds()) + 1.1)  # whole seconds stored
+        # due times are stored to the second and compared to the second (runtime/domain/effects.py)
+        time.sleep(max(0.0, (last_due - datetime.now(UTC)).total_seconds()) + 0.1)
     env = dict(os.environ, PORTAIL_DATABASE_URL=url, PORTAIL_DATA=str(tmp_path / "worker"),
                PORTAIL_SPECS_DIR=str(specs_dir), PORTAIL_MAIL_BACKEND="outbox", PORTAIL_OUTBOX_LEASE_SECONDS="2",
                PORTAIL_OUTBOX_RETRY_BASE_SECONDS="1")

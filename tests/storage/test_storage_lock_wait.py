@@ -26,7 +26,7 @@ def hold(store, partition: str, holding: threading.Event, release: threading.Eve
 
 
 def test_a_lock_held_past_the_budget_raises_lock_timeout_and_writes_nothing(store):
-    store.lock_wait = 0.2
+    store.lock_wait = 0.1
     holding, release = threading.Event(), threading.Event()
     holder = hold(store, "tiers/busy", holding, release)
     try:
@@ -44,7 +44,7 @@ def test_a_lock_held_past_the_budget_raises_lock_timeout_and_writes_nothing(stor
 
 
 def test_other_partitions_do_not_wait_for_a_held_one(store):
-    store.lock_wait = 0.2
+    store.lock_wait = 0.1
     holding, release = threading.Event(), threading.Event()
     holder = hold(store, "tiers/busy", holding, release)
     try:
@@ -58,7 +58,7 @@ def test_other_partitions_do_not_wait_for_a_held_one(store):
 
 def test_a_lock_order_inversion_between_threads_ends_in_lock_timeout_not_a_hang(store):
     """Thread 1 nests a then b, thread 2 b then a: without a budget both would wait for ever."""
-    store.lock_wait = 0.3
+    store.lock_wait = 0.15
     barrier = threading.Barrier(2, timeout=30)
     outcomes: dict[str, str] = {}
 
@@ -87,7 +87,7 @@ def test_a_lock_order_inversion_between_threads_ends_in_lock_timeout_not_a_hang(
 
 
 def _nest_in_process(root: str, first: str, second: str, ready, go, result) -> None:
-    store = TinyDBStore(root, fsync=False, lock_wait=0.5)
+    store = TinyDBStore(root, fsync=False, lock_wait=0.25)
     try:
         with store.transaction(first):
             ready.set()
