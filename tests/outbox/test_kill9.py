@@ -144,7 +144,7 @@ def test_kill_9_of_workers_loses_no_index_row_and_no_accuse(tmp_path):
                 Browser(port, "").request("GET", "/healthz")
                 break
             except OSError:
-                time.sleep(0.2)
+                time.sleep(0.05)
         acknowledged: set[str] = set()
         lock = threading.Lock()
 

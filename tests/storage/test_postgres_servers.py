@@ -272,7 +272,7 @@ def wait_up(port, process, deadline=60):
             conn.getresponse().read()
             return
         except OSError:
-            time.sleep(0.3)
+            time.sleep(0.05)
         finally:
             conn.close()
     raise TimeoutError(port)
