@@ -48,7 +48,7 @@ def test_serve_on_a_taken_port_says_so_and_prints_no_url(tmp_path):
 
 
 def test_without_chromium_and_no_right_to_install_it_the_one_command_is_given(tmp_path, monkeypatch):
-    monkeypatch.setattr(prepare_machine, "install_command", lambda: None)
+    monkeypatch.setattr(prepare_machine, "install_command", lambda package="chromium": None)
     problem = prepare_machine.ensure_chromium(tmp_path / "chromium")
     assert "sudo apt-get install -y chromium" in problem
     assert "playwright install" not in problem
@@ -57,7 +57,7 @@ def test_without_chromium_and_no_right_to_install_it_the_one_command_is_given(tm
 def test_with_chromium_present_nothing_is_installed(tmp_path, monkeypatch):
     present = tmp_path / "chromium"
     present.write_text("")
-    monkeypatch.setattr(prepare_machine, "install_command", lambda: (_ for _ in ()).throw(AssertionError))
+    monkeypatch.setattr(prepare_machine, "install_command", lambda package="chromium": (_ for _ in ()).throw(AssertionError))
     assert prepare_machine.ensure_chromium(present) is None
 
 
