@@ -17,6 +17,7 @@ import functools
 import hashlib
 import marshal
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -28,6 +29,7 @@ from types import CodeType
 from .. import ROOT
 
 STALE_AFTER_SECONDS = 86_400  # another stamp's folder (a server not yet upgraded may use it)
+STAMP = re.compile(r"[0-9a-f]{16}")
 
 
 @functools.cache
@@ -90,10 +92,12 @@ class CodeFolder:
         return self.folder / f"{group_of(name)}-{digest[:40]}.code"
 
     def _drop_other_stamps(self) -> None:
+        """Only folders named like a stamp: the configured folder may hold other things."""
         now = time.time()
         for other in self.folder.parent.iterdir():
             try:
-                if other != self.folder and other.is_dir() and now - other.stat().st_mtime > STALE_AFTER_SECONDS:
+                if (other != self.folder and STAMP.fullmatch(other.name) and other.is_dir()
+                        and now - other.stat().st_mtime > STALE_AFTER_SECONDS):
                     shutil.rmtree(other, ignore_errors=True)
             except OSError:
                 continue

@@ -90,3 +90,19 @@ def test_a_process_renders_a_page_another_compiled(tmp_path):
     assert env_two.template_class.from_code(env_two, again, env_two.make_globals(None), None).render(
         items=[1, 2]) == "1, 2, "
     assert code.co_filename == again.co_filename
+
+
+def test_only_old_folders_of_other_stamps_are_dropped(tmp_path):
+    import os
+    import time
+
+    old_stamp, recent_stamp, other = tmp_path / "0123456789abcdef", tmp_path / "fedcba9876543210", tmp_path / "exports"
+    for folder in (old_stamp, recent_stamp, other):
+        folder.mkdir()
+    two_days_ago = time.time() - 2 * 86_400
+    for folder in (old_stamp, other):
+        os.utime(folder, (two_days_ago, two_days_ago))
+    current = CodeFolder(tmp_path)
+    assert current.folder.is_dir()
+    assert not old_stamp.exists()
+    assert recent_stamp.exists() and other.exists()  # another server's, and not a stamp's
