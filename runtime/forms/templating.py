@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import logging
 import re
 import threading
 import weakref
@@ -23,6 +24,8 @@ from ..spec.errors import Error, messages_by_path, summary_errors
 from ..spec.model import Field, Page, Spec
 from .code_folder import CodeFolder
 from .registry import FieldType, field_type
+
+log = logging.getLogger("portail.forms")
 from .uploads import accept_attribute
 
 
@@ -573,11 +576,19 @@ def code_folder(path: str) -> CodeFolder:
     return CodeFolder(Path(path))
 
 
-def init_app(app) -> None:
-    app.jinja_env.bytecode_cache = shared_code
+def keep_code_on_disk(app) -> None:
     folder = app.config.get("TEMPLATE_CACHE_DIR") or (
         Path(app.config["DATA_DIR"]) / "cache" / "templates" if app.config.get("DATA_DIR") else None)
-    if folder:  # else (an app without a data folder) in memory only
+    if not folder:  # an app without a data folder: in memory only
+        return
+    try:
         shared_code.keep_on_disk(app.jinja_env, code_folder(str(folder)))
+    except OSError as error:  # a read-only or wrong folder slows the first pages, never the start
+        log.warning("Gabarits compilés gardés en mémoire seulement : %s (%s)", folder, error)
+
+
+def init_app(app) -> None:
+    app.jinja_env.bytecode_cache = shared_code
+    keep_code_on_disk(app)
     check_templates(app.jinja_env, app.template_folder)
     app.jinja_env.globals["portail_forms"] = FormsHelper()

@@ -106,3 +106,12 @@ def test_only_old_folders_of_other_stamps_are_dropped(tmp_path):
     assert current.folder.is_dir()
     assert not old_stamp.exists()
     assert recent_stamp.exists() and other.exists()  # another server's, and not a stamp's
+
+
+def test_a_folder_that_cannot_be_made_leaves_the_portal_working(make_app, tmp_path, caplog):
+    taken = tmp_path / "un-fichier"
+    taken.write_text("pas un dossier")
+    app = make_app(TEMPLATE_CACHE_DIR=str(taken / "templates"))
+    response = app.test_client().get("/connexion")
+    assert response.status_code == 200 and "Se connecter" in response.get_data(as_text=True)
+    assert "Gabarits compilés gardés en mémoire seulement" in caplog.text
