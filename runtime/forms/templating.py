@@ -24,9 +24,9 @@ from ..spec.errors import Error, messages_by_path, summary_errors
 from ..spec.model import Field, Page, Spec
 from .code_folder import CodeFolder
 from .registry import FieldType, field_type
+from .uploads import accept_attribute
 
 log = logging.getLogger("portail.forms")
-from .uploads import accept_attribute
 
 
 def anchor(path: str) -> str:
