@@ -374,6 +374,16 @@ AXE_VIOLATIONS = """options => axe.run(document, options).then(results => result
     nodes: v.nodes.map(n => ({target: n.target, html: n.html, failureSummary: n.failureSummary || ""})),
 })))"""
 
+# The audit copy's next page, written into the same window: axe-core, loaded in that window,
+# stays (``document.open`` keeps the window since Chromium 79). Resolves once the page's
+# stylesheet is applied (the window's load event), as a navigation would.
+REWRITE_DOCUMENT = """html => new Promise(resolve => {
+    document.open();
+    window.addEventListener("load", () => resolve(document.styleSheets.length), {once: true});
+    document.write(html);
+    document.close();
+})"""
+
 
 @functools.cache
 def axe_source() -> str:
@@ -504,6 +514,7 @@ class Journey:
         self.context = context
         self.browser = browser
         self._audit_context = None
+        self._audit_page = None
         self.page = context.new_page()
         self.page.set_default_timeout(10_000)
         self.page.portail_journey = self  # read by the settling click and press
@@ -588,18 +599,23 @@ class Journey:
 
     def _audit_copy(self, html: str | None = None):
         """axe-core needs JavaScript: audit the JS-off page's exact HTML in a JS-on page
-        where the portal's own scripts are blocked, so the DOM stays the one the user saw."""
-        if self._audit_context is None:
+        where the portal's own scripts are blocked, so the DOM stays the one the user saw.
+        The first copy is served from the portal's origin, so the stylesheet (contrast checks)
+        loads as in the real page; the next ones are written into that window, where axe-core
+        is already loaded (a navigation cost half a second, and axe-core's injection again)."""
+        html = self.page.content() if html is None else html
+        if self._audit_page is None:
+            self._audit_html = html
             self._audit_context = self.browser.new_context(java_script_enabled=True, locale="fr-FR")
             self._audit_context.route("**/*.js", lambda route: route.abort())
             self._audit_context.route(
                 self.server.url + "/__audit__", lambda route: route.fulfill(body=self._audit_html, content_type="text/html")
             )
-        self._audit_html = self.page.content() if html is None else html
-        audit_page = self._audit_context.pages[0] if self._audit_context.pages else self._audit_context.new_page()
-        # Served from the portal's origin so the stylesheet (contrast checks) loads as in the real page.
-        audit_page.goto(self.server.url + "/__audit__")
-        return audit_page
+            self._audit_page = self._audit_context.new_page()
+            self._audit_page.goto(self.server.url + "/__audit__")
+        else:
+            self._audit_page.evaluate(REWRITE_DOCUMENT, html)
+        return self._audit_page
 
     def close(self) -> None:
         if self._audit_context is not None:

@@ -57,3 +57,29 @@ def test_audit_catches_an_unlabelled_input(new_journey, screens, live_server, js
     journey.step("page sans libelle")
     assert [f.rule for f in screens.findings] == ["label"]
     screens.findings.clear()
+
+
+def test_audits_without_javascript_see_each_page_and_its_stylesheet(new_journey, screens, live_server):
+    """A JS-off page is audited in a copy where axe-core runs: the second copy of a journey is
+    written into the first one's window, and must be the new page, styled as the real one."""
+    journey = new_journey("controle", js=False)
+    journey.goto("/connexion")
+    real = journey.page.content()
+    faulty = real.replace("<main", '<main><input type="text" id="champ-sans-libelle"></main><main hidden', 1)
+    for name, html in (("bonne", real), ("mauvaise", faulty)):
+        journey.context.route(f"{live_server.url}/__{name}_page__", _serving(html))
+    journey.goto("/__bonne_page__")
+    journey.step("page correcte")
+    assert screens.findings == []
+    journey.goto("/__mauvaise_page__")
+    journey.step("page sans libelle")
+    assert [f.rule for f in screens.findings] == ["label"]
+    screens.findings.clear()
+    copy = journey._audit_page
+    assert copy.locator("#champ-sans-libelle").count() == 1
+    style = "getComputedStyle(document.querySelector('h1')).cssText"
+    assert copy.evaluate(style) == journey.page.evaluate(style)
+
+
+def _serving(html: str):
+    return lambda route: route.fulfill(body=html, content_type="text/html")
