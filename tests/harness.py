@@ -17,6 +17,7 @@
 """
 from __future__ import annotations
 
+import multiprocessing
 import os
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,21 @@ def run_folder(tmp_path_factory) -> Path:
     own folder (``popen-gw0``...) inside the run's."""
     folder = tmp_path_factory.getbasetemp()
     return folder.parent if os.environ.get("PYTEST_XDIST_WORKER") else folder
+
+
+# What the tests' worker processes run: imported once by the process they are forked from.
+PRELOADED_MODULES = ["tests.storage.writer", "tests.tiers.race_worker"]
+
+
+def preloaded_processes():
+    """The ``multiprocessing`` context of the tests' worker processes (writers killed mid-write,
+    races between two processes): each is forked from one server process per test process that
+    has imported the portal's stores and app once (``forkserver``). A start then costs a fork,
+    not an interpreter and its imports (a third of a second with psycopg on a small machine,
+    for each of the 40 writers killed); what the process runs is the same code."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOADED_MODULES)
+    return context
 
 
 def share_url_builders() -> None:

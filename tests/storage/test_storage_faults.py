@@ -2,28 +2,53 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from runtime.storage.tinydb_store import TinyDBStore
+from tests.harness import preloaded_processes
+from tests.storage import writer
 
-WRITER = str(Path(__file__).with_name("writer.py"))
 # Each run is a process start and a kill 0 to 20 ms into its fsynced writes; 40 runs leave
 # several torn temporary files (asserted), which is what the test is about.
 KILLED_WRITERS = 40
 
 
-def start_writer(root, partition, count, tag):
-    return subprocess.Popen(
-        [sys.executable, WRITER, str(root), partition, str(count), tag],
-        stdout=subprocess.PIPE, text=True,
-    )
+class Writer:
+    """A writer process (``tests/storage/writer.py``) and the ids it acknowledged, in order."""
+
+    def __init__(self, root, partition: str, count: int, tag: str):
+        context = preloaded_processes()
+        self.acknowledgements, sending_end = context.Pipe(duplex=False)
+        self.process = context.Process(target=writer.write, args=(sending_end, str(root), partition, count, tag))
+        self.process.start()
+        sending_end.close()
+
+    def first_id(self, timeout: float = 60) -> str:
+        """The first acknowledged id: the writer is in its write loop now."""
+        assert self.acknowledgements.poll(timeout), "the writer acknowledged nothing"
+        return self.acknowledgements.recv_bytes().decode()
+
+    def kill(self) -> None:
+        os.kill(self.process.pid, signal.SIGKILL)
+
+    def ids(self, timeout: float = 120) -> list[str]:
+        """Every id acknowledged until the process ended (done, or killed), then reaped."""
+        received = []
+        while self.acknowledgements.poll(timeout):
+            try:
+                received.append(self.acknowledgements.recv_bytes().decode())
+            except EOFError:
+                break
+        self.acknowledgements.close()
+        self.process.join(timeout)
+        return received
+
 
 
 def assert_every_file_is_valid_json(root):
@@ -38,9 +63,9 @@ def assert_every_file_is_valid_json(root):
 @pytest.mark.parametrize("layout", ["same partition", "different partitions"])
 def test_four_processes_of_100_writes_lose_nothing(tmp_path, layout):
     partitions = ["tiers/shared"] * 4 if layout == "same partition" else [f"tiers/t{i}" for i in range(4)]
-    writers = [start_writer(tmp_path, p, 100, f"w{i}") for i, p in enumerate(partitions)]
-    acknowledged = [w.communicate(timeout=120)[0].split() for w in writers]
-    assert [w.returncode for w in writers] == [0, 0, 0, 0]
+    writers = [Writer(tmp_path, p, 100, f"w{i}") for i, p in enumerate(partitions)]
+    acknowledged = [w.ids() for w in writers]
+    assert [w.process.exitcode for w in writers] == [0, 0, 0, 0]
 
     store = TinyDBStore(tmp_path)
     docs = [d for name in store.partitions("tiers/") for d in store.read(name).table("docs").all()]
@@ -58,13 +83,11 @@ def test_writers_killed_at_random_moments_lose_no_acknowledged_write(tmp_path):
     acknowledged: set[str] = set()
     store = TinyDBStore(tmp_path)
     for run in range(KILLED_WRITERS):
-        writer = start_writer(tmp_path, "tiers/victim", 0, f"run{run}")
-        acknowledged.add(writer.stdout.readline().strip())  # it is in its write loop now
+        victim = Writer(tmp_path, "tiers/victim", 0, f"run{run}")
+        acknowledged.add(victim.first_id())
         time.sleep(rng.uniform(0, 0.02))
-        writer.send_signal(signal.SIGKILL)
-        acknowledged.update(writer.stdout.read().split())
-        writer.wait()
-        writer.stdout.close()
+        victim.kill()
+        acknowledged.update(victim.ids())
         stored = {d["id"] for d in store.read("tiers/victim").table("docs").all()}
         missing = acknowledged - stored
         assert not missing, f"run {run}: acknowledged writes lost: {sorted(missing)[:3]}"

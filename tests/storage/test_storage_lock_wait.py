@@ -3,13 +3,13 @@ the wait budget of every backend, a lock-order inversion between threads and
 between processes (TinyDB ``flock``). The 503 page of a request: tests/demandes/test_robustness.py."""
 from __future__ import annotations
 
-import multiprocessing
 import threading
 
 import pytest
 
 from runtime.storage.base import LockTimeout, StorageError
-from runtime.storage.tinydb_store import TinyDBStore
+from tests.harness import preloaded_processes
+from tests.storage.writer import nest
 
 
 def hold(store, partition: str, holding: threading.Event, release: threading.Event) -> threading.Thread:
@@ -86,27 +86,14 @@ def test_a_lock_order_inversion_between_threads_ends_in_lock_timeout_not_a_hang(
         assert (store.read(first).table("docs").get(name) is not None) == (outcome == "written")
 
 
-def _nest_in_process(root: str, first: str, second: str, ready, go, result) -> None:
-    store = TinyDBStore(root, fsync=False, lock_wait=0.25)
-    try:
-        with store.transaction(first):
-            ready.set()
-            go.wait(30)
-            with store.transaction(second) as inner:
-                inner.table("docs").insert({"by": first})
-        result.put("written")
-    except LockTimeout:
-        result.put("timeout")
-
-
 def test_a_lock_order_inversion_between_processes_ends_in_lock_timeout_not_a_hang(tmp_path):
     """Two worker processes taking two partition files in opposite orders (``flock``)."""
-    context = multiprocessing.get_context("spawn")
+    context = preloaded_processes()
     go, result = context.Event(), context.Queue()
     readies = [context.Event(), context.Event()]
     processes = [
-        context.Process(target=_nest_in_process, args=(str(tmp_path), "tiers/a", "tiers/b", readies[0], go, result)),
-        context.Process(target=_nest_in_process, args=(str(tmp_path), "tiers/b", "tiers/a", readies[1], go, result)),
+        context.Process(target=nest, args=(str(tmp_path), "tiers/a", "tiers/b", readies[0], go, result)),
+        context.Process(target=nest, args=(str(tmp_path), "tiers/b", "tiers/a", readies[1], go, result)),
     ]
     for process in processes:
         process.start()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import random
-import signal
 import threading
 import time
 from datetime import timedelta
@@ -15,7 +14,7 @@ import pytest
 from runtime.storage.base import NotFound, StorageError
 from runtime.storage.files import FileTooLarge
 from runtime.storage.pg_schema import SchemaOutdated, require_current
-from tests.storage.test_storage_faults import start_writer
+from tests.storage.test_storage_faults import Writer
 
 
 def test_the_portal_refuses_an_outdated_schema_naming_the_command(pg_store):
@@ -164,9 +163,9 @@ def test_sweep_removes_old_orphans_only(pg_files, pg_store):
 @pytest.mark.parametrize("layout", ["same partition", "different partitions"])
 def test_four_processes_of_100_writes_lose_nothing(pg_url, pg_store, layout):
     partitions = ["tiers/shared"] * 4 if layout == "same partition" else [f"tiers/t{i}" for i in range(4)]
-    writers = [start_writer(pg_url, p, 100, f"w{i}") for i, p in enumerate(partitions)]
-    acknowledged = [w.communicate(timeout=120)[0].split() for w in writers]
-    assert [w.returncode for w in writers] == [0, 0, 0, 0]
+    writers = [Writer(pg_url, p, 100, f"w{i}") for i, p in enumerate(partitions)]
+    acknowledged = [w.ids() for w in writers]
+    assert [w.process.exitcode for w in writers] == [0, 0, 0, 0]
     docs = [d for name in pg_store.partitions("tiers/") for d in pg_store.read(name).table("docs").all()]
     assert len({d["id"] for d in docs}) == len(docs) == 400
     assert {d["id"] for d in docs} == {i for ids in acknowledged for i in ids}
@@ -179,13 +178,11 @@ def test_writers_killed_at_random_moments_lose_no_acknowledged_write(pg_url, pg_
     rng = random.Random(20261128)
     acknowledged: set[str] = set()
     for run in range(12):  # each run: a process start, a pool, a kill 0 to 50 ms into its writes
-        writer = start_writer(pg_url, "tiers/victim", 0, f"run{run}")
-        acknowledged.add(writer.stdout.readline().strip())
+        victim = Writer(pg_url, "tiers/victim", 0, f"run{run}")
+        acknowledged.add(victim.first_id())
         time.sleep(rng.uniform(0, 0.05))
-        writer.send_signal(signal.SIGKILL)
-        acknowledged.update(writer.stdout.read().split())
-        writer.wait()
-        writer.stdout.close()
+        victim.kill()
+        acknowledged.update(victim.ids())
         stored = {d["id"] for d in pg_store.read("tiers/victim").table("docs").all()}
         assert not acknowledged - stored, f"run {run}: acknowledged writes lost"
     assert len(acknowledged) > 12

@@ -1,12 +1,12 @@
-"""A writer process for the concurrency and SIGKILL tests (not a test module).
-
-Usage: python writer.py ROOT PARTITION COUNT TAG   (ROOT: a folder, or a postgresql:// URL)
-Inserts COUNT documents (COUNT 0: until killed), printing each id on stdout
-only once its transaction has returned, i.e. once the write is acknowledged.
+"""The worker processes of the concurrency and SIGKILL tests (not a test module): started
+through ``tests.harness.preloaded_processes``, which has imported this module, hence the stores.
 """
-import sys
+from __future__ import annotations
+
 from itertools import count as forever
 
+from runtime.storage.base import LockTimeout
+from runtime.storage.postgres_store import PostgresStore
 from runtime.storage.tinydb_store import TinyDBStore
 
 # These writers test durability, not the request budget: four fsynced writers on one partition of a
@@ -15,21 +15,32 @@ LOCK_WAIT_SECONDS = 120
 
 
 def open_store(root: str):
+    """``root``: a folder, or a postgresql:// URL."""
     if root.startswith("postgresql://"):
-        from runtime.storage.postgres_store import PostgresStore
-
         return PostgresStore(root, min_size=1, max_size=2, lock_wait=LOCK_WAIT_SECONDS)
     return TinyDBStore(root, lock_wait=LOCK_WAIT_SECONDS)
 
 
-def main(root: str, partition: str, total: int, tag: str) -> None:
+def write(acknowledgements, root: str, partition: str, total: int, tag: str) -> None:
+    """Insert ``total`` documents (0: until killed), sending each id on ``acknowledgements`` only
+    once its transaction has returned, i.e. once the write is acknowledged."""
     store = open_store(root)
     for n in range(total) if total else forever():
         with store.transaction(partition) as part:
             doc_id = part.table("docs").insert({"writer": tag, "n": n, "payload": "x" * 200})
-        sys.stdout.write(doc_id + "\n")
-        sys.stdout.flush()
+        acknowledgements.send_bytes(doc_id.encode())
 
 
-if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4])
+def nest(root: str, first: str, second: str, ready, go, result) -> None:
+    """Hold ``first``, then take ``second`` (the lock-order inversion test); ``result`` gets
+    "written" or "timeout"."""
+    store = TinyDBStore(root, fsync=False, lock_wait=0.25)
+    try:
+        with store.transaction(first):
+            ready.set()
+            go.wait(30)
+            with store.transaction(second) as inner:
+                inner.table("docs").insert({"by": first})
+        result.put("written")
+    except LockTimeout:
+        result.put("timeout")

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import traceback
 
+from runtime.app import create_app
+from runtime.storage.repositories.tiers import SiretTaken
+
 
 def create_same_sirets(data_dir: str, store: str, account_id: str, sirets: list[str], barrier, results) -> None:
     """On its own app instance (``store``: the suite's; PostgreSQL from the inherited environment), try to create a Tiers for each SIRET, in step with the other worker.
@@ -17,9 +20,6 @@ def create_same_sirets(data_dir: str, store: str, account_id: str, sirets: list[
 
 
 def _create_all(data_dir, store, account_id, sirets, barrier, results) -> None:
-    from runtime.app import create_app
-    from runtime.storage.repositories.tiers import SiretTaken
-
     app = create_app({"TESTING": True, "DATA_DIR": data_dir, "STORE": store, "SECRET_KEY": "course",
                       "CAPTCHA_BACKEND": "test"})
     repo = app.extensions["portail"].repos.tiers

@@ -1,11 +1,10 @@
 """Two processes (two app instances on the same store: the suite's) create the same SIRET at the same moment."""
 from __future__ import annotations
 
-import multiprocessing
-
 import pytest
 
 from runtime.app import create_app
+from tests.harness import preloaded_processes
 from tests.pg_support import SUITE_STORE
 from tests.tiers.race_worker import create_same_sirets
 
@@ -17,7 +16,7 @@ ACCOUNTS = ["a" * 32, "b" * 32]
 def test_same_siret_in_two_processes_gives_one_tiers(tmp_path):
     data_dir = str(tmp_path / "data")
     create_app({"DATA_DIR": data_dir, "STORE": SUITE_STORE, "SECRET_KEY": "course", "CAPTCHA_BACKEND": "test"})
-    ctx = multiprocessing.get_context("spawn")
+    ctx = preloaded_processes()
     barrier, results = ctx.Barrier(len(ACCOUNTS)), ctx.Queue()
     workers = [ctx.Process(target=create_same_sirets, args=(data_dir, SUITE_STORE, account, SIRETS, barrier, results))
                for account in ACCOUNTS]
