@@ -64,6 +64,23 @@ def close_store(app) -> None:
         close()
 
 
+def run_worker_once(environment: dict[str, str]):
+    """A pass of ``portail worker --once`` on the portal ``environment`` configures (``PORTAIL_*``
+    variables, as the service reads them), in this process: the command's app and its pass
+    (``runtime.worker.run_once``), without a process start and the portal's import (a second on
+    a small machine; the command itself: tests/outbox/test_worker_command.py)."""
+    from unittest import mock
+
+    from runtime.worker import run_once
+
+    with mock.patch.dict(os.environ, environment):
+        app = create_app()
+        try:
+            return run_once(app)
+        finally:
+            close_store(app)
+
+
 def build_app(data_dir: Path | str, clock: Clock, **overrides: Any):
     return create_app(test_config(data_dir, clock, **overrides))
 

@@ -27,6 +27,7 @@ from runtime.storage.index import DemandeIndex
 from runtime.storage.tinydb_store import TinyDBStore
 from tests.browser.browser_support import free_port
 from tests.demandes.support import SPECS, fill_valid, make_tiers, quick_account, set_today, sign_in, start
+from tests.harness import run_worker_once
 
 # Enough transmissions in flight for kills to cut some (asserted below), few enough for the
 # suite's budget (issue 12): every acknowledged one must still be indexed with its accusés.
@@ -180,10 +181,9 @@ def test_kill_9_of_workers_loses_no_index_row_and_no_accuse(tmp_path):
     # due times are stored to the second and compared to the second (runtime/domain/effects.py).
     last_due = max((datetime.fromisoformat(e["next_attempt_at"]) for e in left), default=datetime.now(UTC))
     time.sleep(max(0.0, (last_due - datetime.now(UTC)).total_seconds()) + 0.1)
-    result = subprocess.run([sys.executable, "-c", "from runtime.cli import main; main()", "worker", "--once"], check=False,
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    print(f"{kills} workers tués, {len(CUT_REQUESTS)} transmission(s) coupée(s), {len(left)} effet(s) laissé(s) en attente, worker : {result.stdout.strip()}")
+    done = run_worker_once(env)
+    print(f"{kills} workers tués, {len(CUT_REQUESTS)} transmission(s) coupée(s), {len(left)} effet(s) laissé(s) en attente, "
+          f"worker : {done.effects} effet(s) livré(s)")
 
     index = DemandeIndex(store)
     mails = Outbox(data_dir / "outbox").messages()

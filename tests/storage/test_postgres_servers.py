@@ -26,6 +26,7 @@ import pytest
 
 from runtime import ROOT
 from tests.demandes.support import PDF
+from tests.harness import run_worker_once
 from tests.helpers import PASSWORD
 
 # The load of issue 14 (20 clients on two servers of 4 workers). The servers acknowledge about ten
@@ -237,7 +238,7 @@ def start_server(tmp_path, name, url, specs_dir, port):
     return process, log
 
 
-def run_worker_once(tmp_path, url, specs_dir):
+def deliver_what_is_left(tmp_path, url, specs_dir):
     """What the worker service does after the storm: effects left by killed requests (lease over)
     and by failed deliveries (backoff) are delivered."""
     from datetime import UTC, datetime
@@ -257,9 +258,7 @@ def run_worker_once(tmp_path, url, specs_dir):
     env = dict(os.environ, PORTAIL_DATABASE_URL=url, PORTAIL_DATA=str(tmp_path / "worker"),
                PORTAIL_SPECS_DIR=str(specs_dir), PORTAIL_MAIL_BACKEND="outbox", PORTAIL_OUTBOX_LEASE_SECONDS="2",
                PORTAIL_OUTBOX_RETRY_BASE_SECONDS="1")
-    result = subprocess.run([sys.executable, "-c", "from runtime.cli import main; main()", "worker", "--once"],
-                            check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-3000:]
+    run_worker_once(env)
 
 
 def wait_up(port, process, deadline=60):
@@ -352,7 +351,7 @@ def test_two_servers_lose_no_acknowledged_write_under_kills(tmp_path, pg_url):
     assert any(f == "kill -9" for f in faults) and any(f.startswith("pg_terminate") for f in faults), faults
     logs = "".join((tmp_path / f"server{i}.log").read_text(errors="replace") for i in range(2))
     assert journal.saves and journal.transmitted, (journal.failures, logs[-6000:])
-    run_worker_once(tmp_path, pg_url, specs_dir)
+    deliver_what_is_left(tmp_path, pg_url, specs_dir)
     store = PostgresStore(pg_url)
     try:
         demandes = {
