@@ -471,7 +471,7 @@ def wait_until_ready(page, js: bool) -> None:
     question not hidden yet, a total not computed). On a page that did not change, this
     returns at once."""
     page.wait_for_load_state("domcontentloaded")
-    if js:
+    if js and not page.evaluate(PORTAIL_READY):  # a look is a quarter of a wait's cost
         page.wait_for_function(PORTAIL_READY)
 
 
