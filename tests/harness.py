@@ -101,7 +101,9 @@ def preloaded_processes():
     races between two processes): each is forked from one server process per test process that
     has imported the portal's stores and app once (``forkserver``). A start then costs a fork,
     not an interpreter and its imports (a third of a second with psycopg on a small machine,
-    for each of the 40 writers killed); what the process runs is the same code."""
+    for each of the 40 writers killed); what the process runs is the same code. They inherit the
+    environment of that server, i.e. of the test process when it first started one: pass what
+    a test sets (a store's URL, a data folder) as arguments."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOADED_MODULES)
     return context

@@ -7,21 +7,21 @@ from runtime.app import create_app
 from runtime.storage.repositories.tiers import SiretTaken
 
 
-def create_same_sirets(data_dir: str, store: str, account_id: str, sirets: list[str], barrier, results) -> None:
-    """On its own app instance (``store``: the suite's; PostgreSQL from the inherited environment), try to create a Tiers for each SIRET, in step with the other worker.
+def create_same_sirets(config: dict, account_id: str, sirets: list[str], barrier, results) -> None:
+    """On its own app instance (``config``: the test's, its store included), try to create a Tiers
+    for each SIRET, in step with the other worker.
 
     Any unexpected error is reported on ``results`` so the test fails at once, not on a timeout.
     """
     try:
-        _create_all(data_dir, store, account_id, sirets, barrier, results)
+        _create_all(config, account_id, sirets, barrier, results)
     except Exception:  # noqa: BLE001
         barrier.abort()
         results.put(("", account_id, "error", traceback.format_exc()))
 
 
-def _create_all(data_dir, store, account_id, sirets, barrier, results) -> None:
-    app = create_app({"TESTING": True, "DATA_DIR": data_dir, "STORE": store, "SECRET_KEY": "course",
-                      "CAPTCHA_BACKEND": "test"})
+def _create_all(config, account_id, sirets, barrier, results) -> None:
+    app = create_app({"TESTING": True, **config})
     repo = app.extensions["portail"].repos.tiers
     for siret in sirets:
         barrier.wait(timeout=30)

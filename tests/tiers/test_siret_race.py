@@ -1,6 +1,8 @@
 """Two processes (two app instances on the same store: the suite's) create the same SIRET at the same moment."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from runtime.app import create_app
@@ -14,11 +16,13 @@ ACCOUNTS = ["a" * 32, "b" * 32]
 
 @pytest.mark.slow
 def test_same_siret_in_two_processes_gives_one_tiers(tmp_path):
-    data_dir = str(tmp_path / "data")
-    create_app({"DATA_DIR": data_dir, "STORE": SUITE_STORE, "SECRET_KEY": "course", "CAPTCHA_BACKEND": "test"})
+    # Passed whole to the workers: they inherit the environment of the process they are forked from.
+    config = {"DATA_DIR": str(tmp_path / "data"), "STORE": SUITE_STORE, "SECRET_KEY": "course",
+              "CAPTCHA_BACKEND": "test", "DATABASE_URL": os.environ.get("PORTAIL_DATABASE_URL", "")}
+    create_app(config)
     ctx = preloaded_processes()
     barrier, results = ctx.Barrier(len(ACCOUNTS)), ctx.Queue()
-    workers = [ctx.Process(target=create_same_sirets, args=(data_dir, SUITE_STORE, account, SIRETS, barrier, results))
+    workers = [ctx.Process(target=create_same_sirets, args=(config, account, SIRETS, barrier, results))
                for account in ACCOUNTS]
     for worker in workers:
         worker.start()
@@ -30,7 +34,7 @@ def test_same_siret_in_two_processes_gives_one_tiers(tmp_path):
         worker.join(timeout=30)
         assert worker.exitcode == 0
 
-    app = create_app({"DATA_DIR": data_dir, "STORE": SUITE_STORE, "SECRET_KEY": "course", "CAPTCHA_BACKEND": "test"})
+    app = create_app(config)
     services = app.extensions["portail"]
     for siret in SIRETS:
         mine = [o for o in outcomes if o[0] == siret]
