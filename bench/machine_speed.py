@@ -3,7 +3,7 @@
     .venv/bin/python bench/machine_speed.py
 
 Machines of the same kind differ: the same commit's non-browser suite took 38.7 s (median) on one
-2-core machine and 84 s on the next, its whole suite 3 min 45 s and 8 min 12 s. The suite's time
+2-core machine and 94–96 s on the next, its whole suite 3 min 45 s and 9 min 09 s. The suite's time
 goals, and the bench's figures, are read beside this one: the median of seven runs of a fixed
 single-core workload (integer arithmetic, a Jinja page, JSON), in milliseconds. A shared machine's
 speed also drifts within minutes (410 to 840 ms here within a quarter of an hour): run it just
