@@ -91,8 +91,14 @@ class Required:
         self.field_flags = {"required": True}
 
     def __call__(self, form, field):
-        if field.data is None or field.data in ("", [], False):
+        if is_unanswered(field.data):
             raise StopValidation(self.message)
+
+
+def is_unanswered(data: Any) -> bool:
+    """Nothing typed, nothing chosen, a box left unticked; a number 0 is an answer
+    (``0 == False`` in Python, hence the identity test)."""
+    return data is None or data is False or (isinstance(data, (str, list)) and not data)
 
 
 class Check:

@@ -219,3 +219,12 @@ def test_table_with_choice_and_yes_no_columns(ctx):
                                   form=result.form, page=spec.page("p"), spec=spec)
     assert '<option value="false" selected>Non</option>' in html
     assert '<option value="etat" selected>État</option>' in html
+
+
+@pytest.mark.parametrize("kind", ["integer", "amount", "decimal", "percentage"])
+def test_a_required_number_answered_zero_is_answered(ctx, kind):
+    zero = Field("nombre", kind, label="Nombre", required=True, options={"min": 0, "max": 0})
+    spec = Spec(id="z", kind="teleservice", version="1", title="Z", digest=f"zero-{kind}",
+                pages=(Page(id="p", title="P", fields=(zero,)),))
+    assert messages(post(spec, "p", {"nombre": "0"})) == {}
+    assert messages(post(spec, "p", {"nombre": ""})) == {"nombre": "Renseignez le champ «\u00a0Nombre\u00a0»."}
