@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +109,24 @@ def preloaded_processes():
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOADED_MODULES)
     return context
+
+
+def stop_server(process: subprocess.Popen, grace_seconds: float = 5) -> None:
+    """Stop a server started in its own session (gunicorn, ``portail serve``) and its workers:
+    SIGTERM to the group, then SIGKILL to whatever is left after ``grace_seconds``. A gunicorn
+    worker forked just as SIGTERM arrives still runs the master's handlers, which only queue the
+    signal for the master: that worker lives on until gunicorn's own graceful timeout (30 s), so
+    a test waiting for it would time out instead of checking what it is about."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=grace_seconds)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+    except ProcessLookupError:
+        pass
 
 
 def share_url_builders() -> None:

@@ -14,7 +14,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -26,7 +25,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from tests.harness import CHEAP_ARGON2
+from tests.harness import CHEAP_ARGON2, stop_server
 from tests.pg_support import ON_POSTGRES, PgTestDatabase
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -189,15 +188,8 @@ class LiveServer:
         raise RuntimeError(f"Le portail ne répond pas sur {self.url} après {timeout} s :\n{self.log()}")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-            except ProcessLookupError:
-                pass
+        if self.process is not None:
+            stop_server(self.process, grace_seconds=10)
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None

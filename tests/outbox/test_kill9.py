@@ -27,7 +27,7 @@ from runtime.storage.index import DemandeIndex
 from runtime.storage.tinydb_store import TinyDBStore
 from tests.browser.browser_support import free_port
 from tests.demandes.support import SPECS, fill_valid, make_tiers, quick_account, set_today, sign_in, start
-from tests.harness import run_worker_once
+from tests.harness import run_worker_once, stop_server
 
 # Enough transmissions in flight for kills to cut some (asserted below), few enough for the
 # suite's budget (issue 12): every acknowledged one must still be indexed with its accusés.
@@ -169,8 +169,7 @@ def test_kill_9_of_workers_loses_no_index_row_and_no_accuse(tmp_path):
         for thread in threads:
             thread.join()
     finally:
-        os.killpg(gunicorn.pid, signal.SIGTERM)
-        gunicorn.wait(timeout=30)
+        stop_server(gunicorn)
         log.close()
     assert kills >= 3 and CUT_REQUESTS, "no transmission was cut by a kill: the test proved nothing"
     assert len(acknowledged) == CLIENTS, (tmp_path / "gunicorn.log").read_text()[-3000:]

@@ -26,7 +26,7 @@ import pytest
 
 from runtime import ROOT
 from tests.demandes.support import PDF
-from tests.harness import run_worker_once
+from tests.harness import run_worker_once, stop_server
 from tests.helpers import PASSWORD
 
 # The load of issue 14 (20 clients on two servers of 4 workers). The servers acknowledge about ten
@@ -344,8 +344,7 @@ def test_two_servers_lose_no_acknowledged_write_under_kills(tmp_path, pg_url):
             thread.join(timeout=90)
     finally:
         for process, log in servers:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
+            stop_server(process)
             log.close()
 
     assert any(f == "kill -9" for f in faults) and any(f.startswith("pg_terminate") for f in faults), faults
