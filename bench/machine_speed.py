@@ -5,9 +5,14 @@
 Machines of the same kind differ: the same commit's non-browser suite took 38.7 s (median) on one
 2-core machine and 94–96 s on the next, its whole suite 3 min 45 s and 9 min 09 s. The suite's time
 goals, and the bench's figures, are read beside this one: the median of seven runs of a fixed
-single-core workload (integer arithmetic, a Jinja page, JSON), in milliseconds. A shared machine's
-speed also drifts within minutes (410 to 840 ms here within a quarter of an hour): run it just
-before and just after what is measured.
+single-core workload (integer arithmetic, a Jinja page, JSON), in milliseconds. As measured:
+
+    machine speed   non-browser suite   whole suite
+    394–842 ms      74–85 s             7 min 46 s – 7 min 52 s   (2026-11-28)
+    210–221 ms      29–33 s             3 min 02 s – 3 min 22 s   (2026-11-29)
+
+A shared machine's speed also drifts within minutes (410 to 840 ms within a quarter of an hour on
+the first): run it just before and just after what is measured.
 """
 from __future__ import annotations
 
