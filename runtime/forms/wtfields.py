@@ -14,6 +14,7 @@ from wtforms import Field as WTField
 from wtforms.validators import StopValidation
 
 from ..spec.answers_schema import CONTROL_CHARACTERS
+from ..spec.conditions import is_missing
 
 CONTROL_MESSAGE = ("Ce champ contient des caractères non autorisés (caractères de contrôle) : "
                    "effacez son contenu et saisissez de nouveau le texte.")
@@ -91,14 +92,9 @@ class Required:
         self.field_flags = {"required": True}
 
     def __call__(self, form, field):
-        if is_unanswered(field.data):
+        # A required box must be ticked; a number 0 is an answer (``0 == False``: identity test).
+        if is_missing(field.data) or field.data is False:
             raise StopValidation(self.message)
-
-
-def is_unanswered(data: Any) -> bool:
-    """Nothing typed, nothing chosen, a box left unticked; a number 0 is an answer
-    (``0 == False`` in Python, hence the identity test)."""
-    return data is None or data is False or (isinstance(data, (str, list)) and not data)
 
 
 class Check:
@@ -108,7 +104,7 @@ class Check:
         self.test = test
 
     def __call__(self, form, field):
-        if field.data is None or field.data == "" or field.data == []:
+        if is_missing(field.data):
             return
         message = self.test(field.data)
         if message:
