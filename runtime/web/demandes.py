@@ -62,7 +62,7 @@ from ..storage.index import DemandeIndex
 from ..storage.repositories.demandes import account_partition, tiers_partition
 from ..storage.repositories.staff import can_see
 from ..vocabulary import PageState, Status
-from .context import create_tiers_from_demande, current_tiers, tiers_required
+from .context import choose_tiers, create_tiers_from_demande, current_tiers, tiers_required
 from .downloads import send_stored_file
 from .identity import applicant_required, login_manager
 from .setup import csrf
@@ -136,10 +136,25 @@ def own_summaries(statuses: tuple[str, ...] | None = None, page: int = 1,
 
 
 def find_own_demande(demande_id: str) -> dict[str, Any] | None:
+    """The demande if it belongs to the current Tiers or is one of the account's own drafts;
+    else, if it belongs to another Tiers of the account (a link followed, a login after an
+    expired session before any Tiers was chosen), that Tiers becomes the one acted for."""
     repo = services().repos.demandes
     for partition in own_partitions():
         doc = repo.get(partition, demande_id)
         if doc is not None:
+            return doc
+    return _demande_of_another_own_tiers(demande_id)
+
+
+def _demande_of_another_own_tiers(demande_id: str) -> dict[str, Any] | None:
+    current = current_tiers()
+    for tiers in services().repos.tiers.tiers_of_account(current_user.id):
+        if current and tiers["id"] == current["id"]:
+            continue
+        doc = services().repos.demandes.get(tiers_partition(tiers["id"]), demande_id)
+        if doc is not None and choose_tiers(tiers["id"]):
+            flash(f"Vous agissez désormais pour le tiers {quote(tiers.get('raison_sociale') or '')}.", "info")
             return doc
     return None
 

@@ -1,7 +1,7 @@
 """Nothing typed is lost when the session expires."""
 from __future__ import annotations
 
-from tests.demandes.support import make_tiers, start, step_url, text_of
+from tests.demandes.support import OTHER_SIRET, make_tiers, start, step_url, text_of
 from tests.helpers import create_account, csrf_token, login, page_text
 
 
@@ -25,6 +25,27 @@ def test_post_after_session_expiry_is_kept_until_login(client, services):
     assert 'value="Repas partagé"' in page_text(page)
     answers = services.repos.demandes.get(f"tiers/{tiers['id']}", demande_id)["answers"]
     assert answers["intitule"] == "Repas partagé" and answers["participants"] == 60
+
+
+def test_an_account_with_two_tiers_finds_what_it_typed_after_logging_in_again(client, services):
+    """Logged in again, no Tiers is chosen yet: the demande's own Tiers becomes the one acted for."""
+    account = create_account(services, identifiant="marc2026", email="marc@exemple.fr")
+    make_tiers(services, account, name="Les Amis du Patrimoine")
+    etoile = make_tiers(services, account, siret=OTHER_SIRET, name="L'Étoile")
+    login(client, "marc2026")
+    client.post("/tiers/choisir", data={"csrf_token": csrf_token(client.get("/tiers/choisir")),
+                                        "tiers_id": etoile["id"]})
+    demande_id = start(client)
+    token = csrf_token(client.get(step_url(demande_id, "projet")))
+    client.delete_cookie("session")
+    client.post(step_url(demande_id, "projet"), data={"csrf_token": token, "intitule": "Fête du quartier",
+                                                      "participants": "40", "action": "next"})
+    back = login(client, "marc2026", next=step_url(demande_id, "projet"))
+    page = client.get(back.headers["Location"])
+    assert page.status_code == 200
+    assert "Ce que vous aviez saisi avant l'expiration de votre session a été enregistré" in text_of(page)
+    assert "Vous agissez désormais pour le tiers « L'Étoile »." in text_of(page)
+    assert services.repos.demandes.get(f"tiers/{etoile['id']}", demande_id)["answers"]["intitule"] == "Fête du quartier"
 
 
 def test_expired_autosave_answers_401_with_login_link(client, services, user, tiers):
