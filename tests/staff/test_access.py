@@ -89,6 +89,8 @@ def test_instructeur_sees_only_assigned_teleservices(client, instructeur, two_de
 def test_instructeur_cannot_manage_specs(client, instructeur):
     staff_login(client, "instructeur.quartier")
     assert client.get("/agents/specs").status_code == 403
+    for url in ("/agents/apercu/quartier/", "/agents/apercu/quartier/projet", "/agents/apercu/quartier/recapitulatif"):
+        assert client.get(url).status_code == 403, url  # the aperçu is the administrators' (docs/agents.md)
 
 
 def test_administrateur_sees_everything(client, admin, two_demandes):

@@ -128,7 +128,7 @@ def following(spec: Spec, answers, page_id: str, offset: int = 1) -> str | None:
 
 
 @bp.get("/apercu/<spec_id>/")
-@staff_required()
+@staff_required(ADMIN)
 def preview_start(spec_id: str):
     spec = _preview_spec(spec_id)
     stored = services().repos.previews.get(current_user.id, spec.id)
@@ -137,7 +137,7 @@ def preview_start(spec_id: str):
 
 
 @bp.route("/apercu/<spec_id>/<page_id>", methods=["GET", "POST"])
-@staff_required()
+@staff_required(ADMIN)
 def preview(spec_id: str, page_id: str):
     """Walk through a spec step by step as an applicant would, with a sample Tiers and
     account for the pre-fill; what is typed stays in this agent's preview, never a demande."""
@@ -192,7 +192,7 @@ def _preview_steps(spec: Spec, stored, prefill) -> list[tuple]:
 
 
 @bp.get(f"/apercu/<spec_id>/{PREVIEW_RECAP}")
-@staff_required()
+@staff_required(ADMIN)
 def preview_recap(spec_id: str):
     """The preview's récapitulatif: answers, computed values and what would block the transmission."""
     from ...forms.wizard import validate_demande
@@ -217,7 +217,7 @@ def preview_recap(spec_id: str):
 
 
 @bp.post("/apercu/<spec_id>/effacer")
-@staff_required()
+@staff_required(ADMIN)
 def preview_clear(spec_id: str):
     spec = _preview_spec(spec_id)
     services().repos.previews.clear(current_user.id, spec.id)
