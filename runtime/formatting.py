@@ -50,8 +50,10 @@ def quantized(number: Decimal, places: int) -> Decimal:
     return number.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP, Context(prec=MAX_PREC))
 
 
-def french_number(value: Any, places: int | None = None) -> str:
-    """``1234.5`` → ``1 234,5`` (narrow no-break space between thousands).
+def french_number(value: Any, places: int | None = None, group_four_digits: bool = True) -> str:
+    """``1234.5`` → ``1 234,5`` (narrow no-break space between thousands); without
+    ``group_four_digits``, a whole number of four digits stays ``2027`` (French usage allows
+    it, and a year is never grouped).
 
     A draft keeps what was typed even when it is not a number: that text is shown as typed.
     """
@@ -63,10 +65,37 @@ def french_number(value: Any, places: int | None = None) -> str:
     text = format(number, "f")
     sign, digits = ("-", text[1:]) if text.startswith("-") else ("", text)
     whole, _, decimals = digits.partition(".")
-    groups = []
-    while len(whole) > 3:
+    groups, grouped = [], group_four_digits or len(whole) > 4
+    while grouped and len(whole) > 3:
         whole, groups = whole[:-3], [whole[-3:], *groups]
     return sign + NARROW_NBSP.join([whole, *groups]) + ("," + decimals if decimals else "")
+
+
+def single_newlines(text: str) -> str:
+    """Each line break as one character: browsers post a textarea's breaks as ``\r\n``, and
+    a length limit counts what the person sees."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")
+# Both separators, grouped by three: « 1.234,50 » (French) or « 1,234.50 » (a pasted English figure).
+_GROUPED = {re.compile(r"[-+]?\d{1,3}(\.\d{3})+,\d+"): ".", re.compile(r"[-+]?\d{1,3}(,\d{3})+\.\d+"): ","}
+_PLAIN_DECIMAL = re.compile(r"[-+]?\d+(\.\d+)?|[-+]?\.\d+")
+
+
+def parse_decimal(raw: str) -> Decimal | None:
+    """A number as a French person types it: ``1 234,50``, ``1234.5``, ``1.234,50``; None otherwise."""
+    text = _SPACES.sub("", raw)
+    for grouped, separator in _GROUPED.items():
+        if grouped.fullmatch(text):
+            text = text.replace(separator, "")
+    text = text.replace(",", ".")
+    if not _PLAIN_DECIMAL.fullmatch(text):
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return None
 
 
 def format_amount(value: Any) -> str:

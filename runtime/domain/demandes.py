@@ -28,7 +28,7 @@ from ..forms.wizard import (
 from ..spec.computed import compute, to_decimal
 from ..spec.conditions import evaluate
 from ..spec.errors import FieldError
-from ..spec.model import Field, Spec
+from ..spec.model import Computed, Field, Spec
 from ..storage.repositories.demandes import account_partition, demande_partition, tiers_partition
 from ..storage.repositories.tiers import tiers_name
 from ..vocabulary import EDITABLE_STATUSES, Status
@@ -503,10 +503,15 @@ def summary_lines(spec: Spec, answers: Mapping[str, Any]) -> list[tuple[str, str
                 lines.extend(_table_lines(f, answers.get(f.id)))
         for c in spec.computed:
             if c.page == page.id:
-                value = values.get(c.id)
-                text = format_amount(value) if c.type == "amount" else format_value(Field(c.id, c.type), value)
-                lines.append((c.label, text, 1))
+                lines.append((c.label, computed_text(c, values.get(c.id)), 1))
     return lines
+
+
+def computed_text(computed: Computed, value: Any) -> str:
+    """A computed value as every page shows it, by its type: ``12 000,00 €``, ``32,6``."""
+    if computed.type == "amount":
+        return format_amount(value)
+    return format_value(Field(computed.id, computed.type), value)
 
 
 def _table_lines(f: Field, rows: Iterable[Any] | None) -> list[tuple[str, str, int]]:

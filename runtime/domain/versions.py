@@ -18,7 +18,7 @@ from ..forms.wizard import visible_pages
 from ..spec.computed import compute
 from ..spec.conditions import evaluate
 from ..spec.model import Spec
-from .demandes import format_amount, format_value
+from .demandes import computed_text, format_value
 
 NOT_ASKED = "Question non posée"
 
@@ -61,7 +61,7 @@ def _entries(spec: Spec, answers: Mapping[str, Any]) -> Iterator[tuple[tuple[str
             yield (f.id,), _Entry(page.id, page.title, f.label, text, identity)
         for c in spec.computed:
             if c.page == page.id:
-                text = format_amount(values.get(c.id))
+                text = computed_text(c, values.get(c.id))
                 yield ("=", c.id), _Entry(page.id, page.title, c.label, text, text)
 
 

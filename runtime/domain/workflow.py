@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from ..formatting import format_amount
+from ..formatting import format_amount, french_number, parse_decimal, single_newlines
 from ..spec.errors import Error
 from ..vocabulary import Status
 
@@ -107,15 +107,20 @@ def history_entry(at: str, actor: Actor, action: str, detail: str = "") -> dict[
     }
 
 
+MESSAGE_MAX = 5000  # characters of a message, a motif, a complément request
+
+
+def text_too_long(text: str, what: str) -> str | None:
+    """The French error of a text beyond ``MESSAGE_MAX`` (``what``: « Le message »...)."""
+    if len(text) <= MESSAGE_MAX:
+        return None
+    return f"{what} ne doit pas dépasser {french_number(MESSAGE_MAX)} caractères."
+
+
 def parse_amount(raw: str | None) -> Decimal | None:
     """A French amount ("1 500,50", "1500.5 €") → Decimal with cents, or None."""
-    text = (raw or "").replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace("€", "")
-    text = text.replace(",", ".")
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return None
-    if not value.is_finite() or value.as_tuple().exponent < -2:
+    value = parse_decimal((raw or "").replace("€", ""))
+    if value is None or value.as_tuple().exponent < -2:
         return None
     if value.adjusted() >= 15:  # far beyond AMOUNT_MAX; quantizing it would raise InvalidOperation
         return value
@@ -140,15 +145,19 @@ def _check_details(target: str, details: Mapping[str, Any], page_ids: set[str]) 
         else:
             cleaned["amount"] = str(amount)
     elif target in (REFUSEE, CLASSEE_SANS_SUITE):
-        reason = str(details.get("reason") or "").strip()
+        reason = single_newlines(str(details.get("reason") or "")).strip()
         if target == REFUSEE and not reason:
             errors["reason"] = "Saisissez le motif du refus."
+        elif too_long := text_too_long(reason, "Le motif"):
+            errors["reason"] = too_long
         cleaned["reason"] = reason
     elif target == COMPLEMENT_DEMANDE:
-        message = str(details.get("message") or "").strip()
+        message = single_newlines(str(details.get("message") or "")).strip()
         pages = [p for p in details.get("pages") or [] if p]
         if not message:
             errors["message"] = "Décrivez ce qui manque dans la demande."
+        elif too_long := text_too_long(message, "Le message"):
+            errors["message"] = too_long
         unknown = [p for p in pages if p not in page_ids]
         if unknown:
             errors["pages"] = "Choisissez des étapes de la demande dans la liste."

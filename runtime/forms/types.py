@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from stdnum import iban as stdnum_iban
@@ -11,7 +11,16 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.fr import siret as stdnum_siret
 from wtforms.validators import StopValidation
 
-from ..formatting import format_amount, format_percentage, format_short_date, french_number, quantized, quote
+from ..formatting import (
+    format_amount,
+    format_percentage,
+    format_short_date,
+    french_number,
+    parse_decimal,
+    quantized,
+    quote,
+    single_newlines,
+)
 from ..spec.field_types import FieldKind, control_characters, number_bounds
 from ..spec.model import Field
 from .registry import FieldType, register
@@ -101,6 +110,9 @@ class TextType(ScalarType):
 class TextareaType(TextType):
     name = "textarea"
 
+    def parse(self, field, raw):
+        return single_newlines(raw)
+
 
 # --- numbers -----------------------------------------------------------------
 
@@ -122,14 +134,7 @@ class NumberType(ScalarType):
         return str(value)
 
 
-def parse_decimal(raw: str) -> Decimal | None:
-    text = SPACES.sub("", raw).replace(",", ".")
-    if not re.fullmatch(r"[-+]?\d+(\.\d+)?|[-+]?\.\d+", text):
-        return None
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        return None
+_CANONICAL_DECIMAL = re.compile(r"-?\d+(\.\d+)?")
 
 
 @register
@@ -143,7 +148,7 @@ class IntegerType(NumberType):
         return int(text)
 
     def display(self, field, value):
-        return french_number(value)
+        return french_number(value, group_four_digits=False)  # « Exercice concerné : 2027 »
 
 
 @register
@@ -170,7 +175,9 @@ class DecimalType(NumberType):
         return french_number(value) + self.suffix
 
     def format(self, field, value):
-        return str(value).replace(".", ",")
+        """A stored number with a decimal comma; a text kept as typed (not a number) as is."""
+        text = str(value)
+        return text.replace(".", ",") if _CANONICAL_DECIMAL.fullmatch(text) else text
 
     def display(self, field, value):
         return french_number(value, self.places)

@@ -15,6 +15,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from ..domain import workflow
+from ..formatting import single_newlines
 from ..services import services
 from ..spec.errors import Error
 from ..storage.repositories.messages import conversation_partition
@@ -28,7 +29,6 @@ bp = Blueprint("echanges", __name__, url_prefix="/espace/echanges")
 log = logging.getLogger("portail.echanges")
 access_log = logging.getLogger("portail.access")
 
-MAX_MESSAGE = 5000
 # Same rules as the pièces of a demande.
 ATTACHMENT_ACCEPT = ["pdf", "jpg", "jpeg", "png", "odt", "ods", "doc", "docx", "xls", "xlsx"]
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
@@ -45,12 +45,12 @@ def send_message(tiers_id: str, demande: Mapping[str, Any], actor: workflow.Acto
     """
     from ..forms.uploads import check_upload
 
-    text = (body or "").strip()
+    text = single_newlines(body or "").strip()
     errors: list[Error] = []
     if not text:
         errors.append(Error("body", "Saisissez votre message."))
-    elif len(text) > MAX_MESSAGE:
-        errors.append(Error("body", "Le message ne doit pas dépasser 5 000 caractères."))
+    elif too_long := workflow.text_too_long(text, "Le message"):
+        errors.append(Error("body", too_long))
     has_file = upload is not None and upload.filename
     if has_file:
         refused = check_upload(upload, ATTACHMENT_ACCEPT, ATTACHMENT_MAX_BYTES)
@@ -190,7 +190,6 @@ def _render_conversation(demande: dict[str, Any], errors: list[Error] | None = N
         complement_steps=complement_steps(demande),
         errors=errors or [],
         body=body,
-        max_message=MAX_MESSAGE,
     ), status
 
 

@@ -47,7 +47,15 @@ def test_control_characters_refused_in_email_and_url(ctx, spec, field, typed):
 def test_long_text_keeps_tabs_and_new_lines(ctx, spec, typed):
     result = identite(spec, description=typed)
     assert result.errors == []
-    assert result.answers["description"] == typed
+    assert result.answers["description"] == typed.replace("\r\n", "\n")  # a browser posts \r\n
+
+
+def test_a_line_break_counts_as_one_character(ctx, spec):
+    """The spec's description allows 40 characters: 36 letters and 4 breaks as the browser posts them."""
+    typed = "\r\n".join(["Premiere"] * 4) + "\r\nabcd"
+    assert len(typed.replace("\r\n", "\n")) == 40
+    assert messages(identite(spec, description=typed)) == {}
+    assert messages(identite(spec, description=typed + "e")) == {"description": "Saisissez au plus 40 caractères."}
 
 
 @pytest.mark.parametrize("typed", ["Texte\x00 assez long", "Texte\u202e assez long", "Texte\x0b assez long"])

@@ -24,6 +24,8 @@ def identite(spec, **data):
         ("montant", "1 234,50", "1234.50"),
         ("montant", "1\u202f234,5 €", "1234.50"),
         ("montant", "1234.5", "1234.50"),
+        ("montant", "1.234,50", "1234.50"),  # French grouping by dots
+        ("montant", "1,234.50", "1234.50"),  # a figure pasted from an English spreadsheet
         ("taux", "33,3 %", "33.3"),
         ("date_debut", "2026-07-14", "2026-07-14"),
         ("date_debut", "14/07/2026", "2026-07-14"),
@@ -80,6 +82,23 @@ def test_invalid_values_get_their_french_message(ctx, spec, field, typed, messag
     assert messages(result) == {path: message}
     if field != "nom":  # the draft keeps what was typed
         assert field.split("-")[0] in result.answers
+
+
+def test_a_number_that_does_not_convert_is_shown_again_as_typed(ctx, spec):
+    from runtime.forms.registry import field_type
+
+    montant = spec.field("montant")
+    assert identite(spec, montant="1.23,4").errors
+    assert field_type("amount").format(montant, "1.23,4") == "1.23,4"
+    assert field_type("amount").format(montant, "1234.50") == "1234,50"
+
+
+def test_a_year_is_shown_without_a_thousands_space(ctx, spec):
+    from runtime.forms.registry import field_type
+
+    effectif = spec.field("effectif")
+    assert field_type("integer").display(effectif, 2027) == "2027"
+    assert field_type("integer").display(effectif, 12500) == "12\u202f500"
 
 
 def test_address_parts_required(ctx, spec):

@@ -83,7 +83,7 @@ def test_staff_reply_with_attachment_notifies_applicant(services, applicant, age
 @pytest.mark.parametrize(
     "body, attachment, field, message",
     [("", None, "body", "Saisissez votre message."),
-     ("x" * 5001, None, "body", "Le message ne doit pas dépasser 5 000 caractères."),
+     ("x" * 5001, None, "body", "Le message ne doit pas dépasser 5\u202f000 caractères."),
      ("Voici", (io.BytesIO(b"<html><script>alert(1)</script></html>"), "piece.pdf"), "attachment",
       "Le contenu du fichier ne correspond pas à un fichier PDF"),
      ("Voici", (io.BytesIO(b"MZ\x90\x00"), "virus.exe"), "attachment", "Le fichier doit être au format")],
@@ -98,6 +98,13 @@ def test_bad_messages_are_refused_in_french(services, applicant, demande, body, 
     if body and len(body) < 100:
         assert f">{body}</textarea>" in text
     assert services.repos.messages.conversation(demande["tiers_id"], demande["id"]) == []
+
+
+def test_a_message_of_5000_characters_with_line_breaks_is_sent(services, applicant, demande):
+    body = ("x" * 99 + "\r\n") * 50  # 5 000 characters as the applicant sees them, 5 050 as posted
+    assert write(applicant, conversation_url(demande), body, token_from=conversation_url(demande)).status_code == 302
+    [sent] = services.repos.messages.conversation(demande["tiers_id"], demande["id"])
+    assert sent["body"] == ("x" * 99 + "\n") * 49 + "x" * 99
 
 
 def test_applicant_sees_only_own_tiers_conversations(app, services, applicant, demande):

@@ -86,8 +86,17 @@ def test_refuse_needs_a_reason(client, agent, demande):
     assert "Saisissez le motif du refus." in page_text(response)
 
 
-def test_accept_with_amount_mails_and_shows_in_mes_aides(app, client, services, agent, account, demande):
-    response = move(client, demande, "acceptee", amount="1 250,5")
+@pytest.mark.parametrize("target", ["refusee", "classee_sans_suite"])
+def test_a_motif_is_bounded_like_a_message(client, services, agent, demande, target):
+    response = move(client, demande, target, reason="x" * 5001)
+    assert response.status_code == 400
+    assert "Le motif ne doit pas dépasser 5\u202f000 caractères." in page_text(response)
+    assert stored(services, demande)["status"] == "transmise"
+
+
+@pytest.mark.parametrize("typed", ["1 250,5", "1.250,50"])
+def test_accept_with_amount_mails_and_shows_in_mes_aides(app, client, services, agent, account, demande, typed):
+    response = move(client, demande, "acceptee", amount=typed)
     assert response.status_code == 302
     doc = stored(services, demande)
     assert doc["status"] == "acceptee"
