@@ -97,6 +97,12 @@ def _load_lists(verdict: Verdict, paths: list[Path], texts: Mapping[str, str]) -
         verdict.lists[shared.id] = shared
 
 
+def _named(source: str) -> str:
+    """A spec file as its author knows it, ``teleservices/patrimoine.yaml``: a message shown in
+    the browser names no folder of the server."""
+    return "/".join(Path(source).parts[-2:])
+
+
 def _cross_checks(verdict: Verdict, order: list[str]) -> None:
     """Checks of each spec against the others; a spec that fails them is refused."""
     specs = [verdict.specs[s] for s in order if s in verdict.specs]
@@ -107,14 +113,14 @@ def _cross_checks(verdict: Verdict, order: list[str]) -> None:
         errors = []
         if spec.id in first_id:
             errors.append(SpecError(spec.source, _line_of(spec.text, "id:"), 1,
-                                    f"identifiant « {spec.id} » déjà utilisé par {first_id[spec.id]}"))
+                                    f"identifiant « {spec.id} » déjà utilisé par {_named(first_id[spec.id])}"))
         else:
             first_id[spec.id] = spec.source
         if spec.number_prefix and spec.kind == "teleservice":
             if spec.number_prefix in first_prefix:
                 errors.append(SpecError(spec.source, *_position_of(spec.text, 1, "number_prefix"),
                                         f"préfixe de numéro « {spec.number_prefix} » déjà utilisé par "
-                                        f"{first_prefix[spec.number_prefix]} : deux téléservices auraient les "
+                                        f"{_named(first_prefix[spec.number_prefix])} : deux téléservices auraient les "
                                         "mêmes numéros de demande"))
             else:
                 first_prefix[spec.number_prefix] = spec.source

@@ -80,7 +80,7 @@ def test_duplicate_spec_id_across_files(tmp_path):
     (tmp_path / "b.yaml").write_text(text, encoding="utf-8")
     errors = lint_paths([tmp_path])
     assert [str(e) for e in errors] == [
-        f"{tmp_path / 'b.yaml'}:2:1: identifiant « rattachement » déjà utilisé par {tmp_path / 'a.yaml'}"
+        f"{tmp_path / 'b.yaml'}:2:1: identifiant « rattachement » déjà utilisé par {tmp_path.name}/a.yaml"
     ]
 
 

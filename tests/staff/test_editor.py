@@ -265,7 +265,7 @@ def test_new_teleservice_written_in_the_editor_is_served(client, services, admin
     taken = client.post("/agents/specs/nouveau", data={"csrf_token": token, "action": "verifier",
                                                        "yaml": text.replace("id: nouveau-teleservice", "id: quartier")})
     assert taken.status_code == 400
-    assert "identifiant « quartier » déjà utilisé par" in page_text(taken)
+    assert "identifiant « quartier » déjà utilisé par teleservices/quartier.yaml" in page_text(taken)  # no server folder
     text = text.replace("id: nouveau-teleservice", "id: jardins").replace("Titre du nouveau téléservice",
                                                                           "Jardins partagés")
     text = text.replace("number_prefix: NOUVEAU", "number_prefix: JARDINS")

@@ -54,7 +54,7 @@ def read_xlsx(data: bytes) -> list[dict]:
 def test_csv_has_one_column_per_field_and_flattened_values(client, exported):
     response = client.get("/agents/export/patrimoine.csv")
     assert response.status_code == 200
-    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.headers["Content-Disposition"] == 'attachment; filename="demandes-patrimoine-2026-06-15.csv"'
     (row,) = read_csv(response.data)
     assert row["Numéro"] == exported["numero"]

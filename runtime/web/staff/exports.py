@@ -62,7 +62,7 @@ def export(fmt: str, teleservice: str | None = None):
         with uncached_reads():
             yield from exporter.stream(fmt, columns, _demandes(matching_rows(filters, titles, sort)))
 
-    response = Response(stream_with_context(chunks()), mimetype=MIMETYPES[fmt])
+    response = Response(stream_with_context(chunks()), content_type=MIMETYPES[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="{export_name(filters, fmt)}"'
     return response
 
