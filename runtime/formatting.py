@@ -169,6 +169,12 @@ def quote(text: Any) -> str:
     return f"«{NBSP}{text}{NBSP}»"
 
 
+def sentence(text: str) -> str:
+    """``text`` ended by a period, unless it ends with a quotation that has its own:
+    « Cochez la case « J'atteste sur l'honneur. » », not « … l'honneur. ». »."""
+    return text if text.endswith(f".{NBSP}»") else text + "."
+
+
 def typography(text: str) -> str:
     """No-break spaces inside the « » of a French text (a line never breaks after «)."""
     if "«" not in text and "»" not in text:

@@ -31,6 +31,12 @@ def test_numbers_and_percentages():
     assert formatting.format_percentage("12.5") == f"12,5{NNBSP}%"
 
 
+def test_a_sentence_ending_with_a_quoted_sentence_has_one_period():
+    assert formatting.sentence(f"Cochez la case {formatting.quote('J’atteste sur l’honneur.')}") == (
+        f"Cochez la case «{NBSP}J’atteste sur l’honneur.{NBSP}»")
+    assert formatting.sentence(f"Renseignez le champ {formatting.quote('Nom')}") == f"Renseignez le champ «{NBSP}Nom{NBSP}»."
+
+
 def test_dates():
     assert formatting.format_date("2026-06-15") == "15 juin 2026"
     assert formatting.format_date(date(2026, 1, 1)) == "1er janvier 2026"

@@ -8,7 +8,7 @@ from typing import Any
 
 import jsonschema
 
-from ..formatting import quote
+from ..formatting import quote, sentence
 from ..spec.answers_schema import is_control_characters_schema
 from ..spec.errors import FieldError
 from ..spec.model import Field, Spec
@@ -91,7 +91,7 @@ def _message(field: Field, error: jsonschema.ValidationError) -> str:
     if kind == "required" or (kind == "minLength" and value == 1):
         if field.type == "file":
             return f"Joignez le document {quote(label)}."
-        return f"Renseignez le champ {quote(label)}."
+        return sentence(f"Renseignez le champ {quote(label)}")
     if kind == "pattern" and field.options.get("pattern_message"):
         return str(field.options["pattern_message"])
     if kind == "enum":

@@ -500,7 +500,11 @@ class FormsHelper:
             if other is not None and not isinstance(values, Mapping):
                 values = values if isinstance(values, (list, tuple)) else [values]
                 shown = " ou ".join(f"{quote(self._value_label(other, v))}" for v in values)
+                if field_type(field.type).static:  # a text to read, not to fill
+                    return f"Concerne seulement le cas où vous avez répondu {shown} à {quote(other.label)}."
                 return f"À remplir seulement si vous avez répondu {shown} à {quote(other.label)}."
+        if field_type(field.type).static:
+            return "Concerne seulement certains cas, selon vos réponses ci-dessus."
         return "À remplir seulement si vos réponses ci-dessus le demandent ; sinon, laissez ce champ vide."
 
     @staticmethod

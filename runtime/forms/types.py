@@ -19,6 +19,7 @@ from ..formatting import (
     parse_decimal,
     quantized,
     quote,
+    sentence,
     single_newlines,
 )
 from ..spec.field_types import FieldKind, control_characters, number_bounds
@@ -30,7 +31,7 @@ SPACES = re.compile(r"[\s\u00a0\u202f]+")
 
 
 def required_message(field: Field) -> str:
-    return f"Renseignez le champ {quote(field.label)}."
+    return sentence(f"Renseignez le champ {quote(field.label)}")
 
 
 def choice_message(field: Field) -> str:
@@ -422,7 +423,7 @@ class CheckboxType(ScalarType):
         return raw in ("true", "y", "on", "1")
 
     def required(self, field):
-        return [Required(f"Cochez la case {quote(field.label)}.")] if field.required else []
+        return [Required(sentence(f"Cochez la case {quote(field.label)}"))] if field.required else []
 
     def to_answer(self, bound, field):
         return bool(bound.data)

@@ -172,6 +172,7 @@ def test_resume_offer_instead_of_duplicate(client, user, services, tiers):
     assert response.status_code == 200
     text = text_of(response)
     assert "Une demande est déjà en cours" in text
+    assert "Votre structure a déjà commencé une demande" in text
     assert "Reprenez-la plutôt que de créer un doublon." in text
     assert step_url(first, "structure") in page_text(response)
     assert "Créer quand même une nouvelle demande" in text

@@ -103,6 +103,7 @@ def test_aides_lists_transmitted_demandes(client, user):
     response = client.get("/espace/aides")
     text = text_of(response)
     assert "Déposer une nouvelle demande" in text
+    assert "Demandes du tiers « Les Amis du Panier », brouillons compris" in text
     assert ("QUARTIER-2026-000001 Aide aux projets de quartier 15 juin 2026 15 juin 2026 1 500,00 € Transmise "
             "Accusé de réception (PDF)") in text
     assert f'href="/demandes/{demande_id}/accuse-reception.pdf"' in page_text(response)

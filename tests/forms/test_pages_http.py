@@ -83,6 +83,19 @@ def test_field_depending_on_another_page_is_hidden(ctx, spec):
     assert helper.condition_note(spec, page, fields[3]) == ""
 
 
+def test_a_conditional_text_says_when_it_applies_not_to_fill_it(ctx, spec):
+    from dataclasses import replace
+
+    from runtime.forms.templating import FormsHelper
+    from runtime.spec.model import Field
+
+    page = spec.page("choix")
+    note = Field("note", "paragraph", options={"text": "Un cas à part."}, when={"field": "subventionne", "equals": True})
+    page = replace(page, fields=(*page.fields, note))
+    assert FormsHelper().condition_note(spec, page, note) == (
+        "Concerne seulement le cas où vous avez répondu «\u00a0Oui\u00a0» à «\u00a0Avez-vous déjà été subventionné ?\u00a0».")
+
+
 def test_conditional_field_shown_and_required_when_condition_holds(fclient, draft):
     data = {"subventionne": "true", "statut": "commune", "domaines": "sport", "accord": "true"}
     html = html_of(fclient.post("/essai/choix", data=data))

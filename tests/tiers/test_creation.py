@@ -59,6 +59,15 @@ def test_first_account_creates_the_tiers_and_becomes_administrator(client, servi
     assert "Vous agissez pour <strong>Les Amis du Patrimoine</strong>" in page
 
 
+def test_creating_the_tiers_again_offers_to_resume_ones_own_draft(client, services):
+    login(client, make_account(services, "Claire", "Durand", "madame"))
+    first = client.get("/tiers/creer").headers["Location"]
+    again = client.get("/tiers/creer")
+    page = text(again if again.status_code == 200 else client.get(again.headers["Location"]))
+    assert "Vous avez déjà commencé une demande" in page  # no structure yet: not « Votre structure »
+    assert first.split("/etape/")[0] in page
+
+
 def test_known_siret_is_refused_with_a_link_to_the_attachment_form(app, client, services):
     owner = make_account(services, "Jean", "Dupond")
     existing = make_tiers(app, services, owner)
