@@ -55,6 +55,12 @@ class TiersService:
                              request=request, members_path=f"/tiers/{tiers['id']}/comptes")
         return request, created
 
+    def pending_rattachements(self, account_id: str) -> list[dict]:
+        """The account's attachment requests still waiting for a decision, each with its ``tiers``
+        (None if the structure has gone since)."""
+        repo = self.repos.tiers
+        return [{**r, "tiers": repo.find_by_siret(r["siret"])} for r in repo.pending_of_account(account_id)]
+
     def decide_rattachement(self, tiers: Mapping[str, Any], request_id: str, accept: bool, reason: str,
                             by: str) -> dict:
         """Record the administrator's decision and tell the requester by mail."""

@@ -107,6 +107,7 @@ def dashboard():
         decisions=[_row(s) for s in decisions],
         open_teleservices=sorted(open_teleservices, key=lambda s: (s.closes is None, s.closes or 0, s.title)),
         tiers_creation=services().catalog.tiers_creation if tiers is None else None,
+        pending_rattachements=services().tiers_service.pending_rattachements(current_user.id) if tiers is None else [],
     )
 
 

@@ -205,12 +205,7 @@ def rattachement():
             return outcome
     status = 400 if form.errors else 200
     return render_template("tiers/rattachement.html", page_title=form.spec.title, form=form,
-                           pending=_pending_with_tiers(account["id"])), status
-
-
-def _pending_with_tiers(account_id: str) -> list[dict]:
-    repo = services().repos.tiers
-    return [{**r, "tiers": repo.find_by_siret(r["siret"])} for r in repo.pending_of_account(account_id)]
+                           pending=services().tiers_service.pending_rattachements(account["id"])), status
 
 
 def _file_rattachement(account: dict, form: RattachementForm):

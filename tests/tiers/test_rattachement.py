@@ -59,6 +59,17 @@ def test_request_is_sent_to_the_administrator(client, services, setup):
     assert "Monsieur Paul MARTIN" in mail.text and "demande à être rattaché(e) au tiers Tennis club de Vannes" in mail.text
 
 
+def test_the_dashboard_says_the_request_is_waiting(app, client, services, setup):
+    _, _, requester = setup
+    login(client, requester)
+    post(client)
+    today = app.extensions["portail"].clock.today().strftime("%d/%m/%Y")
+    page = " ".join(text(client.get("/espace/")).split())
+    assert "Votre demande de rattachement est en attente" in page
+    assert (f"Tennis club de Vannes : demande du {today}, en attente de validation par l'administrateur de la "
+            "structure.") in page
+
+
 def test_pending_request_is_not_duplicated(client, services, setup):
     admin, tiers, requester = setup
     login(client, requester)
