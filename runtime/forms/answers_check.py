@@ -70,7 +70,7 @@ def _field_error(spec: Spec, path: tuple, error: jsonschema.ValidationError) -> 
         text_path = f"{field.id}/{path[1]}"
     message = _message(target, error)
     if row is not None:
-        message = row_message(row, message)
+        message = row_message(field, row, message)
     return FieldError(text_path, message, page_id, code=f"schema:{error.validator}")
 
 

@@ -10,6 +10,7 @@ from wtforms.fields import FieldList, FormField
 from ..formatting import quote
 from ..spec.computed import column_sum
 from ..spec.errors import Error
+from ..spec.model import Field
 from . import uploads
 from .registry import Collected, FieldType, field_type, register, typed_answer
 from .types import ScalarType, french_number, refuse_foreign_digits, required_message
@@ -132,7 +133,7 @@ class TableType(FieldType):
                 collected = field_type(col.type).collect(row_form[col.id], col, row_form, None, ctx)
                 if collected.answer is not None:
                     row[col.id] = collected.answer
-                errors += [Error(f"{index}/{col.id}", row_message(index, e.message), code=e.code)
+                errors += [Error(f"{index}/{col.id}", row_message(field, index, e.message), code=e.code)
                            for e in collected.errors]
             rows.append(row)
         errors += self.count_errors(field, len(rows))
@@ -188,8 +189,9 @@ def too_many_rows(field, high: int) -> str:
             f"Seules les {high} premières lignes envoyées ont été enregistrées.")
 
 
-def row_message(index: int, message: str) -> str:
-    return f"Ligne {index + 1} : {message}"
+def row_message(table: Field, index: int, message: str) -> str:
+    """An error of a table's row names the table: a step may hold two tables, each with a line 1."""
+    return f"{table.label}, ligne {index + 1} : {message}"
 
 
 # --- file --------------------------------------------------------------------

@@ -89,7 +89,7 @@ def test_a_postcode_is_stored_as_five_digits(ctx, spec):
 
 def test_a_table_cell_is_checked_too(ctx, spec):
     result = post(spec, "lieu", {"cp": "69003", "lignes-0-cp_lieu": "130"})
-    assert list(messages(result).values()) == ["Ligne 1 : Le code postal doit comporter 5 chiffres, par exemple 69003."]
+    assert list(messages(result).values()) == ["Autres lieux, ligne 1 : Le code postal doit comporter 5 chiffres, par exemple 69003."]
 
 
 def test_the_answers_schema_and_the_export_know_the_type(spec):

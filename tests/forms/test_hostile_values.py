@@ -70,7 +70,7 @@ def test_zero_width_and_accents_are_ordinary_text(ctx, spec):
 
 def test_control_characters_refused_in_a_table_cell(ctx, spec):
     result = post(spec, "budget", {"depenses-0-poste": "Tra\x00vaux", "depenses-0-montant": "10"})
-    assert messages(result) == {"depenses/0/poste": "Ligne 1 : " + CONTROL}
+    assert messages(result) == {"depenses/0/poste": "Dépenses, ligne 1 : " + CONTROL}
 
 
 @pytest.mark.parametrize(
@@ -100,7 +100,7 @@ def test_non_ascii_digits_refused(ctx, spec, field, typed, noun):
 def test_non_ascii_digits_refused_in_a_table_cell(ctx, spec):
     result = post(spec, "budget", {"depenses-0-poste": "Travaux", "depenses-0-montant": "１０００"})
     assert messages(result) == {
-        "depenses/0/montant": "Ligne 1 : Saisissez le montant avec les chiffres ordinaires 0 à 9."}
+        "depenses/0/montant": "Dépenses, ligne 1 : Saisissez le montant avec les chiffres ordinaires 0 à 9."}
 
 
 MAX_AMOUNT = "La valeur doit être au plus 999\u202f999\u202f999\u202f999,99 €."
@@ -119,7 +119,7 @@ def test_default_maximum_amount_accepted(ctx, spec):
 
 def test_huge_amount_in_a_table_cell(ctx, spec):
     result = post(spec, "budget", {"depenses-0-poste": "Travaux", "depenses-0-montant": "9" * 40})
-    assert messages(result) == {"depenses/0/montant": "Ligne 1 : " + MAX_AMOUNT}
+    assert messages(result) == {"depenses/0/montant": "Dépenses, ligne 1 : " + MAX_AMOUNT}
 
 
 def test_integer_and_decimal_have_a_default_bound(ctx, spec):
@@ -169,7 +169,7 @@ def test_spec_bounds_win_over_the_defaults(ctx):
         ({"montant": "1000000000000.00"}, "montant", MAX_AMOUNT),
         ({"montant": "１０００"}, "montant", "Saisissez le montant avec les chiffres ordinaires 0 à 9."),
         ({"nom": "Les\u202eAmis"}, "nom", CONTROL),
-        ({"depenses": [{"poste": "Tra\x00vaux", "montant": "100.00"}]}, "depenses/0/poste", "Ligne 1 : " + CONTROL),
+        ({"depenses": [{"poste": "Tra\x00vaux", "montant": "100.00"}]}, "depenses/0/poste", "Dépenses, ligne 1 : " + CONTROL),
     ],
 )
 def test_validate_demande_refuses_stored_hostile_answers(ctx, spec, changes, path, message):
@@ -186,7 +186,7 @@ def test_validate_demande_refuses_stored_hostile_answers(ctx, spec, changes, pat
         ({"nom": "Les\u202eAmis"}, "nom", CONTROL),
         ({"description": "Une\x00ligne assez longue"}, "description", CONTROL),
         ({"adresse": {"street": "1 rue\x1b A", "postcode": "13001", "commune": "Aix"}}, "adresse/street", CONTROL),
-        ({"depenses": [{"poste": "Tra\u202evaux", "montant": "100.00"}]}, "depenses/0/poste", "Ligne 1 : " + CONTROL),
+        ({"depenses": [{"poste": "Tra\u202evaux", "montant": "100.00"}]}, "depenses/0/poste", "Dépenses, ligne 1 : " + CONTROL),
         ({"effectif": 10**15}, "effectif", "La valeur de «\u00a0Nombre de salariés\u00a0» doit être au plus 500."),
     ],
 )

@@ -108,7 +108,7 @@ def test_table_rows_labelled_and_errors_on_row_path(fclient):
     data = {"depenses-0-poste": "Travaux", "depenses-0-montant": "100", "depenses-1-poste": "Études",
             "depenses-1-montant": "cent", "depenses-2-poste": "", "depenses-2-montant": ""}
     html = html_of(fclient.post("/essai/budget", data=data))
-    assert '<a href="#depenses-1-montant">Ligne 2 : Saisissez un montant en euros, par exemple 1 234,50.</a>' in html
+    assert '<a href="#depenses-1-montant">Dépenses, ligne 2 : Saisissez un montant en euros, par exemple 1 234,50.</a>' in html
     assert '<label class="govuk-label govuk-visually-hidden" for="depenses-1-montant">Montant, ligne 2</label>' in html
     assert 'aria-describedby="depenses-1-montant-error"' in tag(html, "depenses-1-montant")
     assert 'value="cent"' in tag(html, "depenses-1-montant")

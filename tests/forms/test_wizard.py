@@ -45,7 +45,7 @@ def test_validate_demande_reports_every_page(ctx, spec):
 def test_validate_demande_checks_rules_and_table_rows(ctx, spec):
     answers = {**COMPLETE, "depenses": [{"poste": "Travaux", "montant": "90.00"}, {"montant": "10.00"}]}
     errors = {e.path: e.message for e in validate_demande(spec, answers)}
-    assert errors == {"depenses/1/poste": "Ligne 2 : Renseignez le champ «\u00a0Poste\u00a0»."}
+    assert errors == {"depenses/1/poste": "Dépenses, ligne 2 : Renseignez le champ «\u00a0Poste\u00a0»."}
     answers["recettes"] = [{"financeur": "Ville", "montant": "90.00"}]
     answers["depenses"] = [{"poste": "Travaux", "montant": "100.00"}]
     errors = [(e.path, e.message, e.page_id) for e in validate_demande(spec, answers)]
@@ -61,7 +61,7 @@ def test_schema_errors_become_french_messages_at_field_paths(ctx, spec):
         ("nom", "identite"): "Renseignez le champ «\u00a0Nom de la structure\u00a0».",
         ("statut", "choix"): "Choisissez une des réponses proposées pour «\u00a0Statut\u00a0».",
         ("inconnu", None): "Cette réponse ne correspond à aucune question du formulaire.",
-        ("depenses/0/montant", "budget"): "Ligne 1 : Renseignez le champ «\u00a0Montant\u00a0».",
+        ("depenses/0/montant", "budget"): "Dépenses, ligne 1 : Renseignez le champ «\u00a0Montant\u00a0».",
         ("adresse/commune", "identite"): "Renseignez le champ «\u00a0Commune\u00a0».",
         ("adresse/postcode", "identite"): "La réponse à «\u00a0Code postal\u00a0» n'est pas valide.",
     }
@@ -212,8 +212,8 @@ def test_table_with_choice_and_yes_no_columns(ctx):
                               "lignes-1-nature": "mairie", "lignes-1-acquis": ""})
     assert result.answers["lignes"][0] == {"nature": "etat", "acquis": False}
     assert messages(result) == {
-        "lignes/1/nature": "Ligne 2 : Choisissez une des réponses proposées.",
-        "lignes/1/acquis": "Ligne 2 : Choisissez une réponse pour «\u00a0Acquis\u00a0».",
+        "lignes/1/nature": "Lignes, ligne 2 : Choisissez une des réponses proposées.",
+        "lignes/1/acquis": "Lignes, ligne 2 : Choisissez une réponse pour «\u00a0Acquis\u00a0».",
     }
     html = render_template_string('{% import "macros/forms.html" as forms %}{{ forms.render_page(form, page, spec) }}',
                                   form=result.form, page=spec.page("p"), spec=spec)
