@@ -82,6 +82,7 @@ class Document:
         return self.positions.get(path, (1, 1))
 
 
+ANCHORS = "les ancres et alias YAML (& et *) ne sont pas permis ; un texte commençant par & ou * se met entre guillemets"
 _COLON = ("« : » inattendu ; un texte contenant « : » (deux-points suivi d'une espace) doit être placé "
           "entre guillemets")
 _TAB = "tabulation interdite : indentez avec des espaces"
@@ -104,11 +105,35 @@ _PROBLEMS = {
     "expected <block end>, but found '-'": "élément de liste mal indenté",
     "expected <block end>, but found '<block mapping start>'": "indentation incohérente",
     "expected the node content, but found '<stream end>'": "fin de fichier inattendue (crochet non fermé ?)",
+    "but found another document": "un seul document par fichier : retirez la ligne « --- » et ce qui la suit",
+    "did not find expected node content": "valeur attendue à cet endroit (accolade ou crochet mal placé ? un texte "
+    "commençant par { ou [ se met entre guillemets)",
 }
+_QUOTE_CONTEXTS = ("while scanning a quoted scalar", "while scanning a double-quoted scalar")
 
 
 def _french(problem: str) -> str:
-    return _PROBLEMS.get(problem, problem)
+    """PyYAML's problem in French; one it does not know keeps its English words as a detail."""
+    return _PROBLEMS.get(problem) or f"syntaxe YAML incorrecte (détail technique : {problem})"
+
+
+def _refuse_anchors(text: str) -> None:
+    """An anchor (``&name``) is refused even when no alias uses it: ``title: &Budget`` is a
+    slip for a text, not an empty title. The C parser's nodes do not keep anchors: scan the
+    tokens, only when the text holds a ``&``."""
+    if "&" not in text:
+        return
+    for token in yaml.scan(text, Loader=yaml.SafeLoader):
+        if isinstance(token, yaml.AnchorToken):
+            raise YAMLProblem(token.start_mark.line + 1, token.start_mark.column + 1, ANCHORS)
+
+
+def _reader_problem(text: str, error: yaml.reader.ReaderError) -> YAMLProblem:
+    """A character YAML refuses (a control character pasted with a text): where it is, and which."""
+    before = text[: error.position]
+    line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+    code = error.character if isinstance(error.character, int) else ord(str(error.character)[:1] or "\0")
+    return YAMLProblem(line, column, f"caractère de contrôle invisible (U+{code:04X}) non permis : retirez-le")
 
 
 _KEY_LINE = re.compile(r"^( *)(- +)?([A-Za-z_][\w-]*):( |$)")
@@ -148,17 +173,23 @@ def parse(text: str) -> Document:
     loader = SpecYAMLLoader(text)
     try:
         node = loader.get_single_node()
+    except yaml.reader.ReaderError as exc:
+        raise _reader_problem(text, exc) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # an unclosed quote is found where the file ends: say where the quote opens
+        quote_opened = exc.context in _QUOTE_CONTEXTS and exc.context_mark
+        mark = exc.context_mark if quote_opened else exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         misplaced = _misindented_key(text.splitlines(), line)
         if misplaced:
             raise YAMLProblem(*misplaced) from None
-        raise YAMLProblem(line, column, f"YAML invalide : {_french(exc.problem or exc.context or '')}") from None
+        problem = "guillemet ouvert ici et jamais fermé" if quote_opened else _french(exc.problem or exc.context or "")
+        raise YAMLProblem(line, column, f"YAML invalide : {problem}") from None
     except yaml.YAMLError as exc:
         raise YAMLProblem(1, 1, f"YAML invalide : {exc}") from None
     finally:
         loader.dispose()
+    _refuse_anchors(text)
     document = Document(None, lines=text.splitlines())
     if node is None:
         return document
@@ -172,7 +203,7 @@ class _Builder:
 
     def build(self, node: yaml.Node, path: Path) -> Any:
         if id(node) in self.seen:
-            raise YAMLProblem(*_mark(node), "les ancres et alias YAML (& et *) ne sont pas permis")
+            raise YAMLProblem(*_mark(node), ANCHORS)
         self.seen.add(id(node))
         if node.tag not in ALLOWED_TAGS:
             raise YAMLProblem(*_mark(node), f"étiquette YAML non permise « {node.tag.replace(_TAG, '!!')} »")

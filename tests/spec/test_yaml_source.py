@@ -5,7 +5,7 @@ import pytest
 
 from runtime.spec.errors import SpecErrors
 from runtime.spec.loader import load_spec_file, load_spec_text
-from runtime.spec.yaml_source import MAX_BYTES, YAMLProblem, parse
+from runtime.spec.yaml_source import ANCHORS, MAX_BYTES, YAMLProblem, parse
 
 MINIMAL = """\
 id: essai
@@ -59,7 +59,8 @@ def test_duplicate_key_refused_with_both_lines():
         ("a: !!python/name:os.system\n", "étiquette YAML non permise « !!python/name:os.system »"),
         ("a: !perso 1\n", "étiquette YAML non permise « !perso »"),
         ("a: !!binary aGVsbG8=\n", "étiquette YAML non permise « !!binary »"),
-        ("a: &x [1, 2]\nb: *x\n", "les ancres et alias YAML (& et *) ne sont pas permis"),
+        ("a: &x [1, 2]\nb: *x\n", ANCHORS),
+        ("title: &Budget\n", ANCHORS),  # an anchor that no alias uses: a slip for a text
         ("a: {b: 1}\n<<: {c: 2}\n", "la fusion YAML (<<) n'est pas permise"),
         ("? [1, 2]\n: a\n", "clé non textuelle « [1, 2] »"),
     ],
@@ -93,7 +94,19 @@ def test_size_limit(tmp_path):
 def test_several_documents_refused():
     with pytest.raises(SpecErrors) as info:
         load_spec_text("id: a\n---\nid: b\n", "deux.yaml")
-    assert str(info.value).startswith("deux.yaml:2:1: YAML invalide")
+    assert str(info.value) == "deux.yaml:2:1: YAML invalide : un seul document par fichier : retirez la ligne « --- » et ce qui la suit"
+
+
+@pytest.mark.parametrize(("text", "line", "column", "message"), [
+    ('id: a\ntitle: "Bud\x07get"\n', 2, 12, "caractère de contrôle invisible (U+0007) non permis : retirez-le"),
+    ('id: a\nversion: "1\nkind: x\ntitle: t\n', 2, 10, "YAML invalide : guillemet ouvert ici et jamais fermé"),
+    ("id: {{{{\n", 2, 1, "YAML invalide : valeur attendue à cet endroit (accolade ou crochet mal placé ? un texte "
+                         "commençant par { ou [ se met entre guillemets)"),
+])
+def test_a_slip_is_named_in_french_where_it_is(text, line, column, message):
+    with pytest.raises(YAMLProblem) as info:
+        parse(text)
+    assert (info.value.line, info.value.column, info.value.message) == (line, column, message)
 
 
 def test_not_a_mapping():
