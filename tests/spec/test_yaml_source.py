@@ -100,8 +100,8 @@ def test_several_documents_refused():
 @pytest.mark.parametrize(("text", "line", "column", "message"), [
     ('id: a\ntitle: "Bud\x07get"\n', 2, 12, "caractère de contrôle invisible (U+0007) non permis : retirez-le"),
     ('id: a\nversion: "1\nkind: x\ntitle: t\n', 2, 10, "YAML invalide : guillemet ouvert ici et jamais fermé"),
-    ("id: {{{{\n", 2, 1, "YAML invalide : valeur attendue à cet endroit (accolade ou crochet mal placé ? un texte "
-                         "commençant par { ou [ se met entre guillemets)"),
+    ("id: {{{{\n", 2, 1, ("YAML invalide : valeur attendue à cet endroit (accolade ou crochet mal placé ? un texte "
+                          "commençant par { ou [ se met entre guillemets)")),
 ])
 def test_a_slip_is_named_in_french_where_it_is(text, line, column, message):
     with pytest.raises(YAMLProblem) as info:
