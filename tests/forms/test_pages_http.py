@@ -113,6 +113,9 @@ def test_table_rows_labelled_and_errors_on_row_path(fclient):
     assert 'aria-describedby="depenses-1-montant-error"' in tag(html, "depenses-1-montant")
     assert 'value="cent"' in tag(html, "depenses-1-montant")
     assert re.search(r'<fieldset class="govuk-fieldset" id="depenses"[^>]*>\s*<legend', html)
+    # without JavaScript, the page posted by a table button opens at the new row, or at the table
+    assert 'value="add:depenses" formaction="#depenses-3-poste"' in html
+    assert 'value="remove:depenses:1" formaction="#depenses"' in html
 
 
 def test_table_min_rows_and_totals(fclient, draft):
