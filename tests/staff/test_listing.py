@@ -57,7 +57,9 @@ def test_search_by_number(client, filed):
     [("?date_from=2026-02-30", "date_from", "La date de début doit être une date réelle, par exemple 31/03/2026."),
      ("?date_to=demain", "date_to", "La date de fin doit être une date réelle, par exemple 31/03/2026."),
      ("?tiers=123", "tiers", "Le SIRET doit comporter 14 chiffres."),
-     ("?status=perdue", "status", "Choisissez un statut dans la liste.")],
+     ("?status=perdue", "status", "Choisissez un statut dans la liste."),
+     ("?date_from=31/03/2026&date_to=01/03/2026", "date_to",
+      "La date de fin doit être égale ou postérieure à la date de début.")],
 )
 def test_invalid_filters_are_explained(client, filed, query, field, message):
     response = client.get("/agents/demandes" + query)
@@ -79,6 +81,9 @@ def test_pagination_keeps_the_filters(client, services, filed, tiers, monkeypatc
     second = listed(client, "?teleservice=quartier&page=2")
     assert filed["march"]["numero"] in second
     assert filed["june"]["numero"] not in second
+    beyond = client.get("/agents/demandes?teleservice=quartier&page=999")  # a kept link, fewer demandes since
+    assert beyond.status_code == 302
+    assert beyond.headers["Location"] == "/agents/demandes?teleservice=quartier&page=2"
 
 
 @contextmanager

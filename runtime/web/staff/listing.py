@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import render_template, request
+from flask import redirect, render_template, request, url_for
 
 from ...domain import workflow
 from ...services import services
@@ -48,6 +48,8 @@ def parse_filters(args: Mapping[str, str], titles: Mapping[str, str]) -> tuple[d
                 errors.append(Error(key, f"La date {label} doit être une date réelle, par exemple 31/03/2026."))
             else:
                 filters[key] = day.isoformat()
+    if not errors and filters["date_from"] and filters["date_to"] and filters["date_from"] > filters["date_to"]:
+        errors.append(Error("date_to", "La date de fin doit être égale ou postérieure à la date de début."))
     return filters, errors
 
 
@@ -194,6 +196,9 @@ def demandes():
     sort = parse_sort(request.args)
     page = _page_number()
     rows, total = ([], 0) if errors else _listing_page(filters, titles, sort, page)
+    last = max(1, -(-total // PER_PAGE))
+    if page > last and total:  # a page beyond the end (a link kept while demandes were filtered out): the last one
+        return redirect(url_for(".demandes", **{**request.args.to_dict(), "page": last}))
     query_args = {k: v for k, v in filters.items() if v}
     sort_args = {} if sort == DEFAULT_SORT else {"sort": sort[0], "order": sort[1]}
     return render_template(
@@ -203,7 +208,7 @@ def demandes():
         rows=with_tiers_names(rows),
         total=total,
         page=page,
-        pages=max(1, -(-total // PER_PAGE)),
+        pages=last,
         filters=filters,
         errors=errors,
         titles=titles,
