@@ -218,11 +218,17 @@ def checked_reason(reason: str) -> str:
 
 
 def write_atomically(path: Path, text: str, exclusive: bool = False) -> None:
-    """Write through a temporary file then rename; ``exclusive``: never replace an existing file."""
+    """Write through a temporary file then rename; ``exclusive``: never replace an existing file.
+    The file keeps the mode of the one it replaces (a new one: readable by all, as the shipped
+    specs; mkstemp's 0600 would hide it from a deployment's other users), and is on disk
+    before it is renamed."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(handle, path.stat().st_mode & 0o777 if path.exists() else 0o644)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
         if exclusive:
             os.link(temporary, path)  # fails if the file appeared meanwhile
             os.unlink(temporary)

@@ -275,6 +275,7 @@ def test_new_teleservice_written_in_the_editor_is_served(client, services, admin
                                                       "raison": "Nouvel appel à projets"})
     assert done.status_code == 302, page_text(done)
     assert (specs_dir / "teleservices" / "jardins.yaml").read_text(encoding="utf-8") == text
+    assert (specs_dir / "teleservices" / "jardins.yaml").stat().st_mode & 0o777 == 0o644  # as the shipped specs
     assert services.catalog.get("jardins").title == "Jardins partagés"
     history = page_text(client.get(done.headers["Location"]))
     assert "Le téléservice « Jardins partagés » est publié" in history and "Nouvel appel à projets" in history
