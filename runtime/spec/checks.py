@@ -41,6 +41,10 @@ def choice_values(field: Mapping[str, Any]) -> list[str]:
     return [c if isinstance(c, str) else c["value"] for c in field.get("choices", ())]
 
 
+def choice_labels(field: Mapping[str, Any]) -> list[str]:
+    return [c if isinstance(c, str) else c.get("label", c["value"]) for c in field.get("choices", ())]
+
+
 class SpecChecker:
     def __init__(self, data: Mapping[str, Any]):
         self.data = data
@@ -118,10 +122,12 @@ class SpecChecker:
                 self.report(path + ("pattern",), f"expression régulière invalide ({exc.msg})")
             if "pattern_message" not in field:
                 self.report(path + ("pattern",), "message manquant pour l'expression régulière (pattern_message)")
-        values = choice_values(field)
-        for k, value in enumerate(values):
+        values, labels = choice_values(field), choice_labels(field)
+        for k, (value, label) in enumerate(zip(values, labels, strict=True)):
             if value in values[:k]:
                 self.report(path + ("choices", k), f"valeur de choix « {value} » en double")
+            elif label in labels[:k]:  # the applicant could not tell the two answers apart
+                self.report(path + ("choices", k), f"libellé de choix « {label} » en double")
         if kind == "table":
             self.check_table(field, path)
 
