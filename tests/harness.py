@@ -119,14 +119,19 @@ def stop_server(process: subprocess.Popen, grace_seconds: float = 5) -> None:
     a test waiting for it would time out instead of checking what it is about."""
     if process.poll() is not None:
         return
+    _signal_group(process, signal.SIGTERM)
     try:
-        os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=grace_seconds)
     except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+        _signal_group(process, signal.SIGKILL)
         process.wait(timeout=30)
+
+
+def _signal_group(process: subprocess.Popen, signal_number: int) -> None:
+    try:
+        os.killpg(process.pid, signal_number)
     except ProcessLookupError:
-        pass
+        pass  # the whole group has exited meanwhile
 
 
 def share_url_builders() -> None:

@@ -151,7 +151,8 @@ def _computed_column(spec, computed, versions: Mapping[str, Any], row: _RowCompu
             return None
         return to_number(row.of(filed_spec, d).get(computed.id))
 
-    return Column(f"computed.{computed.id}", computed.label or computed.id, extract)
+    return Column(f"computed.{computed.id}", computed.label or computed.id, extract,
+                  "amount" if computed.type == "amount" else "text")
 
 
 META_COLUMNS = (
@@ -159,6 +160,7 @@ META_COLUMNS = (
     Column("tiers", "Tiers", lambda d: d.get("tiers_name")),
     Column("status", "Statut", lambda d: status_label(d.get("status"))),
     Column("transmitted_at", "Transmise le", lambda d: to_date(d.get("transmitted_at")), "date"),
+    Column("requested", "Montant demandé", lambda d: to_number(d.get("montant_demande")), "amount"),
     Column("amount", "Montant accordé", lambda d: to_number((d.get("decision") or {}).get("amount")), "amount"),
     Column("version", "Version du téléservice", lambda d: d.get("version_key")),
 )
@@ -166,11 +168,22 @@ META_COLUMNS = (
 
 def columns_for(specs: Iterable[Any]) -> list[Column]:
     """Columns for demandes filed under these spec versions (newest first). Each demande's cells
-    use the labels of the version it was filed under (an option renamed since keeps its filed label)."""
+    use the labels of the version it was filed under (an option renamed since keeps its filed label).
+
+    An export of several téléservices names each demande's téléservice, and keeps the questions
+    of each téléservice in columns of their own, titled « <téléservice> – <question> »: two
+    téléservices may use one field id for two different questions."""
     specs = list(specs)
     versions = {spec.version_key: spec for spec in specs}
     filed = {key: {f.id: f for f in spec.fields()} for key, spec in versions.items()}
+    titles: dict[str, str] = {}
+    for spec in specs:
+        titles.setdefault(spec.id, spec.title)  # the newest version's title
+    several = len(titles) > 1
     columns = {c.key: c for c in META_COLUMNS}
+    if several:
+        teleservice = Column("teleservice", "Téléservice", lambda d: titles.get(d.get("teleservice")))
+        columns = {"numero": columns.pop("numero"), "teleservice": teleservice, **columns}
     owners: dict[str, set[str]] = {}
     row = _RowComputations()
     for spec in specs:
@@ -178,6 +191,8 @@ def columns_for(specs: Iterable[Any]) -> list[Column]:
         candidates = [c for f in fields for c in _field_columns(f, filed)]
         candidates += [_computed_column(spec, c, versions, row) for c in spec.computed]
         for column in candidates:
+            if several:
+                column = replace(column, key=f"{spec.id}/{column.key}", title=f"{titles[spec.id]} – {column.title}")
             columns.setdefault(column.key, column)
             owners.setdefault(column.key, set()).add(spec.id)
     return [replace(c, teleservices=frozenset(owners.get(c.key, ()))) for c in columns.values()]

@@ -1,7 +1,7 @@
 """Helpers of the staff tests."""
 from __future__ import annotations
 
-from runtime.domain.demandes import index_summary
+from runtime.domain.demandes import index_summary, requested_amount
 from runtime.passwords import hash_password
 from runtime.storage.index import DemandeIndex
 from tests.demandes.support import set_today
@@ -47,7 +47,9 @@ def file_demande(services, tiers, teleservice="quartier", answers=None, transmit
     answers = dict(ANSWERS if answers is None else answers)
     partition = f"tiers/{tiers['id']}"
     numero = numero or services.repos.demandes.next_numero(teleservice.upper(), 2026)
+    requested = requested_amount(spec, answers)  # kept at each save (runtime.domain.demandes.refresh_progress)
     demande = services.repos.demandes.create(partition, {
+        "montant_demande": None if requested is None else str(requested),
         "teleservice": spec.id,
         "teleservice_title": spec.title,
         "kind": spec.kind,

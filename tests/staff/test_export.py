@@ -140,9 +140,16 @@ def test_an_export_of_several_teleservices_leaves_the_values_of_the_others_empty
     })
     staff_login(client, "admin.metropole")
     rows = {row["Numéro"]: row for row in read_csv(client.get("/agents/export.csv").data)}
-    assert rows[patrimoine["numero"]]["Total des dépenses"] == "12500,50"
-    assert rows[patrimoine["numero"]]["Total des charges"] == ""
-    assert rows[fonctionnement["numero"]]["Total des charges"] == "1200,00"
-    assert rows[fonctionnement["numero"]]["Écart entre produits et charges"] == "0,00"
-    assert rows[fonctionnement["numero"]]["Total des dépenses"] == ""
-    assert rows[fonctionnement["numero"]]["Total des recettes"] == ""
+    heritage, association = (services.catalog.get(t).title for t in ("patrimoine", "fonctionnement-associations"))
+    assert rows[patrimoine["numero"]]["Téléservice"] == heritage
+    assert rows[fonctionnement["numero"]]["Téléservice"] == association
+    assert rows[patrimoine["numero"]][f"{heritage} – Total des dépenses"] == "12500,50"
+    assert rows[patrimoine["numero"]][f"{association} – Total des charges"] == ""
+    assert rows[fonctionnement["numero"]][f"{association} – Total des charges"] == "1200,00"
+    assert rows[fonctionnement["numero"]][f"{association} – Écart entre produits et charges"] == "0,00"
+    assert rows[fonctionnement["numero"]][f"{heritage} – Total des dépenses"] == ""
+    assert rows[fonctionnement["numero"]][f"{heritage} – Total des recettes"] == ""
+    # one field id, two questions: each téléservice's own column, under its own label
+    assert rows[patrimoine["numero"]][f"{heritage} – Raison sociale"] == "'" + HOSTILE[0]
+    assert rows[patrimoine["numero"]][f"{association} – Nom de l'association"] == ""
+    assert rows[patrimoine["numero"]]["Montant demandé"] == "6000"
