@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..formatting import format_amount, format_date, quote
-from ..forms.registry import field_type
+from ..formatting import format_date, quote
+from ..forms.registry import computed_text, field_type
 from ..forms.wizard import (
     STATE_DONE,
     STATE_ERROR,
@@ -28,7 +28,7 @@ from ..forms.wizard import (
 from ..spec.computed import compute, to_decimal
 from ..spec.conditions import evaluate
 from ..spec.errors import FieldError
-from ..spec.model import Computed, Field, Spec
+from ..spec.model import Field, Spec
 from ..storage.repositories.demandes import account_partition, demande_partition, tiers_partition
 from ..storage.repositories.tiers import tiers_name
 from ..vocabulary import EDITABLE_STATUSES, Status
@@ -505,13 +505,6 @@ def summary_lines(spec: Spec, answers: Mapping[str, Any]) -> list[tuple[str, str
             if c.page == page.id:
                 lines.append((c.label, computed_text(c, values.get(c.id)), 1))
     return lines
-
-
-def computed_text(computed: Computed, value: Any) -> str:
-    """A computed value as every page shows it, by its type: ``12 000,00 €``, ``32,6``."""
-    if computed.type == "amount":
-        return format_amount(value)
-    return format_value(Field(computed.id, computed.type), value)
 
 
 def _table_lines(f: Field, rows: Iterable[Any] | None) -> list[tuple[str, str, int]]:

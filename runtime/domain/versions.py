@@ -13,12 +13,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..forms.registry import field_type
+from ..forms.registry import computed_text, field_type
 from ..forms.wizard import visible_pages
 from ..spec.computed import compute
 from ..spec.conditions import evaluate
 from ..spec.model import Spec
-from .demandes import computed_text, format_value
+from .demandes import format_value
 
 NOT_ASKED = "Question non posée"
 

@@ -39,6 +39,17 @@ def register(cls: type[FieldType]) -> type[FieldType]:
     return cls
 
 
+NOT_COMPUTED = "Non calculé (une valeur manque)"
+
+
+def computed_text(computed: Any, value: Any) -> str:
+    """A computed value as every page shows it, by its type (``12 000,00 €``, ``32,6``);
+    ``NOT_COMPUTED`` while an answer it needs is missing."""
+    if value is None:
+        return NOT_COMPUTED
+    return field_type(computed.type).display(Field(computed.id, computed.type), str(value))
+
+
 def field_type(name: str) -> FieldType:
     _load_types()
     try:

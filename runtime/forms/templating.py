@@ -23,7 +23,7 @@ from ..formatting import paragraphs, quote
 from ..spec.errors import Error, messages_by_path, summary_errors
 from ..spec.model import Field, Page, Spec
 from .code_folder import CodeFolder
-from .registry import FieldType, field_type
+from .registry import FieldType, computed_text, field_type
 from .uploads import accept_attribute
 
 log = logging.getLogger("portail.forms")
@@ -538,10 +538,12 @@ class FormsHelper:
             if rule_page(spec, r) == page.id
         ]
 
-    def decimal_display(self, value: Any, kind: str = "amount") -> str:
-        if value is None:
-            return ""
-        return field_type(kind).display(Field("_", kind), str(value))
+    computed_text = staticmethod(computed_text)
+
+    def computed_values(self, spec: Spec, answers: Mapping[str, Any]) -> dict[str, Any]:
+        from ..spec.computed import compute
+
+        return compute(spec, answers) if spec.computed else {}
 
     def has_files(self, page: Page) -> bool:
         return any(f.type == "file" for f in page.fields)

@@ -84,6 +84,9 @@ def test_patrimoine_deposit_end_to_end(client, services, clock):
     pieces = {name: pdf_upload(name=f"{name}.pdf") for name in ("devis", "plan_financement", "photos")}
     response = save_step(client, demande_id, "pieces", pieces, content_type="multipart/form-data")
     assert response.status_code == 302, text_of(response)
+    recap = text_of(client.get(f"/demandes/{demande_id}/recapitulatif"))
+    assert "Total des dépenses 10 000,00 €" in recap  # computed values as the accusé lists them
+    assert "Part de l'aide sollicitée dans les dépenses (%) 60" in recap
     response = transmit(client, demande_id)
     assert response.status_code == 302, text_of(response)
     doc = services.repos.demandes.get(f"tiers/{tiers['id']}", demande_id)

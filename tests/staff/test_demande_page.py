@@ -79,6 +79,16 @@ def test_the_demande_summary_shows_the_amount_requested(client, agent, demande):
     assert "Montant demandé 1\u202f500,00\u202f€" in text_of(page_text(client.get(demande_url(demande))))
 
 
+def test_the_file_shows_the_computed_values_beside_the_answers(client, services, agent, tiers):
+    filed = file_demande(services, tiers, teleservice="patrimoine", answers={
+        "depenses": [{"poste": "Charpente", "montant": "10000.00"}],
+        "recettes": [{"financeur": "Ville", "nature": "fonds_propres", "montant": "10000.00"}],
+        "montant_sollicite": "2500.00"})
+    page = text_of(page_text(client.get(demande_url(filed))))
+    assert "Total des dépenses 10\u202f000,00\u202f€" in page
+    assert "Part de l'aide sollicitée dans les dépenses (%) 25" in page
+
+
 # 15. What changed between two versions
 
 

@@ -48,7 +48,6 @@ def step_url(spec_id: str | None, page_id: str | None) -> str:
 def preview_context(spec_id: str | None, draft, page_id: str | None, form=None, errors=(), checked=False) -> dict:
     """What the preview column shows: the steps and their state, then one step or the récapitulatif."""
     from ...forms.wizard import page_form, validate_demande
-    from ...spec.computed import compute
 
     stored = services().repos.previews.get(current_user.id, draft_key(spec_id))
     answers = stored["answers"]
@@ -64,9 +63,7 @@ def preview_context(spec_id: str | None, draft, page_id: str | None, form=None, 
         url_for(".editor_new_preview_clear"),
     }
     if page_id is None:
-        values = compute(draft, answers)
-        return {**context, "recap": True, "answers": answers, "blocking": validate_demande(draft, answers, prefill),
-                "computed": [(item, values.get(item.id)) for item in draft.computed]}
+        return {**context, "recap": True, "answers": answers, "blocking": validate_demande(draft, answers, prefill)}
     visible = visible_ids(draft, answers)
     shown = page_id in visible
     return {**context, "recap": False, "page": draft.page(page_id),

@@ -196,20 +196,17 @@ def _preview_steps(spec: Spec, stored, prefill) -> list[tuple]:
 def preview_recap(spec_id: str):
     """The preview's récapitulatif: answers, computed values and what would block the transmission."""
     from ...forms.wizard import validate_demande
-    from ...spec.computed import compute
 
     spec = _preview_spec(spec_id)
     stored = services().repos.previews.get(current_user.id, spec.id)
     prefill = _preview_prefill(spec)
     answers = stored["answers"]
-    values = compute(spec, answers)
     return render_template(
         "staff/preview_recap.html",
         page_title=f"Aperçu : {spec.title} – récapitulatif",
         active_menu="specs",
         spec=spec,
         answers=answers,
-        computed=[(item, values.get(item.id)) for item in spec.computed],
         errors=validate_demande(spec, answers, prefill),
         steps=_preview_steps(spec, stored, prefill),
         prefill=prefill,
