@@ -273,6 +273,12 @@ class DemandeService:
         return history_entry(self.clock.now().isoformat(timespec="seconds"), actor, action, detail)
 
 
+def asked_answers(spec: Spec, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers to questions ``spec`` asks, with an option it still offers."""
+    known = value_fields(spec)
+    return {k: v for k, v in answers.items() if k in known and not lost_option(known[k], v)}
+
+
 def migrate(doc: dict[str, Any], new: Spec, prefill: Mapping[str, Any] | None = None, old: Spec | None = None) -> None:
     """Carry a draft over to ``new``: answers of fields that still exist are
     kept; answers of removed fields, and choices whose option no longer exists,
@@ -281,7 +287,7 @@ def migrate(doc: dict[str, Any], new: Spec, prefill: Mapping[str, Any] | None = 
     were typed under); set aside answers whose field came back are restored."""
     known = value_fields(new)
     answers = {**(doc.get("set_aside") or {}), **(doc.get("answers") or {})}
-    kept = {k: v for k, v in answers.items() if k in known and not lost_option(known[k], v)}
+    kept = asked_answers(new, answers)
     shown = dict(doc.get("set_aside_shown") or {})
     for field_id, value in answers.items():
         if field_id not in kept and field_id not in shown:

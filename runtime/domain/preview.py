@@ -48,6 +48,14 @@ def sample_prefill(spec: Spec, tiers_form: Spec | None) -> dict[str, Any]:
     return {"tiers": sample_tiers(spec, tiers_form), "account": dict(SAMPLE_ACCOUNT)}
 
 
+def asked(spec: Spec, stored: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored preview as ``spec`` sees it: the answers an earlier text asked and this one
+    does not are left out (they would block the récapitulatif with an unplaced message)."""
+    from .demandes import asked_answers
+
+    return {**stored, "answers": asked_answers(spec, stored["answers"])}
+
+
 def draft_key(spec_id: str | None) -> str:
     """The preview key of the editor's draft of ``spec_id`` (None: a new téléservice); never a spec id."""
     return f"editeur:{spec_id}" if spec_id else "editeur:nouveau"

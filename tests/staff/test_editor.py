@@ -230,6 +230,14 @@ def test_draft_preview_walks_every_step_of_the_unpublished_text(client, services
 
     assert not [key for key in builder._cache if key[0] == draft.version_key]
 
+    # An answer to a question of an earlier text is not this text's: it does not block its récapitulatif.
+    kept = services.repos.previews.get(admin["id"], draft_key("quartier"))
+    services.repos.previews.save(admin["id"], draft_key("quartier"), {**kept["answers"], "public_vise": "Tous"},
+                                 kept["visited"])
+    recap = page_text(client.get(location))
+    assert "ne correspond à aucune question" not in recap
+    assert "un demandeur pourrait transmettre cette demande" in recap
+
     # A step button of the preview posts the editor's form: the text typed goes with it.
     again = client.post(EDITOR, data={"csrf_token": token, "yaml": text.replace("Nom du projet", "Titre du projet"),
                                       "action": "apercu:budget"})

@@ -14,7 +14,7 @@ from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
 from ...domain import spec_editor
-from ...domain.preview import draft_key, preview_states, sample_prefill, visited_after
+from ...domain.preview import asked, draft_key, preview_states, sample_prefill, visited_after
 from ...services import services
 from ...spec.errors import SpecErrors
 from ...spec.loader import load_spec_text
@@ -49,7 +49,7 @@ def preview_context(spec_id: str | None, draft, page_id: str | None, form=None, 
     """What the preview column shows: the steps and their state, then one step or the récapitulatif."""
     from ...forms.wizard import page_form, validate_demande
 
-    stored = services().repos.previews.get(current_user.id, draft_key(spec_id))
+    stored = asked(draft, services().repos.previews.get(current_user.id, draft_key(spec_id)))
     answers = stored["answers"]
     prefill = sample_prefill(draft, services().catalog.tiers_creation)
     context = {
@@ -78,7 +78,7 @@ def target_of(spec_id: str | None, draft, requested: str | None) -> str | None:
         return None
     if requested in [p.id for p in draft.pages]:
         return requested
-    stored = services().repos.previews.get(current_user.id, draft_key(spec_id))
+    stored = asked(draft, services().repos.previews.get(current_user.id, draft_key(spec_id)))
     visible = visible_ids(draft, stored["answers"])
     return visible[0] if visible else draft.pages[0].id
 
@@ -151,7 +151,7 @@ def _answer(spec, draft, text: str, page_id: str):
     spec_id = spec.id if spec else None
     previews = services().repos.previews
     key = draft_key(spec_id)
-    stored = previews.get(current_user.id, key)
+    stored = asked(draft, previews.get(current_user.id, key))
     prefill = sample_prefill(draft, services().catalog.tiers_creation)
     result = validate_page(draft, page_id, request.form, request.files, stored["answers"], prefill,
                            save_file=lambda upload: services().files.save(upload.stream, upload.filename or "fichier"))

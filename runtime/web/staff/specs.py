@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ...domain.preview import preview_states, sample_prefill, visited_after
+from ...domain.preview import asked, preview_states, sample_prefill, visited_after
 from ...services import services
 from ...spec.model import Spec
 from .common import ADMIN, bp, log, staff_required
@@ -131,7 +131,7 @@ def following(spec: Spec, answers, page_id: str, offset: int = 1) -> str | None:
 @staff_required(ADMIN)
 def preview_start(spec_id: str):
     spec = _preview_spec(spec_id)
-    stored = services().repos.previews.get(current_user.id, spec.id)
+    stored = asked(spec, services().repos.previews.get(current_user.id, spec.id))
     visible = visible_ids(spec, stored["answers"])
     return redirect(_preview_url(spec, visible[0] if visible else None))
 
@@ -147,7 +147,7 @@ def preview(spec_id: str, page_id: str):
     if page_id not in [p.id for p in spec.pages]:
         abort(404)
     previews = services().repos.previews
-    stored = previews.get(current_user.id, spec.id)
+    stored = asked(spec, previews.get(current_user.id, spec.id))
     answers, prefill = stored["answers"], _preview_prefill(spec)
     errors: list = []
     checked = False
@@ -198,7 +198,7 @@ def preview_recap(spec_id: str):
     from ...forms.wizard import validate_demande
 
     spec = _preview_spec(spec_id)
-    stored = services().repos.previews.get(current_user.id, spec.id)
+    stored = asked(spec, services().repos.previews.get(current_user.id, spec.id))
     prefill = _preview_prefill(spec)
     answers = stored["answers"]
     return render_template(
