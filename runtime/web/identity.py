@@ -126,18 +126,25 @@ def applicant_required(view):
     return wrapper
 
 
-def staff_required(role: str | None = None):
+def staff_required(role: str | None = None, keeps: str | None = None):
+    """``keeps``: a posted field (the editor's text) that a post made after the session ended
+    carries through the login form, so that nothing typed is lost (``staff.auth.login_keeping``)."""
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
             if not current_user.is_authenticated or current_user.kind != "staff":
-                if "staff.login" in current_app.view_functions:
-                    return redirect(url_for("staff.login", next=request.full_path.rstrip("?")))
-                abort(403)
+                if "staff.login" not in current_app.view_functions:
+                    abort(403)
+                if keeps and request.method == "POST" and request.form.get(keeps):
+                    from .staff.auth import login_keeping
+
+                    return login_keeping(request.form[keeps], request.path)
+                return redirect(url_for("staff.login", next=request.full_path.rstrip("?")))
             if role is not None and role not in current_user.roles:
                 abort(403)
             return view(*args, **kwargs)
 
+        wrapper.keeps = keeps  # read by the CSRF error handler too (a session lost, a token with it)
         return wrapper
 
     return decorator

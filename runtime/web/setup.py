@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
@@ -65,6 +65,11 @@ def _security_headers(response):
 
 def _csrf_error(error: CSRFError):
     log.info("CSRF refusé sur %s : %s", request.path, error.description)
+    keeps = getattr(current_app.view_functions.get(request.endpoint or ""), "keeps", None)
+    if keeps and request.form.get(keeps):  # the editor's text, posted after the session ended: kept
+        from .staff.auth import login_keeping
+
+        return login_keeping(request.form[keeps], request.path)
     message = (
         "Votre session a expiré ou le formulaire a été envoyé deux fois. "
         "Rechargez la page : ce que vous aviez enregistré est conservé."

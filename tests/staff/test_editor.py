@@ -5,10 +5,11 @@ from __future__ import annotations
 import html
 import re
 
+import pytest
 import yaml
 
 from runtime.spec.catalog import GENERATION, GENERATION_ID, PARTITION
-from tests.helpers import csrf_token, page_text
+from tests.helpers import PASSWORD, csrf_token, page_text
 from tests.staff.support import staff_login
 
 EDITOR = "/agents/editeur/quartier"
@@ -159,7 +160,9 @@ def test_history_and_revert_publish_the_old_text_as_a_new_version(client, servic
 def test_editor_posts_need_the_csrf_token(client, services, admin):
     staff_login(client, "admin.metropole")
     text = served_text(services)
-    assert client.post(EDITOR, data={"yaml": text, "action": "confirmer", "raison": "x"}).status_code == 400
+    forged = client.post(EDITOR, data={"yaml": text, "action": "confirmer", "raison": "x"})
+    # refused; the text posted is only offered back through the login form (a lost session looks the same)
+    assert forged.status_code == 401 and "Connexion à l'espace agents" in page_text(forged)
     assert client.post(f"{EDITOR}/revenir", data={"version": "x", "raison": "x"}).status_code == 400
     assert services.catalog.get("quartier").version == "1"
 
@@ -307,3 +310,29 @@ def test_schema_served_to_the_editor_is_the_lints_with_lists_and_prefill_sources
     tiers_ids = {f.id for f in services.catalog.tiers_creation.fields()}
     assert "tiers.raison_sociale" in field["prefill"]["examples"] and "account.email" in field["prefill"]["examples"]
     assert all(p.split(".", 1)[1] in tiers_ids for p in field["prefill"]["examples"] if p.startswith("tiers."))
+
+
+@pytest.mark.parametrize("ended", ["cookie expiré", "déconnexion dans un autre onglet"])
+def test_the_text_being_written_survives_the_end_of_the_session(client, services, admin, specs_dir, ended):
+    staff_login(client, "admin.metropole")
+    token = csrf_token(editor_page(client))
+    text = served_text(services).replace("Intitulé du projet", "Nom du projet écrit pendant une heure")
+    if ended == "cookie expiré":
+        client.delete_cookie("session")
+    else:
+        client.post("/agents/deconnexion", data={"csrf_token": token})
+    refused = client.post(EDITOR, data={"csrf_token": token, "yaml": text, "action": "verifier"})
+    assert refused.status_code == 401
+    page = refused.get_data(as_text=True)
+    assert "le texte que vous rédigiez sera conservé, sans être publié" in page_text(refused)
+    assert f'action="/agents/connexion?next={EDITOR}"' in page
+    kept = html.unescape(re.search(r'<textarea name="texte-conserve"[^>]*>(.*?)</textarea>', page, re.DOTALL).group(1))
+    assert kept == text
+    back = client.post(f"/agents/connexion?next={EDITOR}", data={
+        "csrf_token": csrf_token(refused), "identifiant": "admin.metropole", "password": PASSWORD, "texte-conserve": kept})
+    assert back.status_code == 302 and back.headers["Location"] == f"{EDITOR}?reprendre=1"
+    resumed = client.get(back.headers["Location"])
+    assert "Nom du projet écrit pendant une heure" in resumed.get_data(as_text=True)
+    assert "Votre texte est conservé ci-dessous. Il n'est pas publié." in page_text(resumed)
+    assert served_text(services) == (specs_dir / "teleservices" / "quartier.yaml").read_text("utf-8")
+    assert "écrit pendant une heure" not in served_text(services)  # nothing published

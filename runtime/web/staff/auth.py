@@ -27,10 +27,26 @@ def _safe_next(target: str | None) -> str:
     return url_for(".demandes")
 
 
+KEPT = "texte-conserve"  # the editor's text posted after the session ended, carried through the login
+
+
+def login_keeping(text: str, next_url: str):
+    """The login form, holding what the agent had typed when the session ended."""
+    return _login_page(LoginForm(formdata=None), [], 401, kept=text, next_url=next_url)
+
+
+def _login_page(form: LoginForm, errors: list[Error], status: int, kept: str | None = None,
+                next_url: str | None = None):
+    action = url_for(".login", next=next_url) if kept else None
+    return render_template("staff/login.html", form=form, errors=errors, page_title="Connexion agents",
+                           kept=kept, action=action), status
+
+
 @bp.route("/connexion", methods=["GET", "POST"])
 def login():
     form = LoginForm()
     errors: list[Error] = []
+    kept = request.form.get(KEPT) if request.method == "POST" else None
     if form.validate_on_submit():
         identifiant = form.identifiant.data.strip().lower()
         keys = [f"staff:{identifiant}", f"staff-ip:{throttle.client_ip()}"]
@@ -45,13 +61,17 @@ def login():
             throttle.clear("THROTTLE_LOGIN", keys[0])
             start_session(StaffUser(doc))
             log.info("Connexion agent %s", doc["identifiant"])
-            return redirect(_safe_next(request.args.get("next")))
+            target = _safe_next(request.args.get("next"))
+            if kept:
+                from .editor import resume_text
+
+                return resume_text(target, kept)
+            return redirect(target)
         throttle.record("THROTTLE_LOGIN", keys)
         errors.append(Error("identifiant", "Identifiant ou mot de passe incorrect."))
     elif request.method == "POST":
         errors = form_errors(form)
-    status = 400 if errors else 200
-    return render_template("staff/login.html", form=form, errors=errors, page_title="Connexion agents"), status
+    return _login_page(form, errors, 400 if errors else 200, kept, request.args.get("next"))
 
 
 @bp.post("/deconnexion")

@@ -4,17 +4,22 @@ the draft previewed beside it, every step (``editor_preview``), « Publier » (d
 then the domain's ``publish``), the history of versions and « Revenir à cette version »."""
 from __future__ import annotations
 
+import re
 import secrets
 
 from flask import abort, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from ...domain import spec_editor
+from ...domain.preview import draft_key
+from ...services import services
 from ...spec.errors import Error, SpecErrors
 from ..setup import CSP
 from .common import ADMIN, bp, current_staff, log, staff_required
 from .specs import fresh_catalog
 
 MAX_TEXT = 500_000  # characters of YAML accepted from the editor
+RESUME = "reprendre"  # ?reprendre=1: open the editor on the text kept through a login
 
 
 def served_or_404(spec_id: str):
@@ -57,11 +62,31 @@ def render_with_code_editor(template: str, status: int = 200, **context):
 @staff_required(ADMIN)
 def editor(spec_id: str):
     spec = served_or_404(spec_id)
-    return render_editor(spec, spec.text)
+    return render_editor(spec, _resumed(spec_id) or spec.text)
+
+
+def resume_text(target: str, text: str):
+    """After a login that carried the text being written when the session ended: keep it as this
+    agent's draft of the téléservice ``target`` names, and open the editor on it."""
+    found = re.match(r"/agents/(?:editeur/([^/?]+)|specs/nouveau)", target)
+    if not found:
+        return redirect(target)
+    spec_id = found.group(1)
+    services().repos.previews.save_draft(current_user.id, draft_key(spec_id), text.replace("\r\n", "\n")[:MAX_TEXT])
+    flash("Votre texte est conservé ci-dessous. Il n'est pas publié.", "info")
+    editor_url = url_for(".editor", spec_id=spec_id) if spec_id else url_for(".editor_new")
+    return redirect(f"{editor_url}?{RESUME}=1")
+
+
+def _resumed(spec_id: str | None) -> str | None:
+    """The draft kept by ``resume_text``, when the editor is opened to resume it."""
+    if not request.args.get(RESUME):
+        return None
+    return services().repos.previews.draft(current_user.id, draft_key(spec_id))
 
 
 @bp.post("/editeur/<spec_id>")
-@staff_required(ADMIN)
+@staff_required(ADMIN, keeps="yaml")
 def editor_post(spec_id: str):
     """« Vérifier », « Actualiser l'aperçu », « Publier » (shows the diff and asks a reason) and
     « Confirmer la publication », all from the one form so the text typed is never lost."""
@@ -177,11 +202,11 @@ pages:
 
 
 @bp.route("/specs/nouveau", methods=["GET", "POST"])
-@staff_required(ADMIN)
+@staff_required(ADMIN, keeps="yaml")
 def editor_new():
     """A new téléservice written in the editor: same checks, published as teleservices/<id>.yaml."""
     if request.method == "GET":
-        return render_editor(None, STARTER)
+        return render_editor(None, _resumed(None) or STARTER)
     catalog = fresh_catalog()
     text = posted_text()
     action = request.form.get("action", "verifier")

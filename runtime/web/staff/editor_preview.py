@@ -170,7 +170,7 @@ def _answer(spec, draft, text: str, page_id: str):
 
 
 @bp.route("/editeur/<spec_id>/apercu/<page_id>", methods=["GET", "POST"])
-@staff_required(ADMIN)
+@staff_required(ADMIN, keeps=TEXT)
 def editor_preview(spec_id: str, page_id: str):
     return _step(served_or_404(spec_id), page_id)
 
@@ -188,7 +188,7 @@ def editor_preview_clear(spec_id: str):
 
 
 @bp.route("/specs/nouveau/apercu/<page_id>", methods=["GET", "POST"])
-@staff_required(ADMIN)
+@staff_required(ADMIN, keeps=TEXT)
 def editor_new_preview(page_id: str):
     return _step(None, page_id)
 
