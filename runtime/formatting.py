@@ -148,17 +148,47 @@ def format_short_date(value: Any) -> str:
     return day.strftime("%d/%m/%Y") if day else str(value)
 
 
+def _local_moment(value: Any) -> datetime | None:
+    try:
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return moment.astimezone() if moment.tzinfo is not None else moment
+
+
 def format_datetime(value: Any, with_time: bool = True) -> str:
     """A moment, in the server's local time: ``26/11/2026 à 14 h 05``."""
     if not value:
         return ""
-    try:
-        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    except ValueError:
+    moment = _local_moment(value)
+    if moment is None:
         return str(value)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone()
     return moment.strftime("%d/%m/%Y à %H h %M" if with_time else "%d/%m/%Y")
+
+
+def format_moment(value: Any) -> str:
+    """A moment in a sentence, in the server's local time: ``15 juin 2026 à 14 h 05``."""
+    if not value:
+        return ""
+    moment = _local_moment(value)
+    if moment is None:
+        return str(value)
+    return f"{format_date(moment.date())} à {moment.strftime('%H h %M')}"
+
+
+def format_siret(value: Any) -> str:
+    """``732 829 320 00074``: the SIREN in threes, then the establishment's five digits."""
+    text = str(value or "")
+    return f"{text[:3]} {text[3:6]} {text[6:9]} {text[9:]}" if len(text) == 14 and text.isdigit() else text
+
+
+def file_size(size: int) -> str:
+    """``969 octets``, ``12 Ko``, ``1,5 Mo``."""
+    if size < 1024:
+        return f"{size} octets"
+    if size < 1024 * 1024:
+        return f"{round(size / 1024)} Ko"
+    return french_number(round(Decimal(size) / (1024 * 1024), 1)) + " Mo"
 
 
 # --- text -----------------------------------------------------------------------

@@ -37,6 +37,15 @@ def test_a_sentence_ending_with_a_quoted_sentence_has_one_period():
     assert formatting.sentence(f"Renseignez le champ {formatting.quote('Nom')}") == f"Renseignez le champ «{NBSP}Nom{NBSP}»."
 
 
+def test_a_moment_a_size_and_a_siret_have_one_form_each():
+    local = datetime(2026, 6, 15, 12, 5, tzinfo=UTC).astimezone()
+    assert formatting.format_moment("2026-06-15T12:05:00+00:00") == (
+        f"{formatting.format_date(local.date())} à {local:%H} h {local:%M}")
+    assert [formatting.file_size(n) for n in (969, 1500, 1_572_864)] == ["969 octets", "1 Ko", "1,5 Mo"]
+    assert formatting.format_siret("73282932000074") == "732 829 320 00074"
+    assert formatting.format_siret("inconnu") == "inconnu"
+
+
 def test_dates():
     assert formatting.format_date("2026-06-15") == "15 juin 2026"
     assert formatting.format_date(date(2026, 1, 1)) == "1er janvier 2026"

@@ -10,7 +10,7 @@ from typing import Any
 
 from fpdf import FPDF
 
-from ..formatting import format_date
+from ..formatting import format_date, format_siret
 from ..spec.model import Spec
 from .demandes import summary_lines
 
@@ -90,4 +90,4 @@ def _tiers_label(tiers: Mapping[str, Any] | None) -> str:
         return "Création de tiers"
     name = tiers.get("raison_sociale") or tiers.get("nom") or ""
     siret = tiers.get("siret")
-    return f"{name} (SIRET {siret})" if siret else str(name)
+    return f"{name} (SIRET {format_siret(siret)})" if siret else str(name)

@@ -7,13 +7,13 @@ from decimal import Decimal
 from wtforms import Form
 from wtforms.fields import FieldList, FormField
 
-from ..formatting import quote
+from ..formatting import file_size, quote
 from ..spec.computed import column_sum
 from ..spec.errors import Error
 from ..spec.model import Field
 from . import uploads
 from .registry import Collected, FieldType, field_type, register, typed_answer
-from .types import ScalarType, french_number, refuse_foreign_digits, required_message
+from .types import ScalarType, refuse_foreign_digits, required_message
 from .wtfields import FileUploadField, ScalarField
 
 DEFAULT_MAX_MB = 10
@@ -237,14 +237,6 @@ class FileType(FieldType):
 
     def accept_text(self, field) -> str:
         return uploads.accept_text(self.accept(field))
-
-
-def file_size(size: int) -> str:
-    if size < 1024:
-        return f"{size} octets"
-    if size < 1024 * 1024:
-        return f"{round(size / 1024)} Ko"
-    return french_number(round(Decimal(size) / (1024 * 1024), 1)) + " Mo"
 
 
 # --- static blocks -------------------------------------------------------------

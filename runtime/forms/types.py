@@ -15,6 +15,7 @@ from ..formatting import (
     format_amount,
     format_percentage,
     format_short_date,
+    format_siret,
     french_number,
     parse_decimal,
     quantized,
@@ -310,8 +311,7 @@ class SiretType(ScalarType):
         return digits
 
     def display(self, field, value):
-        text = str(value)
-        return f"{text[:3]} {text[3:6]} {text[6:9]} {text[9:]}" if len(text) == 14 else text
+        return format_siret(value)
 
 
 @register

@@ -166,7 +166,7 @@ def test_receipt_pdf_reads_back(client, user, services, tiers):
     assert "Numéro de la demande : QUARTIER-2026-000001" in text
     assert "Date de transmission : 15 juin 2026" in text
     assert "Téléservice : Aide aux projets de quartier" in text
-    assert "Les Amis du Panier (SIRET 73282932000074)" in text
+    assert "Les Amis du Panier (SIRET 732 829 320 00074)" in text
     assert "Intitulé du projet : Fête de quartier" in text
     assert "subventions@ampmetropole.fr" in text
 

@@ -60,7 +60,7 @@ def test_dashboard_with_tiers(client, user, clock):
     text = text_of(client.get("/espace/"))
     assert "Bienvenue sur le Portail des Aides" in text
     assert "Votre espace personnel : un accès rapide à votre structure, vos demandes d'aide" in text
-    assert "Nom Les Amis du Panier" in text and "SIRET 73282932000074" in text
+    assert "Nom Les Amis du Panier" in text and "SIRET 732 829 320 00074" in text
     assert "Aide aux projets de quartier – Brouillon – 25 % complété" in text
     assert "Prochaine étape : Votre structure" in text
     assert f'href="{step_url(demande_id, "structure")}"' in page_text(client.get("/espace/"))

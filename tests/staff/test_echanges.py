@@ -5,6 +5,7 @@ import io
 
 import pytest
 
+from runtime.formatting import format_moment
 from tests.demandes.support import OTHER_SIRET, PDF, make_tiers
 from tests.helpers import create_account, csrf_token, last_mail, login, outbox, page_text
 from tests.staff.support import demande_url, file_demande, staff_login
@@ -69,7 +70,9 @@ def test_staff_reply_with_attachment_notifies_applicant(services, applicant, age
     assert "1 non lu(s)" in page_text(applicant.get("/espace/echanges"))
     page = page_text(applicant.get(conversation_url(demande)))
     assert "Merci d'envoyer le RIB." in page
-    assert "modele-rib.pdf" in page
+    assert f"modele-rib.pdf</a> ({len(PDF)} octets)" in page  # the one size format (runtime.formatting.file_size)
+    (sent,) = services.repos.messages.conversation(demande["tiers_id"], demande["id"])
+    assert f"le {format_moment(sent['created_at'])}" in page  # « le 15 juin 2026 à 14 h 05 », local time
     assert "non lu" not in page_text(applicant.get("/espace/echanges"))
 
     (message,) = services.repos.messages.conversation(demande["tiers_id"], demande["id"])
