@@ -1,32 +1,40 @@
 """The accusé de réception of a transmitted demande, as a PDF (fpdf2).
 
-The core Helvetica font only knows latin-1, which covers French; other
-characters are replaced by close latin-1 equivalents, or "?" as a last resort.
+Written in DejaVu Sans, embedded (``runtime/fonts``): every Latin, Greek and Cyrillic letter
+a name may hold, « € », « œ » and French punctuation print as typed. A character the font
+does not have (an emoji) is left out rather than printed as « ? ».
 """
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
 from typing import Any
 
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
 
 from ..formatting import format_date, format_siret
 from ..spec.model import Spec
 from .demandes import summary_lines
 
-LATIN1_EQUIVALENTS = str.maketrans(
-    {
-        "\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-",
-        "\u2026": "...", "\u202f": "\xa0", "\u2009": " ", "\u20ac": "EUR", "\u0153": "oe", "\u0152": "OE",
-        "\u2022": "-", "\u2192": "->",
-    }
-)
+FONTS = Path(__file__).resolve().parent.parent / "fonts"
+FONT = "DejaVu"
+FONT_FILES = {"": FONTS / "DejaVuSans.ttf", "B": FONTS / "DejaVuSans-Bold.ttf"}
 
 
-def latin1(text: Any) -> str:
-    """Text the core fonts can draw, whatever was typed."""
-    cleaned = str(text).translate(LATIN1_EQUIVALENTS)
-    return cleaned.encode("latin-1", "replace").decode("latin-1")
+@cache
+def _drawable() -> frozenset[int]:
+    """The characters both styles of the font can draw."""
+    maps = [set(TTFont(path).getBestCmap()) for path in FONT_FILES.values()]
+    return frozenset(set.intersection(*maps))
+
+
+def printable(text: Any) -> str:
+    """``text`` as the font can draw it: composed (NFC), without what it has no glyph for."""
+    drawable = _drawable()
+    return "".join(c for c in unicodedata.normalize("NFC", str(text)) if ord(c) in drawable or c in "\n\t")
 
 
 class _Receipt(FPDF):
@@ -34,8 +42,8 @@ class _Receipt(FPDF):
 
     def footer(self) -> None:
         self.set_y(-15)
-        self.set_font("Helvetica", size=8)
-        self.cell(0, 8, latin1(f"{self.footer_text} - page {self.page_no()}/{{nb}}"), align="C")
+        self.set_font(FONT, size=8)
+        self.cell(0, 8, printable(f"{self.footer_text} – page {self.page_no()}/{{nb}}"), align="C")
 
 
 def accuse_reception(
@@ -47,17 +55,19 @@ def accuse_reception(
 ) -> bytes:
     """The PDF bytes: number, date, téléservice, Tiers, answers, contact."""
     pdf = _Receipt()
-    pdf.footer_text = f"{metropole_name} - accusé de réception {demande.get('numero') or ''}"
-    pdf.set_title(latin1(f"Accusé de réception {demande.get('numero') or ''}"))
-    pdf.set_author(latin1(metropole_name))
+    for style, path in FONT_FILES.items():
+        pdf.add_font(FONT, style, str(path))
+    pdf.footer_text = f"{metropole_name} – accusé de réception {demande.get('numero') or ''}"
+    pdf.set_title(printable(f"Accusé de réception {demande.get('numero') or ''}"))
+    pdf.set_author(printable(metropole_name))
     pdf.set_auto_page_break(auto=True, margin=20)
     pdf.add_page()
     width = pdf.w - pdf.l_margin - pdf.r_margin
 
     def write(text: str, size: int = 10, style: str = "", height: float = 5.5) -> None:
-        pdf.set_font("Helvetica", style=style, size=size)
+        pdf.set_font(FONT, style=style, size=size)
         pdf.set_x(pdf.l_margin)
-        pdf.multi_cell(width, height, latin1(text))
+        pdf.multi_cell(width, height, printable(text))
 
     write(metropole_name, 12, "B")
     write("Accusé de réception de votre demande", 16, "B", 9)

@@ -7,7 +7,7 @@ import threading
 import pytest
 from pypdf import PdfReader
 
-from runtime.domain.pdf import latin1
+from runtime.domain.pdf import printable
 from runtime.storage.repositories.demandes import DemandeRepository
 from tests.demandes.support import VALID, fill_valid, save_step, start, stored, text_of, transmit
 from tests.helpers import outbox, page_text
@@ -39,19 +39,21 @@ def test_staff_of_the_teleservice_downloads_documents(app, client, user, service
     assert outsider.get(f"/demandes/{demande_id}/pieces/{file_id}").status_code == 404
 
 
-def test_latin1_replacement_keeps_french():
-    assert latin1("Fête « spéciale » – 2 € “ok” œuvre 😀") == 'Fête « spéciale » - 2 EUR "ok" oeuvre ?'
+def test_the_pdf_prints_every_letter_a_name_may_hold_and_leaves_out_what_it_cannot():
+    assert printable("Fête « spéciale » – 2 € “ok” œuvre 😀") == "Fête « spéciale » – 2 € “ok” œuvre "
+    assert printable("Łukasz Şahin, Nguyễn, Ελένη, Иван") == "Łukasz Şahin, Nguyễn, Ελένη, Иван"
+    assert printable("Nguye\u0302\u0303n") == "Nguyễn"  # typed decomposed: composed for the font
 
 
 def test_pdf_with_hostile_text(client, user, services, tiers):
     demande_id = start(client)
     fill_valid(client, demande_id)
-    save_step(client, demande_id, "projet", {"intitule": "Fête “été” – 😀 <script>", "participants": "3",
+    save_step(client, demande_id, "projet", {"intitule": "Fête “été” de Łukasz – 😀 <script>", "participants": "3",
                                              "partenaire": "false"})
     assert transmit(client, demande_id).status_code == 302
     response = client.get(f"/demandes/{demande_id}/accuse-reception.pdf")
     text = " ".join(PdfReader(io.BytesIO(response.data)).pages[0].extract_text().split())
-    assert 'Intitulé du projet : Fête "été" - ? <script>' in text
+    assert "Intitulé du projet : Fête “été” de Łukasz – <script>" in text
     main = client.get(f"/demandes/{demande_id}/recapitulatif").get_data(as_text=True).split("<main", 1)[1]
     assert "&lt;script&gt;" in main and "<script>" not in main
 

@@ -96,9 +96,9 @@ def test_patrimoine_deposit_end_to_end(client, services, clock):
     pdf = client.get(f"/demandes/{demande_id}/accuse-reception.pdf")
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages).split())
     assert "PATRIMOINE-2026-000001" in text
-    assert "Total des dépenses : 10 000,00 EUR" in text
+    assert "Total des dépenses : 10 000,00 €" in text
     assert "Chapelle Saint-Roch" in text
-    assert "6 000,00 EUR" in text_of(client.get("/espace/aides")).replace("€", "EUR")
+    assert "6 000,00 €" in text_of(client.get("/espace/aides"))
 
 
 
