@@ -162,8 +162,14 @@ META_COLUMNS = (
     Column("transmitted_at", "Transmise le", lambda d: to_date(d.get("transmitted_at")), "date"),
     Column("requested", "Montant demandé", lambda d: to_number(d.get("montant_demande")), "amount"),
     Column("amount", "Montant accordé", lambda d: to_number((d.get("decision") or {}).get("amount")), "amount"),
-    Column("version", "Version du téléservice", lambda d: d.get("version_key")),
 )
+
+
+def _version_label(versions: Mapping[str, Any], demande: Mapping[str, Any]) -> str | None:
+    """The version a demande was filed under as its spec names it (« 2026.1 »), not its key."""
+    key = demande.get("version_key")
+    spec = versions.get(key or "")
+    return str(spec.version) if spec is not None else key
 
 
 def columns_for(specs: Iterable[Any]) -> list[Column]:
@@ -181,6 +187,7 @@ def columns_for(specs: Iterable[Any]) -> list[Column]:
         titles.setdefault(spec.id, spec.title)  # the newest version's title
     several = len(titles) > 1
     columns = {c.key: c for c in META_COLUMNS}
+    columns["version"] = Column("version", "Version du téléservice", lambda d: _version_label(versions, d))
     if several:
         teleservice = Column("teleservice", "Téléservice", lambda d: titles.get(d.get("teleservice")))
         columns = {"numero": columns.pop("numero"), "teleservice": teleservice, **columns}

@@ -125,7 +125,8 @@ def test_each_demande_is_exported_with_the_labels_of_the_version_it_was_filed_un
     rows = {row["Numéro"]: row for row in read_csv(client.get("/agents/export/quartier.csv").data)}
     assert rows[old["numero"]]["Publics visés"] == "Seniors; Enfants"  # as filed, never the raw « seniors »
     assert rows[new["numero"]]["Publics visés"] == "Personnes âgées; Jeunes enfants"
-    assert rows[old["numero"]]["Version du téléservice"].startswith("quartier@1#")
+    assert rows[old["numero"]]["Version du téléservice"] == "1"  # as the spec names it, not its technical key
+    assert rows[new["numero"]]["Version du téléservice"] == "2"
 
 
 def test_an_export_of_several_teleservices_leaves_the_values_of_the_others_empty(client, services, admin, tiers,

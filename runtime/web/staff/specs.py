@@ -70,7 +70,17 @@ def _counts_by_version() -> dict[str, dict[str, int]]:
             if not rows or seen >= total:
                 break
             page += 1
-    return counts
+    return {teleservice: _by_version_name(per_version) for teleservice, per_version in counts.items()}
+
+
+def _by_version_name(per_key: dict[str, int]) -> dict[str, int]:
+    """Counts under the version as the spec names it (« version 2026.1 »), not its technical key;
+    two texts published under one name keep a short mark of their content to stay apart."""
+    catalog = services().catalog
+    names = {key: f"version {spec.version}" if (spec := catalog.version(key)) else key for key in per_key}
+    shared = {name for name in names.values() if list(names.values()).count(name) > 1}
+    return {(f"{names[key]} ({key.rpartition('#')[2][:6]})" if names[key] in shared else names[key]): n
+            for key, n in per_key.items()}
 
 
 @bp.post("/specs/recharger")
