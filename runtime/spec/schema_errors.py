@@ -3,6 +3,7 @@ located at the right line."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -109,7 +110,25 @@ def _locate(document: Document, error: jsonschema.ValidationError) -> tuple[int,
         word = "clé inconnue" if len(extra) == 1 else "clés inconnues"
         return line, column, f"{word} {names} (clés permises : {keys})"
     line, column = document.position(path, key=bool(path))
+    if error.validator == "type" and isinstance(error.instance, (int, float)) and not isinstance(error.instance, bool):
+        return line, column, _number_for_text(error, _as_typed(document, path, error.instance))
     return line, column, _message(error, path)
+
+
+def _as_typed(document: Document, path: tuple, value: Any) -> str:
+    """A number as the file writes it (``1.10``, which YAML reads as 1.1)."""
+    line, column = document.position(path)
+    if 1 <= line <= len(document.lines):
+        token = re.split(r" #|[,}\]]", document.lines[line - 1][column - 1:], maxsplit=1)[0].strip()
+        if token:
+            return token
+    return _short(value)
+
+
+def _number_for_text(error: jsonschema.ValidationError, typed: str) -> str:
+    expected = error.schema["type"] if isinstance(error.schema["type"], list) else [error.schema["type"]]
+    message = f"« {typed} » devrait être " + " ou ".join(_TYPE_NAMES[t] for t in expected)
+    return message + (f' : écrivez-le entre guillemets ("{typed}")' if "string" in expected else "")
 
 
 def _message(error: jsonschema.ValidationError, path: tuple) -> str:
