@@ -14,7 +14,7 @@ the field types call it directly.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import MAX_PREC, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any
@@ -148,32 +148,25 @@ def format_short_date(value: Any) -> str:
     return day.strftime("%d/%m/%Y") if day else str(value)
 
 
-def _local_moment(value: Any) -> datetime | None:
+def _moment_text(value: Any, render: Callable[[datetime], str]) -> str:
+    """``render`` of the moment in the server's local time; a text that is not a moment, as is."""
+    if not value:
+        return ""
     try:
         moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     except ValueError:
-        return None
-    return moment.astimezone() if moment.tzinfo is not None else moment
+        return str(value)
+    return render(moment.astimezone() if moment.tzinfo is not None else moment)
 
 
 def format_datetime(value: Any, with_time: bool = True) -> str:
-    """A moment, in the server's local time: ``26/11/2026 à 14 h 05``."""
-    if not value:
-        return ""
-    moment = _local_moment(value)
-    if moment is None:
-        return str(value)
-    return moment.strftime("%d/%m/%Y à %H h %M" if with_time else "%d/%m/%Y")
+    """A moment in a table, in the server's local time: ``26/11/2026 à 14 h 05``."""
+    return _moment_text(value, lambda moment: moment.strftime("%d/%m/%Y à %H h %M" if with_time else "%d/%m/%Y"))
 
 
 def format_moment(value: Any) -> str:
     """A moment in a sentence, in the server's local time: ``15 juin 2026 à 14 h 05``."""
-    if not value:
-        return ""
-    moment = _local_moment(value)
-    if moment is None:
-        return str(value)
-    return f"{format_date(moment.date())} à {moment.strftime('%H h %M')}"
+    return _moment_text(value, lambda moment: f"{format_date(moment.date())} à {moment.strftime('%H h %M')}")
 
 
 def format_siret(value: Any) -> str:
