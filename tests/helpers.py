@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 from runtime.passwords import hash_password
 
 PASSWORD = "Motdepasse1!"
+# What a browser says of a form posted from one of the portal's own pages (runtime.web.identity.from_this_site).
+FROM_THIS_SITE = {"Sec-Fetch-Site": "same-origin"}
 
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 _URL = re.compile(r"https?://[^\s<>\"']+")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
@@ -29,7 +28,7 @@ from .account_forms import (
     ResetPasswordForm,
     form_errors,
 )
-from .identity import ApplicantUser, applicant_required, has_remember_cookie, start_session
+from .identity import ApplicantUser, applicant_required, has_remember_cookie, safe_next, start_session
 
 bp = Blueprint("accounts", __name__)
 log = logging.getLogger("portail.accounts")
@@ -53,16 +52,6 @@ def landing_url(account: dict) -> str:
     if "espace.dashboard" in current_app.view_functions:
         return url_for("espace.dashboard")
     return url_for("accounts.account")
-
-
-def safe_next(target: str | None) -> str | None:
-    """``target`` when it is a path of this site, else None."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or any(ord(char) < 32 for char in target):
-        return None
-    return target
 
 
 def external_url(endpoint: str, **values) -> str:

@@ -64,7 +64,7 @@ from ..storage.repositories.staff import can_see
 from ..vocabulary import PageState, Status
 from .context import choose_tiers, create_tiers_from_demande, current_tiers, tiers_required
 from .downloads import send_stored_file
-from .identity import applicant_required, login_manager
+from .identity import applicant_required, from_this_site, login_manager
 from .setup import csrf
 from .throttle import client_ip
 
@@ -352,10 +352,14 @@ def start_demande(spec: Spec, tiers: Mapping[str, Any] | None, force: bool = Fal
 
 
 def _expired_session_post(demande_id: str, page_id: str):
-    """Keep what was typed (not the files) until the applicant logs in again."""
+    """Keep what was typed (not the files) until the applicant logs in again. A post from another
+    site keeps nothing and writes nothing to the session (it would replace the visitor's)."""
+    target = url_for(".step", demande_id=demande_id, page_id=page_id)
+    if not from_this_site():
+        access_log.warning("Envoi d'un autre site refusé sur %s", request.path)
+        return redirect(url_for("accounts.login", next=target))
     form = {k: v for k, v in request.form.lists() if k not in FORM_CONTROLS}
     kept = _stash_pending({"demande_id": demande_id, "page_id": page_id, "form": form})
-    target = url_for(".step", demande_id=demande_id, page_id=page_id)
     if request.path.endswith("/autosave"):
         return jsonify(saved=False, login_url=url_for("accounts.login", next=target)), 401
     flash(PENDING_KEPT if kept else PENDING_LOST, "info")

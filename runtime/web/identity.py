@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, redirect, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user
@@ -126,6 +127,27 @@ def applicant_required(view):
     return wrapper
 
 
+def safe_next(target: str | None) -> str | None:
+    """``target`` when it is a path of this site, else None."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(ord(char) < 32 for char in target):
+        return None
+    return target
+
+
+def from_this_site() -> bool:
+    """The request was sent by a page of this portal (``Sec-Fetch-Site``, else ``Origin``, else
+    ``Referer``). What a lost session keeps (the typed answers, the editor's text) is kept only
+    then: a post from another site must neither plant text nor replace the visitor's session."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site == "same-origin"
+    source = request.headers.get("Origin") or request.headers.get("Referer")
+    return bool(source) and urlsplit(source).netloc == request.host
+
+
 def staff_required(role: str | None = None, keeps: str | None = None):
     """``keeps``: a posted field (the editor's text) that a post made after the session ended
     carries through the login form, so that nothing typed is lost (``staff.auth.login_keeping``)."""
@@ -135,7 +157,7 @@ def staff_required(role: str | None = None, keeps: str | None = None):
             if not current_user.is_authenticated or current_user.kind != "staff":
                 if "staff.login" not in current_app.view_functions:
                     abort(403)
-                if keeps and request.method == "POST" and request.form.get(keeps):
+                if keeps and request.method == "POST" and request.form.get(keeps) and from_this_site():
                     from .staff.auth import login_keeping
 
                     return login_keeping(request.form[keeps], request.path)

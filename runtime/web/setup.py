@@ -65,8 +65,10 @@ def _security_headers(response):
 
 def _csrf_error(error: CSRFError):
     log.info("CSRF refusé sur %s : %s", request.path, error.description)
+    from .identity import from_this_site
+
     keeps = getattr(current_app.view_functions.get(request.endpoint or ""), "keeps", None)
-    if keeps and request.form.get(keeps):  # the editor's text, posted after the session ended: kept
+    if keeps and request.form.get(keeps) and from_this_site():  # the editor's text after the session ended
         from .staff.auth import login_keeping
 
         return login_keeping(request.form[keeps], request.path)

@@ -27,10 +27,9 @@ from ..siret_lookup import get_siret_lookup
 from ..spec.errors import Error, FieldError
 from ..storage.repositories.tiers import ADMIN, PENDING, InvalidSiret, TiersError, normalise_siret
 from . import throttle
-from .accounts import safe_next
 from .context import choose_tiers, current_tiers, member_role, unknown_siret_html
 from .downloads import send_stored_file
-from .identity import applicant_required
+from .identity import applicant_required, safe_next
 
 bp = Blueprint("tiers", __name__, url_prefix="/tiers")
 access_log = logging.getLogger("portail.access")

@@ -1,8 +1,10 @@
 """Nothing typed is lost when the session expires."""
 from __future__ import annotations
 
+import pytest
+
 from tests.demandes.support import OTHER_SIRET, make_tiers, start, step_url, text_of
-from tests.helpers import create_account, csrf_token, login, page_text
+from tests.helpers import FROM_THIS_SITE, create_account, csrf_token, login, page_text
 
 
 def test_post_after_session_expiry_is_kept_until_login(client, services):
@@ -12,7 +14,7 @@ def test_post_after_session_expiry_is_kept_until_login(client, services):
     demande_id = start(client)
     token = csrf_token(client.get(step_url(demande_id, "projet")))
     client.delete_cookie("session")  # the session cookie expired in the browser
-    response = client.post(step_url(demande_id, "projet"), data={
+    response = client.post(step_url(demande_id, "projet"), headers=FROM_THIS_SITE, data={
         "csrf_token": token, "intitule": "Repas partagé", "participants": "60", "action": "next"})
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/connexion?next=")
@@ -38,7 +40,8 @@ def test_an_account_with_two_tiers_finds_what_it_typed_after_logging_in_again(cl
     demande_id = start(client)
     token = csrf_token(client.get(step_url(demande_id, "projet")))
     client.delete_cookie("session")
-    client.post(step_url(demande_id, "projet"), data={"csrf_token": token, "intitule": "Fête du quartier",
+    client.post(step_url(demande_id, "projet"), headers=FROM_THIS_SITE, data={"csrf_token": token,
+                                                                              "intitule": "Fête du quartier",
                                                       "participants": "40", "action": "next"})
     back = login(client, "marc2026", next=step_url(demande_id, "projet"))
     page = client.get(back.headers["Location"])
@@ -52,7 +55,8 @@ def test_expired_autosave_answers_401_with_login_link(client, services, user, ti
     demande_id = start(client)
     with client.session_transaction() as session:
         session.clear()
-    response = client.post(step_url(demande_id, "projet") + "/autosave", data={"intitule": "En arrière-plan"})
+    response = client.post(step_url(demande_id, "projet") + "/autosave", headers=FROM_THIS_SITE,
+                           data={"intitule": "En arrière-plan"})
     assert response.status_code == 401
     assert response.get_json()["login_url"].startswith("/connexion?next=")
 
@@ -74,15 +78,25 @@ def test_expired_session_stash_is_bounded(app, services):
     """Anyone can post to a step without a session: what is kept must stay small."""
     browser = app.test_client()
     step = step_url("0" * 32, "projet")
-    huge = browser.post(step, data={"intitule": "x" * 70_000})
+    huge = browser.post(step, headers=FROM_THIS_SITE, data={"intitule": "x" * 70_000})
     assert huge.status_code == 302
     assert "ce que vous venez de saisir n'a pas pu être conservé" in text_of(
         browser.get(huge.headers["Location"]))
     assert pending_count(services) == 0
     for text in ("Premier essai", "Second essai"):  # one stash per browser session: the last post
-        browser.post(step, data={"intitule": text})
+        browser.post(step, headers=FROM_THIS_SITE, data={"intitule": text})
     pending = services.store.read("pending_drafts").table("pending").all()
     assert [p["form"]["intitule"] for p in pending] == [["Second essai"]]
     for _ in range(25):  # new visitors from one address
-        app.test_client().post(step, data={"intitule": "Encore"})
+        app.test_client().post(step, headers=FROM_THIS_SITE, data={"intitule": "Encore"})
     assert pending_count(services) == 20
+
+
+@pytest.mark.parametrize("sent_by", [{"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://ailleurs.example"}, {}])
+def test_a_post_from_another_site_keeps_nothing_and_leaves_the_session_alone(client, services, user, tiers, sent_by):
+    """A page of another site posting to a step must neither plant answers nor log the applicant out."""
+    demande_id = start(client)
+    stranger = client.application.test_client()
+    forged = stranger.post(step_url(demande_id, "projet"), headers=sent_by, data={"intitule": "Planté"})
+    assert forged.status_code == 302 and "Set-Cookie" not in forged.headers
+    assert pending_count(services) == 0

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from runtime.spec.catalog import GENERATION, GENERATION_ID, PARTITION
-from tests.helpers import PASSWORD, csrf_token, page_text
+from tests.helpers import FROM_THIS_SITE, PASSWORD, csrf_token, page_text
 from tests.staff.support import staff_login
 
 EDITOR = "/agents/editeur/quartier"
@@ -160,9 +160,7 @@ def test_history_and_revert_publish_the_old_text_as_a_new_version(client, servic
 def test_editor_posts_need_the_csrf_token(client, services, admin):
     staff_login(client, "admin.metropole")
     text = served_text(services)
-    forged = client.post(EDITOR, data={"yaml": text, "action": "confirmer", "raison": "x"})
-    # refused; the text posted is only offered back through the login form (a lost session looks the same)
-    assert forged.status_code == 401 and "Connexion à l'espace agents" in page_text(forged)
+    assert client.post(EDITOR, data={"yaml": text, "action": "confirmer", "raison": "x"}).status_code == 400
     assert client.post(f"{EDITOR}/revenir", data={"version": "x", "raison": "x"}).status_code == 400
     assert services.catalog.get("quartier").version == "1"
 
@@ -321,7 +319,7 @@ def test_the_text_being_written_survives_the_end_of_the_session(client, services
         client.delete_cookie("session")
     else:
         client.post("/agents/deconnexion", data={"csrf_token": token})
-    refused = client.post(EDITOR, data={"csrf_token": token, "yaml": text, "action": "verifier"})
+    refused = client.post(EDITOR, headers=FROM_THIS_SITE, data={"csrf_token": token, "yaml": text, "action": "verifier"})
     assert refused.status_code == 401
     page = refused.get_data(as_text=True)
     assert "le texte que vous rédigiez sera conservé, sans être publié" in page_text(refused)
@@ -336,3 +334,16 @@ def test_the_text_being_written_survives_the_end_of_the_session(client, services
     assert "Votre texte est conservé ci-dessous. Il n'est pas publié." in page_text(resumed)
     assert served_text(services) == (specs_dir / "teleservices" / "quartier.yaml").read_text("utf-8")
     assert "écrit pendant une heure" not in served_text(services)  # nothing published
+
+
+@pytest.mark.parametrize("logged_in", [True, False])
+def test_a_text_posted_from_another_site_is_never_offered_as_the_agents(client, services, admin, logged_in):
+    """A page of another site posting YAML to the editor: refused, nothing kept, the agent's session untouched."""
+    if logged_in:
+        staff_login(client, "admin.metropole")
+    planted = served_text(services).replace("Intitulé du projet", "Texte planté")
+    forged = client.post(EDITOR, headers={"Sec-Fetch-Site": "cross-site"}, data={"yaml": planted, "action": "verifier"})
+    assert forged.status_code in (302, 400)
+    assert "texte-conserve" not in forged.get_data(as_text=True) and "Set-Cookie" not in forged.headers
+    if logged_in:
+        assert "Texte planté" not in editor_page(client).get_data(as_text=True)

@@ -12,7 +12,7 @@ from ...services import services
 from ...spec.errors import Error
 from .. import throttle
 from ..account_forms import form_errors
-from ..identity import StaffUser, start_session
+from ..identity import StaffUser, safe_next, start_session
 from .common import bp, current_staff, log, staff_required
 
 
@@ -22,9 +22,8 @@ class LoginForm(FlaskForm):
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/agents/") and not target.startswith("//"):
-        return target
-    return url_for(".demandes")
+    target = safe_next(target)
+    return target if target and target.startswith("/agents/") else url_for(".demandes")
 
 
 KEPT = "texte-conserve"  # the editor's text posted after the session ended, carried through the login
