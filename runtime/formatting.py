@@ -83,6 +83,14 @@ _GROUPED = {re.compile(r"[-+]?\d{1,3}(\.\d{3})+,\d+"): ".", re.compile(r"[-+]?\d
 _PLAIN_DECIMAL = re.compile(r"[-+]?\d+(\.\d+)?|[-+]?\.\d+")
 
 
+_DOTTED_THOUSANDS = re.compile(r"[-+]?\d{1,3}(\.\d{3})+")
+
+
+def dotted_thousands(raw: str) -> bool:
+    """« 5.000 »: five thousand to a French reader, five to ``Decimal``; an amount assumes neither."""
+    return bool(_DOTTED_THOUSANDS.fullmatch(_SPACES.sub("", raw).rstrip("€")))
+
+
 def parse_decimal(raw: str) -> Decimal | None:
     """A number as a French person types it: ``1 234,50``, ``1234.5``, ``1.234,50``; None otherwise."""
     text = _SPACES.sub("", raw)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..formatting import format_amount, french_number, parse_decimal, single_newlines
+from ..formatting import dotted_thousands, format_amount, french_number, parse_decimal, single_newlines
 from ..spec.errors import Error
 from ..vocabulary import Status
 
@@ -119,6 +119,8 @@ def text_too_long(text: str, what: str) -> str | None:
 
 def parse_amount(raw: str | None) -> Decimal | None:
     """A French amount ("1 500,50", "1500.5 €") → Decimal with cents, or None."""
+    if dotted_thousands(raw or ""):  # « 5.000 »: five or five thousand? neither is assumed
+        return None
     value = parse_decimal((raw or "").replace("€", ""))
     if value is None or value.as_tuple().exponent < -2:
         return None

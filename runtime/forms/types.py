@@ -12,6 +12,7 @@ from stdnum.fr import siret as stdnum_siret
 from wtforms.validators import StopValidation
 
 from ..formatting import (
+    dotted_thousands,
     format_amount,
     format_percentage,
     format_short_date,
@@ -29,6 +30,8 @@ from .registry import FieldType, register
 from .wtfields import Check, MultiValueField, Required, ScalarField
 
 SPACES = re.compile(r"[\s\u00a0\u202f]+")
+DOTTED_THOUSANDS_MESSAGE = ("Écrivez le montant sans point entre les milliers, par exemple 5000 ou 5 000 ; "
+                            "les centimes après une virgule, par exemple 1 234,50.")
 
 
 def required_message(field: Field) -> str:
@@ -195,6 +198,8 @@ class AmountType(DecimalType):
     suffix = " €"
 
     def parse(self, field, raw):
+        if dotted_thousands(raw):
+            raise ValueError(DOTTED_THOUSANDS_MESSAGE)
         return super().parse(field, raw.rstrip("€ \u00a0\u202f").rstrip())
 
     def display(self, field, value):

@@ -59,6 +59,8 @@ def test_valid_values_are_converted(ctx, spec, field, typed, stored):
         ("ratio", "1,2,3", "Saisissez un nombre, par exemple 12,5."),
         ("montant", "12,345", "Saisissez un montant en euros, par exemple 1 234,50."),
         ("montant", "douze euros", "Saisissez un montant en euros, par exemple 1 234,50."),
+        ("montant", "5.000", "Écrivez le montant sans point entre les milliers, par exemple 5000 ou 5 000 ; "
+                             "les centimes après une virgule, par exemple 1 234,50."),  # never read as 5 €
         ("montant", "-5", "La valeur doit être au moins 0 €."),
         ("taux", "120", "La valeur doit être au plus 100 %."),
         ("date_debut", "31/02/2026", "Cette date n'existe pas : vérifiez le jour et le mois."),

@@ -68,6 +68,7 @@ def test_forged_transition_is_refused_and_nothing_changes(client, services, agen
      ("12,345", "Le montant accordé doit être un nombre en euros, par exemple 1500 ou 1500,50."),
      ("0", "Le montant accordé doit être supérieur à 0 €."),
      ("-5", "Le montant accordé doit être supérieur à 0 €."),
+     ("5.000", "Le montant accordé doit être un nombre en euros, par exemple 1500 ou 1500,50."),
      ("1" + "0" * 40, "Le montant accordé doit être inférieur à 1\u202f000\u202f000\u202f000,00\u202f€.")],
 )
 def test_accept_needs_a_valid_amount(client, services, agent, demande, raw, message):

@@ -12,7 +12,11 @@
   function normaliseNumber(type, raw) {
     var text = raw.trim();
     if (!text) return null;
-    var compact = text.replace(/[\s\u00a0\u202f€%]/g, "").replace(/,/g, ".");
+    var compact = text.replace(/[\s\u00a0\u202f€%]/g, "");
+    // both separators, grouped by three: « 1.234,50 » (French) or « 1,234.50 » (as runtime/formatting.py)
+    if (/^[-+]?\d{1,3}(\.\d{3})+,\d+$/.test(compact)) compact = compact.replace(/\./g, "");
+    else if (/^[-+]?\d{1,3}(,\d{3})+\.\d+$/.test(compact)) compact = compact.replace(/,/g, "");
+    compact = compact.replace(/,/g, ".");
     if (!/^[-+]?(\d+(\.\d+)?|\.\d+)$/.test(compact)) return text;
     if (type === "integer") return /^[-+]?\d+$/.test(compact) ? parseInt(compact, 10) : text;
     if (type === "amount") return /\.\d{3,}$/.test(compact) ? text : Number(compact).toFixed(2);
