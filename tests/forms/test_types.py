@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from runtime.forms.types import DOTTED_THOUSANDS_MESSAGE
+
 from tests.forms.conftest import messages, post
 
 IDENTITE_OK = {"nom": "Les Amis", "montant": "10", "adresse-street": "1 rue de la Paix",
@@ -59,8 +61,7 @@ def test_valid_values_are_converted(ctx, spec, field, typed, stored):
         ("ratio", "1,2,3", "Saisissez un nombre, par exemple 12,5."),
         ("montant", "12,345", "Saisissez un montant en euros, par exemple 1 234,50."),
         ("montant", "douze euros", "Saisissez un montant en euros, par exemple 1 234,50."),
-        ("montant", "5.000", "Écrivez le montant sans point entre les milliers, par exemple 5000 ou 5 000 ; "
-                             "les centimes après une virgule, par exemple 1 234,50."),  # never read as 5 €
+        ("montant", "5.000", DOTTED_THOUSANDS_MESSAGE),  # never read as 5 €
         ("montant", "-5", "La valeur doit être au moins 0 €."),
         ("taux", "120", "La valeur doit être au plus 100 %."),
         ("date_debut", "31/02/2026", "Cette date n'existe pas : vérifiez le jour et le mois."),
