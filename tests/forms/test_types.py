@@ -4,7 +4,6 @@ from __future__ import annotations
 import pytest
 
 from runtime.forms.types import DOTTED_THOUSANDS_MESSAGE
-
 from tests.forms.conftest import messages, post
 
 IDENTITE_OK = {"nom": "Les Amis", "montant": "10", "adresse-street": "1 rue de la Paix",
