@@ -80,6 +80,23 @@ def test_totals_rules_and_rows(page):
     assert total.text_content() == "234,50\u202f€"
 
 
+def test_a_removed_row_takes_its_errors_and_the_rows_below_keep_theirs(page):
+    page.goto(f"{BASE}/essai/budget")
+    for row, (poste, montant) in enumerate([("Toiture", "100"), ("Murs", "200"), ("Zinguerie", "abc")]):
+        page.fill(f"#depenses-{row}-poste", poste)
+        page.fill(f"#depenses-{row}-montant", montant)
+    page.evaluate("document.querySelector('form.portail-form').submit()")  # the server's errors
+    page.wait_for_selector(".govuk-error-summary a[href='#depenses-2-montant']")
+    page.click("[data-table=depenses] button[value='remove:depenses:0']")
+    link = page.locator(".govuk-error-summary a[href^='#depenses-']")
+    assert link.count() == 1 and link.get_attribute("href") == "#depenses-1-montant"
+    assert "Dépenses, ligne 2 :" in link.text_content()
+    beside = page.locator("#depenses-1-montant-error")
+    assert "Dépenses, ligne 2 :" in beside.text_content() and "Erreur" in beside.text_content()
+    page.click("[data-table=depenses] button[value='remove:depenses:1']")  # the row in error itself
+    assert page.locator(".govuk-error-summary a[href^='#depenses-']").count() == 0
+
+
 def test_formulas_computed_and_conditions_live(page):
     """A formula computed value and a formula condition, evaluated by static/js/formulas.js as typed."""
     page.goto(f"{BASE}/essai/budget")
