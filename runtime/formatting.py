@@ -174,7 +174,12 @@ def format_datetime(value: Any, with_time: bool = True) -> str:
 
 def format_moment(value: Any) -> str:
     """A moment in a sentence, in the server's local time: ``15 juin 2026 à 14 h 05``."""
-    return _moment_text(value, lambda moment: f"{format_date(moment.date())} à {moment.strftime('%H h %M')}")
+    return _moment_text(value, lambda moment: f"{format_date(moment.date())} à {format_time(moment)}")
+
+
+def format_time(value: Any) -> str:
+    """The time of day of a moment, in the server's local time: ``14 h 05``."""
+    return _moment_text(value, lambda moment: moment.strftime("%H h %M"))
 
 
 def format_siret(value: Any) -> str:

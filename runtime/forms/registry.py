@@ -39,7 +39,8 @@ def register(cls: type[FieldType]) -> type[FieldType]:
     return cls
 
 
-NOT_COMPUTED = "Non calculé (une valeur manque)"
+# a value it needs is missing, or a division by zero (a share of total expenses of 0 €)
+NOT_COMPUTED = "Non calculable avec les réponses actuelles"
 
 
 def computed_text(computed: Any, value: Any) -> str:

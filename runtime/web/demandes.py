@@ -43,7 +43,7 @@ from ..domain.demandes import (
 )
 from ..domain.tiers import TiersError
 from ..domain.workflow import Actor
-from ..formatting import format_date, quote
+from ..formatting import format_date, format_time, quote
 from ..forms.wizard import (
     PageResult,
     page_form,
@@ -570,7 +570,7 @@ def autosave(demande_id: str, page_id: str):
         return jsonify(saved=False, message=AUTOSAVE_FAILED), 503
     return jsonify(
         saved=True,
-        saved_at=services().clock.now().astimezone().strftime("%H:%M"),  # shown as is by static/js/portail/autosave.js
+        saved_at=format_time(services().clock.now()),  # « 14 h 05 », shown as is by static/js/portail/autosave.js
         message="Brouillon enregistré automatiquement.",
         states=saved.get("page_states") or {},
         errors=[{"path": e.path, "message": e.message} for e in result.errors],

@@ -36,3 +36,9 @@ def test_a_computed_percentage_is_not_shown_in_euros():
     shown = {c.label: (c.before, c.after) for c in changes}
     assert shown["Part de l'aide dans le coût (%)"] == ("40", "39,3")
     assert shown["Reste à financer"] == ("600,00\u202f€", "607,00\u202f€")
+
+
+def test_a_value_that_cannot_be_computed_says_so_without_blaming_a_missing_answer():
+    changes = compare(SPEC, {"montant": "400.00", "cout": "1000.00"}, SPEC, {"montant": "400.00", "cout": "0.00"})
+    shown = {c.label: c.after for c in changes}
+    assert shown["Part de l'aide dans le coût (%)"] == "Non calculable avec les réponses actuelles"  # 400 / 0

@@ -151,7 +151,7 @@ def test_autosave_returns_json_and_keeps_data(client, user, services, tiers):
     assert response.status_code == 200
     payload = response.get_json()
     assert payload["saved"] is True
-    assert re.fullmatch(r"\d\d:\d\d", payload["saved_at"])
+    assert re.fullmatch(r"\d\d h \d\d", payload["saved_at"])  # « 14 h 05 », as every time the portal shows
     assert payload["message"] == "Brouillon enregistré automatiquement."
     assert {"path": "participants", "message": payload["errors"][0]["message"]} in payload["errors"]
     answers = stored(services, tiers, demande_id)["answers"]

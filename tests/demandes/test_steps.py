@@ -134,7 +134,7 @@ def test_autosave_saves_partial_answers_and_answers_the_time(client, user, servi
     assert response.status_code == 200
     payload = response.get_json()
     assert payload["saved"] is True
-    assert payload["saved_at"] == clock.now().astimezone().strftime("%H:%M")
+    assert payload["saved_at"] == clock.now().astimezone().strftime("%H h %M")
     assert payload["states"]["projet"] == "en_erreur"  # saved with required answers missing
     assert {e["path"] for e in payload["errors"]} == {"participants", "partenaire"}
     doc = stored(services, tiers, demande_id)
@@ -148,7 +148,7 @@ def test_autosave_accepts_the_token_in_the_header_as_portail_js_sends_it(client,
     token = csrf_token(client.get(step_url(demande_id, "projet")))
     response = client.post(autosave_url(demande_id, "projet"), data={"intitule": "Loto"},
                            headers={"X-Autosave": "1", "X-CSRFToken": token})
-    assert response.status_code == 200 and re.fullmatch(r"\d\d:\d\d", response.get_json()["saved_at"])
+    assert response.status_code == 200 and re.fullmatch(r"\d\d h \d\d", response.get_json()["saved_at"])
     assert stored(services, tiers, demande_id)["answers"]["intitule"] == "Loto"
 
 

@@ -66,6 +66,9 @@ def test_the_dashboard_says_the_request_is_waiting(app, client, services, setup)
     today = app.extensions["portail"].clock.today().strftime("%d/%m/%Y")
     page = " ".join(text(client.get("/espace/")).split())
     assert "Votre demande de rattachement est en attente" in page
+    assert "Créez d'abord votre tiers" not in page  # waiting for one structure, not invited to create one
+    aides = " ".join(text(client.get("/espace/aides")).split())
+    assert "votre compte doit d'abord être rattaché à une structure" in aides
     assert (f"Tennis club de Vannes : demande du {today}, en attente de validation par l'administrateur de la "
             "structure.") in page
 
