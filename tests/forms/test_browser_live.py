@@ -194,3 +194,19 @@ def test_pages_pass_axe(page, path, draft):
         page.wait_for_load_state("load")
     violations = Axe().run(page, options=options).response["violations"]
     assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations] == []
+
+
+
+def test_on_a_phone_a_table_control_reached_with_tab_is_shown_whole(page):
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(f"{BASE}/essai/budget")
+    page.focus("[data-table=depenses] input[name='depenses-0-montant']")
+    page.keyboard.press("Tab")  # to « Supprimer la ligne 1 »
+    box, button = page.evaluate("""() => {
+      const focused = document.activeElement;
+      const box = focused.closest("[data-table]");
+      const r = box.getBoundingClientRect(), b = focused.getBoundingClientRect();
+      return [[r.left, r.right], [b.left, b.right, focused.value]];
+    }""")
+    assert button[2] == "remove:depenses:0"
+    assert box[0] <= button[0] and button[1] <= box[1] + 0.5, (box, button)

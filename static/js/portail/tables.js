@@ -87,6 +87,13 @@
       table.dispatchEvent(new CustomEvent("portail:rows", { bubbles: true }));
     });
     renumberRows(table);
+    // A control reached with Tab in a table wider than a phone is shown whole, not cut at the edge
+    // of the box that scrolls (the browser only scrolls to an element that is not visible at all).
+    table.addEventListener("focusin", function (event) {
+      if (event.target.matches("input, select, button")) {
+        event.target.scrollIntoView({ block: "nearest", inline: "nearest" });
+      }
+    });
   }
 
   Portail.register(function (root) {
