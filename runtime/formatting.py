@@ -19,6 +19,8 @@ from datetime import date, datetime
 from decimal import MAX_PREC, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any
 
+from .clock import METROPOLE_TIME
+
 NBSP = "\u00a0"
 NARROW_NBSP = "\u202f"
 MONTHS = (
@@ -157,28 +159,28 @@ def format_short_date(value: Any) -> str:
 
 
 def _moment_text(value: Any, render: Callable[[datetime], str]) -> str:
-    """``render`` of the moment in the server's local time; a text that is not a moment, as is."""
+    """``render`` of the moment in the Métropole's time; a text that is not a moment, as is."""
     if not value:
         return ""
     try:
         moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     except ValueError:
         return str(value)
-    return render(moment.astimezone() if moment.tzinfo is not None else moment)
+    return render(moment.astimezone(METROPOLE_TIME) if moment.tzinfo is not None else moment)
 
 
 def format_datetime(value: Any, with_time: bool = True) -> str:
-    """A moment in a table, in the server's local time: ``26/11/2026 à 14 h 05``."""
+    """A moment in a table, in the Métropole's time: ``26/11/2026 à 14 h 05``."""
     return _moment_text(value, lambda moment: moment.strftime("%d/%m/%Y à %H h %M" if with_time else "%d/%m/%Y"))
 
 
 def format_moment(value: Any) -> str:
-    """A moment in a sentence, in the server's local time: ``15 juin 2026 à 14 h 05``."""
+    """A moment in a sentence, in the Métropole's time: ``15 juin 2026 à 14 h 05``."""
     return _moment_text(value, lambda moment: f"{format_date(moment.date())} à {format_time(moment)}")
 
 
 def format_time(value: Any) -> str:
-    """The time of day of a moment, in the server's local time: ``14 h 05``."""
+    """The time of day of a moment, in the Métropole's time: ``14 h 05``."""
     return _moment_text(value, lambda moment: moment.strftime("%H h %M"))
 
 

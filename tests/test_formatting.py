@@ -38,9 +38,9 @@ def test_a_sentence_ending_with_a_quoted_sentence_has_one_period():
 
 
 def test_a_moment_a_size_and_a_siret_have_one_form_each():
-    local = datetime(2026, 6, 15, 12, 5, tzinfo=UTC).astimezone()
-    assert formatting.format_moment("2026-06-15T12:05:00+00:00") == (
-        f"{formatting.format_date(local.date())} à {local:%H} h {local:%M}")
+    # in the Métropole's time whatever the server's zone: 12 h 05 UTC is 14 h 05 in Marseille in June
+    assert formatting.format_moment("2026-06-15T12:05:00+00:00") == "15 juin 2026 à 14 h 05"
+    assert formatting.format_moment("2026-12-31T23:30:00+00:00") == "1er janvier 2027 à 00 h 30"
     assert [formatting.file_size(n) for n in (969, 1500, 1_572_864)] == ["969 octets", "1 Ko", "1,5 Mo"]
     assert formatting.format_siret("73282932000074") == "732 829 320 00074"
     assert formatting.format_siret("inconnu") == "inconnu"

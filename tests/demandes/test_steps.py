@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from runtime import ROOT
+from runtime.clock import METROPOLE_TIME
 from tests.demandes.support import (
     OTHER_SIRET,
     VALID,
@@ -134,7 +135,7 @@ def test_autosave_saves_partial_answers_and_answers_the_time(client, user, servi
     assert response.status_code == 200
     payload = response.get_json()
     assert payload["saved"] is True
-    assert payload["saved_at"] == clock.now().astimezone().strftime("%H h %M")
+    assert payload["saved_at"] == clock.now().astimezone(METROPOLE_TIME).strftime("%H h %M")
     assert payload["states"]["projet"] == "en_erreur"  # saved with required answers missing
     assert {e["path"] for e in payload["errors"]} == {"participants", "partenaire"}
     doc = stored(services, tiers, demande_id)
