@@ -4,6 +4,7 @@ Moved as they were from the former ``runtime/web/staff.py``.
 """
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -78,7 +79,7 @@ def _by_version_name(per_key: dict[str, int]) -> dict[str, int]:
     two texts published under one name keep a short mark of their content to stay apart."""
     catalog = services().catalog
     names = {key: f"version {spec.version}" if (spec := catalog.version(key)) else key for key in per_key}
-    shared = {name for name in names.values() if list(names.values()).count(name) > 1}
+    shared = {name for name, count in Counter(names.values()).items() if count > 1}
     return {(f"{names[key]} ({key.rpartition('#')[2][:6]})" if names[key] in shared else names[key]): n
             for key, n in per_key.items()}
 
